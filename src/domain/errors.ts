@@ -1,0 +1,69 @@
+/**
+ * The error-code registry. Every error thrown on purpose extends AppError with one of these
+ * stable codes; docs/errors.md has one entry per code (a test checks it).
+ */
+export const ERROR_CODES = [
+  // openstack client
+  'OS_HTTP',
+  'OS_BAD_REQUEST',
+  'OS_UNAUTHORIZED',
+  'OS_FORBIDDEN',
+  'OS_NOT_FOUND',
+  'OS_CONFLICT',
+  'OS_OVER_LIMIT',
+  'OS_NETWORK',
+  'OS_TIMEOUT',
+  'OS_WAIT_TIMEOUT',
+  'OS_RESOURCE_FAILED',
+  'OS_NO_ENDPOINT',
+  'OS_CONFIG',
+  // planner
+  'PLAN_POLICY_INVALID',
+  // executor
+  'EXEC_RETRIES_EXHAUSTED',
+  'EXEC_CANCELLED',
+  'EXEC_OVER_QUOTA',
+  // store
+  'STORE_CONFLICT',
+  'STORE_MIGRATION',
+  'STORE_UNAVAILABLE',
+  // config
+  'CONFIG_INVALID',
+  'CONFIG_NOT_FOUND',
+  // api
+  'API_BAD_REQUEST',
+  'API_UNAUTHORIZED',
+  'API_NOT_FOUND',
+  // cli
+  'CLI_USAGE',
+] as const
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+export abstract class AppError extends Error {
+  abstract readonly code: ErrorCode
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** A problem the user can fix; the CLI prints its message on one line and exits 1. */
+export class UserError extends AppError {
+  readonly code: ErrorCode
+  constructor(message: string, code: ErrorCode = 'CLI_USAGE', options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/** The machine-readable form of an error, as stored in results, rows and --json output. */
+export interface ErrorInfo {
+  readonly code: string
+  readonly message: string
+}
+
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof AppError) return { code: err.code, message: err.message }
+  if (err instanceof Error) return { code: 'INTERNAL', message: err.message }
+  return { code: 'INTERNAL', message: String(err) }
+}

@@ -1,0 +1,6 @@
+export * from './clock.ts'
+export * from './errors.ts'
+export * from './inventory.ts'
+export * from './plan.ts'
+export * from './policy.ts'
+export * from './ports.ts'

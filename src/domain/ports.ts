@@ -1,0 +1,81 @@
+/**
+ * Interfaces that cross rooms, shaped by what their consumers need. cloud/ implements Cloud with
+ * openstack/; store/ implements the stores; cli/ wires them together.
+ */
+import type {
+  BackupRecord,
+  BlockStorageQuota,
+  ProjectRef,
+  ServerRef,
+  SnapshotRecord,
+  VolumeRef,
+} from './inventory.ts'
+
+/** Which projects a listing covers: one project, or every project (admin, all_tenants). */
+export type ListScope = { readonly allProjects: true } | { readonly allProjects: false; readonly projectId: string }
+
+export interface CloudIdentity {
+  readonly userId: string
+  readonly projectId: string
+  readonly projectName: string
+  readonly roles: readonly string[]
+  readonly isAdmin: boolean
+}
+
+export interface CreateSnapshotRequest {
+  readonly volumeId: string
+  readonly projectId: string
+  readonly name: string
+  readonly description?: string
+  readonly metadata: Readonly<Record<string, string>>
+  /** Snapshot an in-use volume (Cinder's `force`). */
+  readonly force: boolean
+}
+
+export interface CreateBackupRequest {
+  readonly volumeId: string
+  readonly projectId: string
+  readonly name: string
+  readonly description?: string
+  readonly incremental: boolean
+  readonly force: boolean
+  readonly snapshotId?: string
+  readonly metadata?: Readonly<Record<string, string>>
+}
+
+/** The cloud as the application sees it. Every method may throw an AppError with an OS_* code. */
+export interface Cloud {
+  identity(signal?: AbortSignal): Promise<CloudIdentity>
+  listProjects(signal?: AbortSignal): Promise<ProjectRef[]>
+
+  listVolumes(scope: ListScope, signal?: AbortSignal): AsyncIterable<VolumeRef>
+  getVolume(volumeId: string, signal?: AbortSignal): Promise<VolumeRef>
+  /** Merges these keys into the volume's metadata (other keys are kept). */
+  setVolumeMetadata(volumeId: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void>
+  deleteVolumeMetadataKey(volumeId: string, key: string, signal?: AbortSignal): Promise<void>
+
+  listServers(scope: ListScope, signal?: AbortSignal): AsyncIterable<ServerRef>
+
+  listSnapshots(scope: ListScope, signal?: AbortSignal): AsyncIterable<SnapshotRecord>
+  /** Snapshots of one volume whose metadata has all the given pairs (used to confirm a create). */
+  findSnapshots(volumeId: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<SnapshotRecord[]>
+  createSnapshot(req: CreateSnapshotRequest, signal?: AbortSignal): Promise<SnapshotRecord>
+  /** Resolves undefined when the snapshot is gone. */
+  getSnapshot(snapshotId: string, signal?: AbortSignal): Promise<SnapshotRecord | undefined>
+  /** Deleting something already gone succeeds. */
+  deleteSnapshot(snapshotId: string, signal?: AbortSignal): Promise<void>
+  forceDeleteSnapshot(snapshotId: string, signal?: AbortSignal): Promise<void>
+
+  listBackups(scope: ListScope, signal?: AbortSignal): AsyncIterable<BackupRecord>
+  createBackup(req: CreateBackupRequest, signal?: AbortSignal): Promise<BackupRecord>
+  getBackup(backupId: string, signal?: AbortSignal): Promise<BackupRecord | undefined>
+  deleteBackup(backupId: string, signal?: AbortSignal): Promise<void>
+  forceDeleteBackup(backupId: string, signal?: AbortSignal): Promise<void>
+
+  getQuota(projectId: string, signal?: AbortSignal): Promise<BlockStorageQuota>
+
+  /** The client's classifier: network errors, timeouts, 408, 429 and 5xx are transient. */
+  isTransient(err: unknown): boolean
+  /** For 429/503 with Retry-After: how long the server asked us to wait, in ms. */
+  retryAfterMs(err: unknown): number | undefined
+}
