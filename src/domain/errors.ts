@@ -62,8 +62,15 @@ export interface ErrorInfo {
   readonly message: string
 }
 
+/**
+ * Errors from rooms that cannot import this file (openstack/ is publishable alone) carry the same
+ * string codes on a `code` property; they are read the same way.
+ */
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof AppError) return { code: err.code, message: err.message }
-  if (err instanceof Error) return { code: 'INTERNAL', message: err.message }
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code
+    return { code: typeof code === 'string' && /^[A-Z]+_[A-Z_]+$/.test(code) ? code : 'INTERNAL', message: err.message }
+  }
   return { code: 'INTERNAL', message: String(err) }
 }
