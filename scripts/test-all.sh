@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The whole test suite (README's second command; .ci/run calls it):
+# type check, layering check, unit + simulator + store tests (SQLite and a real PostgreSQL),
+# then the real-cloud tier against ../shared/devcloud, which it brings up itself.
+# No tier skips itself: a missing server fails the run and says which.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+OUT=${TEST_OUT:-$(mktemp -d)}
+DEVCLOUD=${DEVCLOUD_DIR:-$ROOT/../shared/devcloud}
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "type check"
+npx --no-install tsc --noEmit -p .
+step "layering check"
+node scripts/check-layers.mjs
+
+# The real cloud takes minutes to come up: start it now, use it last.
+if [ -z "${SKIP_DEVCLOUD_UP:-}" ]; then
+  [ -x "$DEVCLOUD/up.sh" ] || { echo "devcloud not found at $DEVCLOUD (set DEVCLOUD_DIR)"; exit 1; }
+  step "starting the devcloud in the background (log: $OUT/devcloud-up.log)"
+  ( "$DEVCLOUD/up.sh" >"$OUT/devcloud-up.log" 2>&1; echo $? >"$OUT/devcloud-up.rc" ) &
+  UP_PID=$!
+fi
+
+step "PostgreSQL for the store suite"
+eval "$(bash scripts/start-postgres.sh)"
+export PG_URL REQUIRE_PG=1
+
+run_tier() { # name, concurrency, folders...
+  local name=$1 conc=$2; shift 2
+  local files; files=$(node scripts/list-tests.mjs "$@")
+  [ -n "$files" ] || { echo "no test files in $*"; return 1; }
+  # shellcheck disable=SC2086
+  node --import tsx --test --test-concurrency="$conc" \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$OUT/$name.tap" $files
+}
+
+status=0
+step "unit, simulator, contract (simulator) and store tests"
+run_tier unit 2 src tests/integration tests/contract || status=1
+
+if [ -z "${SKIP_DEVCLOUD_UP:-}" ]; then
+  step "waiting for the devcloud"
+  wait "$UP_PID" || true
+  if [ "$(cat "$OUT/devcloud-up.rc" 2>/dev/null)" != 0 ]; then
+    tail -20 "$OUT/devcloud-up.log"; echo "devcloud did not come up"; exit 1
+  fi
+fi
+export OS_CLIENT_CONFIG_FILE=${OS_CLIENT_CONFIG_FILE:-/var/lib/devcloud/clouds.yaml}
+step "real-cloud tests (devcloud)"
+run_tier realcloud 1 tests/realcloud || status=1
+
+pass=0; fail=0
+for f in "$OUT"/unit.tap "$OUT"/realcloud.tap; do
+  [ -f "$f" ] || continue
+  p=$(grep -E '^# pass [0-9]+' "$f" | tail -1 | awk '{print $3}'); f2=$(grep -E '^# fail [0-9]+' "$f" | tail -1 | awk '{print $3}')
+  pass=$((pass + ${p:-0})); fail=$((fail + ${f2:-0}))
+done
+echo
+echo "all tiers: $pass passed, $fail failed"
+exit $status

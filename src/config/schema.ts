@@ -1,0 +1,86 @@
+/**
+ * The configuration file (`snapwarden.yaml`). Backup options keep Staffeln's names under
+ * `conductor:` so a Staffeln operator recognises them; snapshot options follow SnapSentry's flags.
+ */
+import { z } from 'zod'
+
+/** Staffeln's duration grammar (`<n>y<n>mon<n>w<n>d<n>h<n>min<n>s`, in that order) or plain seconds. */
+export const DURATION_PATTERN = /^(?=\d)(\d+y)?(\d+mon)?(\d+w)?(\d+d)?(\d+h)?(\d+min)?(\d+s)?$/
+const duration = z.union([
+  z.number().int().nonnegative(),
+  z
+    .string()
+    .transform((s) => s.trim().toLowerCase())
+    .refine((s) => DURATION_PATTERN.test(s), {
+      message: 'expected seconds or a duration like 20min, 2w3d, 1y2mon (units y, mon, w, d, h, min, s in that order)',
+    }),
+])
+const cron = z.string().refine((s) => s.trim().split(/\s+/).length === 5, { message: 'expected a 5-field cron expression' })
+
+export const SnapshotsConfigSchema = z
+  .object({
+    create_schedule: cron.default('*/10 * * * *'),
+    expire_schedule: cron.default('*/30 * * * *'),
+    /** Creates/deletes in flight at once, over all projects. */
+    concurrency: z.number().int().min(1).max(256).default(10),
+    /** Creates/deletes in flight at once within one project. */
+    concurrency_per_project: z.number().int().min(1).max(256).default(4),
+    /** SnapSentry's behaviour: detached and multi-attached volumes one after another. */
+    sequential_detached: z.boolean().default(false),
+    /** Snapshots in creating/deleting/error/error_deleting longer than this are healed. */
+    stuck_after: duration.default('2h'),
+    wait_for_available: z.boolean().default(true),
+    wait_timeout: duration.default('10min'),
+    force_delete_stuck: z.boolean().default(true),
+  })
+  .strict()
+
+export const ConductorConfigSchema = z
+  .object({
+    backup_metadata_key: z.string().min(1).default('__staffeln_backup'),
+    retention_metadata_key: z.string().min(1).default('__staffeln_retention'),
+    /** Volume-level opt-out (Snapwarden's own key). */
+    skip_volume_metadata_key: z.string().min(1).default('x-snapwarden-backup-skip'),
+    retention_time: duration.default('2w3d'),
+    full_backup_depth: z.number().int().min(0).default(2),
+    backup_min_interval: z.number().int().min(0).default(0),
+    backup_cycle_timeout: duration.default('5min'),
+    /** Staffeln's spelling of backup_cycle_timeout, accepted as an alias. */
+    backup_cycle_timout: duration.optional(),
+    backup_service_period: z.number().int().min(10).default(1800),
+    retention_service_period: z.number().int().min(10).default(1800),
+    report_period: z.number().int().min(0).default(86400),
+    backup_workers: z.number().int().min(1).default(4),
+    /** Count and tier policies of the snapshot side, applied to backups on top of retention_time. */
+    keep_count: z.number().int().min(1).optional(),
+  })
+  .strict()
+
+export const ConfigSchema = z
+  .object({
+    /** clouds.yaml entry; OS_CLOUD and --os-cloud override it. */
+    cloud: z.string().min(1).optional(),
+    all_projects: z.boolean().default(false),
+    /** Zone of daemon cron schedules and of calendar buckets. */
+    timezone: z.string().default('UTC'),
+    database: z.object({ url: z.string().min(1).optional() }).strict().default({}),
+    snapshots: SnapshotsConfigSchema.default(SnapshotsConfigSchema.parse({})),
+    conductor: ConductorConfigSchema.default(ConductorConfigSchema.parse({})),
+    api: z
+      .object({
+        bind: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(9180),
+      })
+      .strict()
+      .default({ bind: '127.0.0.1', port: 9180 }),
+    webhook: z
+      .object({
+        url: z.string().url().optional(),
+        max_attempts: z.number().int().min(1).max(20).default(5),
+      })
+      .strict()
+      .default({ max_attempts: 5 }),
+  })
+  .strict()
+
+export type Config = z.infer<typeof ConfigSchema>

@@ -1,0 +1,212 @@
+import type { Cron } from 'croner'
+import type { Clock, Sleep } from '../domain/clock.ts'
+import { toErrorInfo, type ErrorInfo } from '../domain/errors.ts'
+import { silentLogger, type Logger } from '../domain/logger.ts'
+import { noopMetrics, type Metrics } from '../domain/metrics.ts'
+import { InvalidScheduleError, JobCancelledError } from './errors.ts'
+import { cronFor, nextRuns, validateJobSchedule, type JobSchedule, type ScheduleSource } from './job-schedule.ts'
+
+/** How one run of a job ended (a subset of the domain's phases). A run that throws counts as `failed`. */
+export const JOB_OUTCOMES = ['succeeded', 'failed', 'skipped'] as const
+export type JobOutcome = (typeof JOB_OUTCOMES)[number]
+
+export interface Job {
+  readonly name: string
+  readonly schedule: JobSchedule
+  /** Where the schedule came from, named in validation errors (`{ schedule: '--create-schedule' }`). */
+  readonly source?: ScheduleSource
+  /** Runs once; the signal aborts when the daemon stops and the grace period is over. */
+  run(signal: AbortSignal): Promise<JobOutcome>
+}
+
+/** What /readyz and metrics read about a job. */
+export interface JobState {
+  readonly name: string
+  readonly running: boolean
+  readonly lastStart?: Date
+  readonly lastFinish?: Date
+  readonly lastOutcome?: JobOutcome
+  readonly lastError?: ErrorInfo
+  readonly lastSuccess?: Date
+  /** Failed runs since the last run that did not fail. */
+  readonly consecutiveFailures: number
+  readonly runs: number
+  /** Runs that were due while the previous run of the same job was still going, and were skipped. */
+  readonly overruns: number
+}
+
+export type TriggerResult =
+  | { readonly started: true; readonly outcome: JobOutcome }
+  | { readonly started: false; readonly reason: 'overrun' | 'stopped' }
+
+export interface JobSchedulerDeps {
+  readonly clock: Clock
+  /** Waits out the grace period in stop(); aborted early when every run has finished. */
+  readonly sleep: Sleep
+  readonly logger?: Logger
+  readonly metrics?: Metrics
+}
+
+interface InFlight {
+  readonly controller: AbortController
+  readonly done: Promise<TriggerResult>
+}
+
+/**
+ * Runs jobs on cron or fixed-period schedules (croner), never overlapping a job with itself, and
+ * records each job's last start/finish/outcome. cli/ builds it with the real clock and sleep.
+ */
+export class JobScheduler {
+  readonly #jobs = new Map<string, Job>()
+  readonly #states = new Map<string, JobState>()
+  readonly #inFlight = new Map<string, InFlight>()
+  readonly #crons: Cron[] = []
+  readonly #clock: Clock
+  readonly #sleep: Sleep
+  readonly #logger: Logger
+  readonly #metrics: Metrics
+  #stopping: Promise<void> | undefined
+
+  /** Validates every schedule up front; throws InvalidScheduleError (CONFIG_INVALID) naming the option. */
+  constructor(jobs: readonly Job[], deps: JobSchedulerDeps) {
+    for (const job of jobs) {
+      if (this.#jobs.has(job.name)) throw new InvalidScheduleError(`job "${job.name}" is defined twice`)
+      validateJobSchedule(job.schedule, job.source)
+      this.#jobs.set(job.name, job)
+      this.#states.set(job.name, { name: job.name, running: false, consecutiveFailures: 0, runs: 0, overruns: 0 })
+    }
+    this.#clock = deps.clock
+    this.#sleep = deps.sleep
+    this.#logger = deps.logger ?? silentLogger
+    this.#metrics = deps.metrics ?? noopMetrics
+  }
+
+  /** Starts the timers. A fixed-period job runs right away, then every period. */
+  start(): void {
+    if (this.#stopping) throw new Error('JobScheduler: start() after stop()')
+    if (this.#crons.length > 0) return
+    for (const job of this.#jobs.values()) {
+      const cron = cronFor(
+        job.schedule,
+        { protect: () => this.#overrun(job.name, 'schedule'), catch: true },
+        async () => {
+          await this.trigger(job.name)
+        },
+      )
+      this.#crons.push(cron)
+      this.#logger.info({ job: job.name, nextRun: cron.nextRun()?.toISOString() }, 'job scheduled')
+    }
+  }
+
+  /** Runs a job now through the overlap guard (used by the timers, tests and `run --once`). */
+  trigger(name: string): Promise<TriggerResult> {
+    const job = this.#job(name)
+    if (this.#stopping) return Promise.resolve({ started: false, reason: 'stopped' })
+    if (this.#inFlight.has(name)) {
+      this.#overrun(name, 'trigger')
+      return Promise.resolve({ started: false, reason: 'overrun' })
+    }
+    const controller = new AbortController()
+    const done = this.#run(job, controller.signal).finally(() => this.#inFlight.delete(name))
+    this.#inFlight.set(name, { controller, done })
+    return done
+  }
+
+  state(name: string): JobState {
+    this.#job(name)
+    return this.#states.get(name)!
+  }
+
+  states(): JobState[] {
+    return [...this.#states.values()]
+  }
+
+  /** The next `n` run times of a job strictly after `from`. */
+  nextRuns(name: string, n: number, from: Date): Date[] {
+    return nextRuns(this.#job(name).schedule, n, from)
+  }
+
+  /**
+   * Stops scheduling, lets in-flight runs finish for `graceMs`, then aborts their signal; resolves
+   * when every run has finished. Calling it again returns the same promise.
+   */
+  stop(opts: { readonly graceMs: number }): Promise<void> {
+    this.#stopping ??= this.#stop(opts.graceMs)
+    return this.#stopping
+  }
+
+  async #stop(graceMs: number): Promise<void> {
+    for (const cron of this.#crons) cron.stop()
+    const inFlight = [...this.#inFlight.entries()]
+    if (inFlight.length === 0) return
+    this.#logger.info({ jobs: inFlight.map(([n]) => n), graceMs }, 'waiting for running jobs to finish')
+    const all = Promise.all(inFlight.map(([, f]) => f.done))
+    const graceTimer = new AbortController()
+    const graceOver = this.#sleep(graceMs, graceTimer.signal).then(
+      () => true,
+      () => true,
+    )
+    const cancel = await Promise.race([all.then(() => false), graceOver])
+    graceTimer.abort()
+    if (cancel) {
+      for (const [name, f] of inFlight) {
+        this.#logger.warn({ job: name, graceMs }, 'grace period over, cancelling job')
+        f.controller.abort(new JobCancelledError(name, graceMs))
+      }
+    }
+    await all
+  }
+
+  async #run(job: Job, signal: AbortSignal): Promise<TriggerResult> {
+    const start = this.#clock.now()
+    const before = this.#states.get(job.name)!
+    this.#states.set(job.name, { ...before, running: true, lastStart: start })
+    const log = this.#logger.child({ job: job.name })
+    log.info({}, 'job started')
+    let outcome: JobOutcome
+    let error: ErrorInfo | undefined
+    try {
+      outcome = await job.run(signal)
+    } catch (err) {
+      outcome = 'failed'
+      error = toErrorInfo(err)
+    }
+    const finish = this.#clock.now()
+    const seconds = Math.max(0, (finish.getTime() - start.getTime()) / 1000)
+    const prev = this.#states.get(job.name)!
+    this.#states.set(job.name, {
+      ...prev,
+      running: false,
+      lastFinish: finish,
+      lastOutcome: outcome,
+      lastError: error,
+      lastSuccess: outcome === 'succeeded' ? finish : prev.lastSuccess,
+      consecutiveFailures: outcome === 'failed' ? prev.consecutiveFailures + 1 : 0,
+      runs: prev.runs + 1,
+    })
+    this.#metrics.inc('snapwarden_job_runs_total', { job: job.name, outcome })
+    this.#metrics.observe('snapwarden_job_duration_seconds', seconds, { job: job.name })
+    if (outcome === 'succeeded') {
+      this.#metrics.set('snapwarden_job_last_success_timestamp_seconds', finish.getTime() / 1000, { job: job.name })
+    }
+    if (outcome === 'failed') log.error({ outcome, durationSeconds: seconds, err: error }, 'job failed')
+    else log.info({ outcome, durationSeconds: seconds }, 'job finished')
+    return { started: true, outcome }
+  }
+
+  #overrun(name: string, via: 'schedule' | 'trigger'): void {
+    const prev = this.#states.get(name)!
+    this.#states.set(name, { ...prev, overruns: prev.overruns + 1 })
+    this.#metrics.inc('snapwarden_job_overruns_total', { job: name })
+    this.#logger.warn(
+      { job: name, via, runningSince: prev.lastStart?.toISOString() },
+      'job is still running from its previous start; skipping this run',
+    )
+  }
+
+  #job(name: string): Job {
+    const job = this.#jobs.get(name)
+    if (!job) throw new Error(`JobScheduler: unknown job "${name}"`)
+    return job
+  }
+}

@@ -1,0 +1,116 @@
+import { CancelledError } from './errors.ts'
+
+export interface PoolLimits {
+  /** Most slots in use at once, over all projects. */
+  readonly global: number
+  /** Most slots in use at once for one project. */
+  readonly perProject: number
+}
+
+export interface PoolRunOptions {
+  /** Slots this job holds (a server's group holds one per volume); clamped to the limits. */
+  readonly weight?: number
+  readonly signal?: AbortSignal
+}
+
+interface Waiter {
+  readonly projectId: string
+  readonly weight: number
+  readonly grant: () => void
+}
+
+/**
+ * Bounded concurrency with a global and a per-project limit. A job takes all its slots at once
+ * (no deadlock between groups), waiters are served in order (a waiter blocked by the global limit
+ * blocks those behind it; one blocked only by its project's limit lets other projects pass), and a
+ * slot is always freed in `finally`, also when the job rejects.
+ */
+export class Pool {
+  readonly limits: PoolLimits
+  #inUse = 0
+  readonly #perProject = new Map<string, number>()
+  readonly #queue: Waiter[] = []
+
+  constructor(limits: PoolLimits) {
+    if (!(limits.global >= 1) || !(limits.perProject >= 1)) throw new RangeError('pool limits must be >= 1')
+    this.limits = { global: Math.floor(limits.global), perProject: Math.floor(limits.perProject) }
+  }
+
+  get inFlight(): number {
+    return this.#inUse
+  }
+
+  inFlightFor(projectId: string): number {
+    return this.#perProject.get(projectId) ?? 0
+  }
+
+  async run<T>(projectId: string, fn: () => Promise<T>, opts: PoolRunOptions = {}): Promise<T> {
+    const weight = Math.max(1, Math.min(Math.floor(opts.weight ?? 1), this.limits.global, this.limits.perProject))
+    await this.#acquire(projectId, weight, opts.signal)
+    try {
+      return await fn()
+    } finally {
+      this.#release(projectId, weight)
+    }
+  }
+
+  #fits(projectId: string, weight: number): boolean {
+    return this.#inUse + weight <= this.limits.global && this.inFlightFor(projectId) + weight <= this.limits.perProject
+  }
+
+  #take(projectId: string, weight: number): void {
+    this.#inUse += weight
+    this.#perProject.set(projectId, this.inFlightFor(projectId) + weight)
+  }
+
+  #acquire(projectId: string, weight: number, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(new CancelledError('waiting for a pool slot', signal.reason))
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const i = this.#queue.indexOf(waiter)
+        if (i >= 0) this.#queue.splice(i, 1)
+        reject(new CancelledError('waiting for a pool slot', signal?.reason))
+        this.#drain()
+      }
+      const waiter: Waiter = {
+        projectId,
+        weight,
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        },
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.#queue.push(waiter)
+      this.#drain()
+    })
+  }
+
+  #release(projectId: string, weight: number): void {
+    this.#inUse -= weight
+    const left = this.inFlightFor(projectId) - weight
+    if (left > 0) this.#perProject.set(projectId, left)
+    else this.#perProject.delete(projectId)
+    this.#drain()
+  }
+
+  #drain(): void {
+    const blockedProjects = new Set<string>()
+    for (let i = 0; i < this.#queue.length; ) {
+      const w = this.#queue[i]!
+      if (blockedProjects.has(w.projectId)) {
+        i++
+        continue
+      }
+      if (this.#inUse + w.weight > this.limits.global) return
+      if (!this.#fits(w.projectId, w.weight)) {
+        blockedProjects.add(w.projectId)
+        i++
+        continue
+      }
+      this.#queue.splice(i, 1)
+      this.#take(w.projectId, w.weight)
+      w.grant()
+    }
+  }
+}

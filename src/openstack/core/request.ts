@@ -1,0 +1,169 @@
+import { Agent, errors as undiciErrors, request as undiciRequest, type Dispatcher } from 'undici'
+import { apiMessageOf, httpErrorFor, NetworkError, TimeoutError } from './errors.ts'
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD'
+
+export interface HttpRequest {
+  readonly method: HttpMethod
+  readonly url: string
+  readonly headers?: Readonly<Record<string, string>>
+  /** Sent as a JSON body. */
+  readonly json?: unknown
+  /** Statuses that count as success; anything else throws an OpenStackHttpError subclass. */
+  readonly okCodes?: readonly number[]
+  readonly signal?: AbortSignal | undefined
+}
+
+export interface HttpResponse {
+  readonly status: number
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The parsed JSON body, or undefined when the body is empty or not JSON. */
+  readonly body: unknown
+}
+
+/** One finished request (for call counters and benchmarks); `status` is absent on network errors. */
+export interface RequestEvent {
+  readonly method: string
+  readonly url: string
+  readonly status?: number | undefined
+  readonly durationMs: number
+  readonly errorCode?: string | undefined
+}
+
+/** Anything that can send a request: the bare transport (no token) or a ProviderClient (with token). */
+export interface RequestSender {
+  send(req: HttpRequest): Promise<HttpResponse>
+}
+
+export interface TransportOptions {
+  /** PEM CA bundle (contents, not a path). */
+  readonly ca?: string | undefined
+  /** PEM client certificate and key (contents). */
+  readonly cert?: string | undefined
+  readonly key?: string | undefined
+  /** false turns TLS verification off (clouds.yaml `verify: false`). */
+  readonly verify?: boolean | undefined
+  /** Per-request timeout (clouds.yaml `api_timeout`, in seconds there). */
+  readonly timeoutMs?: number | undefined
+  /** Keep-alive connections per origin. */
+  readonly connections?: number | undefined
+  readonly userAgent?: string | undefined
+  readonly onRequest?: ((e: RequestEvent) => void) | undefined
+}
+
+const DEFAULT_OK: Record<HttpMethod, readonly number[]> = {
+  GET: [200, 203],
+  POST: [200, 201, 202],
+  PUT: [200, 201, 202],
+  PATCH: [200, 202, 204],
+  DELETE: [200, 202, 204],
+  HEAD: [200, 204],
+}
+
+/** HTTP on an undici Agent with keep-alive and the cloud's TLS settings. Retries nothing. */
+export class HttpTransport implements RequestSender {
+  readonly #agent: Agent
+  readonly #timeoutMs: number | undefined
+  readonly #userAgent: string
+  readonly #onRequest: ((e: RequestEvent) => void) | undefined
+
+  constructor(opts: TransportOptions = {}) {
+    this.#agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: opts.connections ?? 16,
+      connect: {
+        ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+        ...(opts.cert !== undefined ? { cert: opts.cert } : {}),
+        ...(opts.key !== undefined ? { key: opts.key } : {}),
+        rejectUnauthorized: opts.verify !== false,
+      },
+    })
+    this.#timeoutMs = opts.timeoutMs
+    this.#userAgent = opts.userAgent ?? 'snapwarden-openstack'
+    this.#onRequest = opts.onRequest
+  }
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const started = performance.now()
+    const okCodes = req.okCodes ?? DEFAULT_OK[req.method]
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent }
+    for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v
+    let body: string | undefined
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json)
+      headers['content-type'] = 'application/json'
+    }
+    const timeout = this.#timeoutMs !== undefined ? AbortSignal.timeout(this.#timeoutMs) : undefined
+    const signal = timeout && req.signal ? AbortSignal.any([req.signal, timeout]) : (timeout ?? req.signal)
+    const report = (status?: number, errorCode?: string): void =>
+      this.#onRequest?.({ method: req.method, url: req.url, status, durationMs: performance.now() - started, errorCode })
+
+    let res: Dispatcher.ResponseData
+    let text: string
+    try {
+      res = await undiciRequest(req.url, { dispatcher: this.#agent, method: req.method, headers, body, signal })
+      text = await res.body.text()
+    } catch (err) {
+      if (req.signal?.aborted) {
+        report(undefined, 'ABORTED')
+        throw req.signal.reason ?? err
+      }
+      if (timeout?.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+        report(undefined, 'OS_TIMEOUT')
+        throw new TimeoutError(req.method, req.url, this.#timeoutMs ?? 0, { cause: err })
+      }
+      // Refused, reset, DNS, TLS and anything else that kept the request from completing.
+      const code = errorCodeOf(err)
+      report(undefined, 'OS_NETWORK')
+      throw new NetworkError(req.method, req.url, code ?? (err instanceof Error ? err.message : String(err)), { cause: err })
+    }
+    const resHeaders = flattenHeaders(res.headers)
+    const parsed = parseBody(text, resHeaders['content-type'])
+    report(res.statusCode)
+    if (!okCodes.includes(res.statusCode)) {
+      throw httpErrorFor({
+        method: req.method,
+        url: req.url,
+        status: res.statusCode,
+        expected: okCodes,
+        body: text.length > 4096 ? `${text.slice(0, 4096)}…` : text,
+        requestId: resHeaders['x-openstack-request-id'] ?? resHeaders['x-compute-request-id'],
+        apiMessage: apiMessageOf(parsed),
+        retryAfter: resHeaders['retry-after'],
+      })
+    }
+    return { status: res.statusCode, headers: resHeaders, body: parsed }
+  }
+
+  /** Closes the keep-alive connections. */
+  async close(): Promise<void> {
+    await this.#agent.close()
+  }
+}
+
+function errorCodeOf(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string') return code
+  }
+  return undefined
+}
+
+function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(h)) {
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v
+  }
+  return out
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  if (text.length === 0) return undefined
+  if (contentType !== undefined && !/json/i.test(contentType)) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}

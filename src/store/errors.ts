@@ -1,0 +1,62 @@
+import { AppError, type ErrorCode } from '../domain/errors.ts'
+
+/** A task or lease now belongs to someone else (or is no longer open): nothing was changed. */
+export class StoreConflictError extends AppError {
+  readonly code: ErrorCode = 'STORE_CONFLICT'
+}
+
+/** A migration failed, or the database holds migrations this version does not know. */
+export class StoreMigrationError extends AppError {
+  readonly code: ErrorCode = 'STORE_MIGRATION'
+}
+
+/** The database cannot be reached or opened (wrong URL, server down, file locked or unreadable). */
+export class StoreUnavailableError extends AppError {
+  readonly code: ErrorCode = 'STORE_UNAVAILABLE'
+}
+
+/** The URL with any password replaced by `***`; safe for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*:)[^@/]*@/i, '$1***@').replace(/([?&]password=)[^&]*/gi, '$1***')
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  '28P01', // invalid password
+  '28000', // invalid authorization
+  '3D000', // database does not exist
+  '57P01', // admin shutdown
+  '57P03', // cannot connect now
+  '53300', // too many connections
+  'SQLITE_CANTOPEN',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_NOTADB',
+  'SQLITE_READONLY',
+])
+
+/**
+ * Maps a driver error to a store error where it means "cannot reach the database"; other errors
+ * pass through unchanged. Messages name the redacted target, never a password (the driver's own
+ * error stays available as `cause`).
+ */
+export function toStoreError(err: unknown, target: string): unknown {
+  if (err instanceof AppError) return err
+  const code = (err as { code?: unknown } | undefined)?.code
+  const message = err instanceof Error ? err.message : String(err)
+  const connectionEnded = /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)
+  if ((typeof code === 'string' && UNAVAILABLE_CODES.has(code)) || connectionEnded) {
+    return new StoreUnavailableError(`store ${target} unavailable: ${scrub(message, target)}`, { cause: err })
+  }
+  return err
+}
+
+/** Removes anything that looks like credentials in a URL from a driver message. */
+function scrub(message: string, _target: string): string {
+  return message.replace(/(\/\/[^/:@\s]*:)[^@\s]*@/g, '$1***@')
+}

@@ -1,0 +1,16 @@
+import type { Migration, MigrationProvider } from 'kysely'
+import { init } from './migrations/0001-init.ts'
+
+/**
+ * Every migration, in order, from a static list (no file-system scanning: works the same from
+ * source, a bundle or a package). Names sort in the order they run; append, never rename.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-init': init,
+})
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return { ...MIGRATIONS }
+  },
+}
