@@ -112,6 +112,11 @@ export class JobScheduler {
     return done
   }
 
+  /** True between start() and stop() while timers are armed. */
+  isScheduled(): boolean {
+    return this.#crons.some((c) => c.isRunning())
+  }
+
   state(name: string): JobState {
     this.#job(name)
     return this.#states.get(name)!

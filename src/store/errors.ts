@@ -2,17 +2,17 @@ import { AppError, type ErrorCode } from '../domain/errors.ts'
 
 /** A task or lease now belongs to someone else (or is no longer open): nothing was changed. */
 export class StoreConflictError extends AppError {
-  readonly code: ErrorCode = 'STORE_CONFLICT'
+  readonly code = 'STORE_CONFLICT' satisfies ErrorCode
 }
 
 /** A migration failed, or the database holds migrations this version does not know. */
 export class StoreMigrationError extends AppError {
-  readonly code: ErrorCode = 'STORE_MIGRATION'
+  readonly code = 'STORE_MIGRATION' satisfies ErrorCode
 }
 
 /** The database cannot be reached or opened (wrong URL, server down, file locked or unreadable). */
 export class StoreUnavailableError extends AppError {
-  readonly code: ErrorCode = 'STORE_UNAVAILABLE'
+  readonly code = 'STORE_UNAVAILABLE' satisfies ErrorCode
 }
 
 /** The URL with any password replaced by `***`; safe for messages and logs. */
@@ -51,12 +51,12 @@ export function toStoreError(err: unknown, target: string): unknown {
   const message = err instanceof Error ? err.message : String(err)
   const connectionEnded = /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)
   if ((typeof code === 'string' && UNAVAILABLE_CODES.has(code)) || connectionEnded) {
-    return new StoreUnavailableError(`store ${target} unavailable: ${scrub(message, target)}`, { cause: err })
+    return new StoreUnavailableError(`store ${target} unavailable: ${scrub(message)}`, { cause: err })
   }
   return err
 }
 
 /** Removes anything that looks like credentials in a URL from a driver message. */
-function scrub(message: string, _target: string): string {
+function scrub(message: string): string {
   return message.replace(/(\/\/[^/:@\s]*:)[^@\s]*@/g, '$1***@')
 }

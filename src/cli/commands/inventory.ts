@@ -1,0 +1,72 @@
+/** `snapwarden inventory`: projects, servers, volumes (attachments, metadata), snapshots and backups. */
+import type { BackupRecord, ProjectRef, ServerRef, SnapshotRecord, VolumeRef } from '../../domain/inventory.ts'
+import { defineCommand } from '../command.ts'
+import { collect, scopeFor } from '../cloud-scope.ts'
+import { EXIT } from '../exit-codes.ts'
+import { table } from '../output.ts'
+
+interface Options {
+  readonly json: boolean
+  readonly allProjects: boolean
+}
+
+export interface Inventory {
+  readonly source: string
+  readonly projects: ProjectRef[]
+  readonly servers: ServerRef[]
+  readonly volumes: VolumeRef[]
+  readonly snapshots: SnapshotRecord[]
+  readonly backups: BackupRecord[]
+}
+
+export const inventoryCommand = defineCommand<Options>({
+  name: 'inventory',
+  summary: "list a cloud's projects, servers, volumes (with attachments and metadata), snapshots and backups",
+  configure: (cmd) =>
+    cmd.option('--json', 'print JSON', false).option('--all-projects', 'every project (admin credential; all_tenants)', false),
+  parseOptions: (raw) => ({ json: raw.json === true, allProjects: raw.allProjects === true }),
+  async run(opts, deps) {
+    const { cloud, label } = await deps.openCloud()
+    const identity = await cloud.identity()
+    const scope = await scopeFor(cloud, identity, opts.allProjects)
+    const [projects, servers, volumes, snapshots, backups] = await Promise.all([
+      opts.allProjects ? cloud.listProjects() : Promise.resolve([{ id: identity.projectId, name: identity.projectName }]),
+      collect(cloud.listServers(scope)),
+      collect(cloud.listVolumes(scope)),
+      collect(cloud.listSnapshots(scope)),
+      collect(cloud.listBackups(scope)),
+    ])
+    const inv: Inventory = { source: label, projects, servers, volumes, snapshots, backups }
+    if (opts.json) {
+      deps.out.json(inv)
+      return EXIT.ok
+    }
+    const projectName = new Map(projects.map((p) => [p.id, p.name]))
+    const p = (id: string) => projectName.get(id) ?? id
+    deps.out.line(`cloud: ${label}`)
+    deps.out.line(`\nProjects (${projects.length})`)
+    deps.out.line(table(['ID', 'NAME'], projects.map((x) => [x.id, x.name])))
+    deps.out.line(`\nServers (${servers.length})`)
+    deps.out.line(table(['ID', 'NAME', 'PROJECT', 'STATUS', 'VOLUMES', 'METADATA'], servers.map((s) => [s.id, s.name, p(s.projectId), s.status, s.volumeIds, meta(s.metadata)])))
+    deps.out.line(`\nVolumes (${volumes.length})`)
+    deps.out.line(
+      table(
+        ['ID', 'NAME', 'PROJECT', 'STATUS', 'SIZE', 'ATTACHED TO', 'METADATA'],
+        volumes.map((v) => [v.id, v.name, p(v.projectId), v.status, `${v.sizeGb}G`, v.attachments.map((a) => a.serverId), meta(v.metadata)]),
+      ),
+    )
+    deps.out.line(`\nSnapshots (${snapshots.length})`)
+    deps.out.line(table(['ID', 'NAME', 'VOLUME', 'STATUS', 'CREATED'], snapshots.map((s) => [s.id, s.name, s.volumeId, s.status, s.createdAt])))
+    deps.out.line(`\nBackups (${backups.length})`)
+    deps.out.line(
+      table(['ID', 'NAME', 'VOLUME', 'STATUS', 'KIND', 'CREATED'], backups.map((b) => [b.id, b.name, b.volumeId, b.status, b.isIncremental ? 'incremental' : 'full', b.createdAt])),
+    )
+    return EXIT.ok
+  },
+})
+
+function meta(m: Readonly<Record<string, string>>): string {
+  return Object.entries(m)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')
+}

@@ -1,0 +1,69 @@
+/** The composition root: parses argv, builds concrete objects, runs one command, maps errors to exit codes. */
+import { Command, Option } from 'commander'
+import { AppError, UserError } from '../domain/errors.ts'
+import { COMMANDS } from './commands/index.ts'
+import type { CliCommand } from './command.ts'
+import { buildDeps, type GlobalOptions } from './deps.ts'
+import { EXIT } from './exit-codes.ts'
+import { VERSION } from './version.ts'
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let exitCode: number = EXIT.ok
+  const program = new Command('snapwarden')
+    .description('Keeps OpenStack block storage protected: Cinder snapshots and backups by policy.')
+    .version(VERSION, '-V, --version')
+    .addOption(new Option('--os-cloud <name>', 'clouds.yaml entry to use').env('OS_CLOUD'))
+    .option('-c, --config <file>', 'configuration file (default: ./snapwarden.yaml, ~/.config/snapwarden/config.yaml, /etc/snapwarden/config.yaml)')
+    .option('--log-level <level>', 'debug, info, warn or error', 'warn')
+    .option('--debug', 'print stack traces of unexpected errors', false)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+
+  for (const command of COMMANDS) attach(program, command as CliCommand<unknown>, (code) => (exitCode = code), env)
+
+  try {
+    await program.parseAsync([...argv])
+    return exitCode
+  } catch (err) {
+    return reportError(err, program.opts().debug === true)
+  }
+}
+
+function attach(program: Command, command: CliCommand<unknown>, setExit: (code: number) => void, env: NodeJS.ProcessEnv): void {
+  const path = command.name.split(' ')
+  let parent = program
+  for (const part of path.slice(0, -1)) {
+    parent = parent.commands.find((c) => c.name() === part) ?? parent.command(part).description(`${part} commands`)
+  }
+  const cmd = parent.command(path.at(-1) as string).description(command.summary)
+  command.configure?.(cmd)
+  cmd.action(async (...args: unknown[]) => {
+    const self = args.at(-1) as Command
+    const raw = self.opts()
+    const globals = program.opts() as GlobalOptions
+    const opts = command.parseOptions(raw, self.args)
+    const deps = buildDeps(globals, env)
+    try {
+      setExit(await command.run(opts, deps))
+    } finally {
+      await deps.close()
+    }
+  })
+}
+
+function reportError(err: unknown, debug: boolean): number {
+  const e = err as { code?: string; exitCode?: number; message?: string }
+  if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+    // commander printed help/version/usage itself
+    return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT.ok : EXIT.usage
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`snapwarden: ${err.message}\n`)
+    return EXIT.usage
+  }
+  const code = err instanceof AppError ? err.code : typeof e.code === 'string' ? e.code : 'INTERNAL'
+  process.stderr.write(`snapwarden: error [${code}]: ${e.message ?? String(err)}\n`)
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`)
+  return EXIT.internal
+}
