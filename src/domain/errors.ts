@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   'API_BAD_REQUEST',
   'API_UNAUTHORIZED',
   'API_NOT_FOUND',
+  // notify
+  'NOTIFY_WEBHOOK_FAILED',
   // cli
   'CLI_USAGE',
 ] as const
