@@ -1,0 +1,55 @@
+/** `db migrate` and `db status`: the store's forward-only schema migrations. */
+import { openStore, redactUrl } from '../../store/index.ts'
+import { defineCommand } from '../command.ts'
+import { EXIT } from '../exit-codes.ts'
+import { storeUrl } from '../open-store.ts'
+
+interface Options {
+  readonly db?: string
+  readonly json: boolean
+}
+
+const parse = (raw: Readonly<Record<string, unknown>>): Options => ({
+  json: raw.json === true,
+  ...(typeof raw.db === 'string' ? { db: raw.db } : {}),
+})
+const dbOption = '--db <url>'
+const dbHelp = 'sqlite:<path>, a path, :memory: or postgres://… (default SNAPWARDEN_DB, config database.url, then SQLite in the state directory)'
+
+export const dbMigrateCommand = defineCommand<Options>({
+  name: 'db migrate',
+  summary: 'apply pending schema migrations (forward only, safe to re-run)',
+  configure: (cmd) => cmd.option(dbOption, dbHelp).option('--json', 'print JSON', false),
+  parseOptions: parse,
+  async run(opts, deps) {
+    const url = storeUrl(deps, opts.db)
+    const store = openStore({ url })
+    deps.onClose(() => store.close())
+    const { applied } = await store.migrate()
+    if (opts.json) deps.out.json({ store: redactUrl(url), applied })
+    else deps.out.line(applied.length ? `${redactUrl(url)}: applied ${applied.join(', ')}` : `${redactUrl(url)}: up to date`)
+    return EXIT.ok
+  },
+})
+
+export const dbStatusCommand = defineCommand<Options>({
+  name: 'db status',
+  summary: 'show applied and pending migrations and the last runs',
+  configure: (cmd) => cmd.option(dbOption, dbHelp).option('--json', 'print JSON', false),
+  parseOptions: parse,
+  async run(opts, deps) {
+    const url = storeUrl(deps, opts.db)
+    const store = openStore({ url })
+    deps.onClose(() => store.close())
+    const status = await store.status()
+    const runs = status.pending.length === 0 ? await store.lastRuns(5) : []
+    if (opts.json) deps.out.json({ store: redactUrl(url), dialect: store.dialect, ...status, lastRuns: runs })
+    else {
+      deps.out.line(`store: ${redactUrl(url)} (${store.dialect})`)
+      deps.out.line(`current: ${status.current ?? '(empty)'}`)
+      deps.out.line(`pending: ${status.pending.length ? status.pending.join(', ') : 'none'}`)
+      for (const r of runs) deps.out.line(`run ${r.id} ${r.kind} ${r.startedAt.toISOString()} ${r.exitStatus ?? 'running'}`)
+    }
+    return status.pending.length ? EXIT.partial : EXIT.ok
+  },
+})

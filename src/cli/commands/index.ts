@@ -1,0 +1,18 @@
+/** Every CLI command, in the order `--help` lists them. */
+import { inventoryCommand } from './inventory.ts'
+import { metadefsCommand } from './metadefs.ts'
+import { policiesCommand } from './policies.ts'
+import { createSnapshotsCommand, expireSnapshotsCommand, planCommand, runCommand } from './snapshot-cycle-commands.ts'
+import { subscribeCommand, unsubscribeCommand } from './subscribe.ts'
+
+export const COMMANDS = [
+  inventoryCommand,
+  runCommand,
+  planCommand,
+  createSnapshotsCommand,
+  expireSnapshotsCommand,
+  policiesCommand,
+  subscribeCommand,
+  unsubscribeCommand,
+  metadefsCommand,
+] as const

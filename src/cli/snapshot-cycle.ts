@@ -1,0 +1,84 @@
+/**
+ * One snapshot cycle, as a daemon tick flows (STYLE.md §1): read `now` once → list volumes and
+ * snapshots once per scope → pure plan → execute → result. Used by `plan`, `create-snapshots`,
+ * `expire-snapshots`, `run` and the daemon's jobs.
+ */
+import type { Clock, Random, Sleep } from '../domain/clock.ts'
+import type { PolicyProblem } from '../domain/policy.ts'
+import type { Logger } from '../domain/logger.ts'
+import type { Metrics } from '../domain/metrics.ts'
+import type { Cloud } from '../domain/ports.ts'
+import { runSnapshotPlan, type SnapshotProgress, type SnapshotRunResult } from '../executor/run-snapshot-plan.ts'
+import { buildSnapshotPlan, type SnapshotPlan, type SnapshotPlanMode } from '../planner/snapshot-plan.ts'
+import { collect, scopeFor } from './cloud-scope.ts'
+import type { Config } from '../config/schema.ts'
+import { durationSeconds } from '../config/validate.ts'
+
+export interface CycleDeps {
+  readonly cloud: Cloud
+  readonly clock: Clock
+  readonly sleep: Sleep
+  readonly random: Random
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly config: Config
+}
+
+export interface CycleOptions {
+  readonly mode: SnapshotPlanMode
+  readonly allProjects: boolean
+  readonly dryRun: boolean
+  /** Plan only, send nothing (`plan`). */
+  readonly planOnly?: boolean
+  /** Plan as of another instant (`plan --at`); defaults to the clock's now. */
+  readonly at?: Date
+  readonly signal?: AbortSignal
+  readonly onProgress?: (p: SnapshotProgress) => void
+}
+
+export interface CycleReport {
+  readonly now: Date
+  readonly mode: SnapshotPlanMode
+  readonly volumes: number
+  readonly snapshots: number
+  readonly plan: SnapshotPlan
+  readonly result?: SnapshotRunResult
+  readonly problems: readonly PolicyProblem[]
+}
+
+export async function runSnapshotCycle(deps: CycleDeps, opts: CycleOptions): Promise<CycleReport> {
+  const now = opts.at ?? deps.clock.now()
+  const identity = await deps.cloud.identity(opts.signal)
+  const scope = await scopeFor(deps.cloud, identity, opts.allProjects)
+  const [volumes, snapshots] = await Promise.all([
+    collect(deps.cloud.listVolumes(scope, opts.signal)),
+    collect(deps.cloud.listSnapshots(scope, opts.signal)),
+  ])
+  const s = deps.config.snapshots
+  const plan = buildSnapshotPlan({
+    volumes,
+    snapshots,
+    now,
+    settings: { mode: opts.mode, stuckAfterMs: durationSeconds(s.stuck_after) * 1000 },
+  })
+  for (const p of plan.problems) deps.logger.warn({ volumeId: p.volumeId, key: p.key, value: p.value, accepted: p.accepted }, p.message)
+  deps.metrics.set('snapwarden_policy_problems', plan.problems.length)
+  const base = { now, mode: opts.mode, volumes: volumes.length, snapshots: snapshots.length, plan, problems: plan.problems }
+  if (opts.planOnly) return base
+  const result = await runSnapshotPlan(plan.items, deps, {
+    dryRun: opts.dryRun,
+    sequentialDetached: s.sequential_detached,
+    waitForAvailable: s.wait_for_available,
+    createTimeoutMs: durationSeconds(s.wait_timeout) * 1000,
+    healTimeoutMs: durationSeconds(s.wait_timeout) * 1000,
+    limits: { global: s.concurrency, perProject: s.concurrency_per_project },
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  })
+  return { ...base, result }
+}
+
+/** Items that failed plus invalid metadata: what makes the exit code 3 and the webhook fire. */
+export function failuresOf(report: CycleReport): number {
+  return (report.result?.counts.failed ?? 0) + report.problems.length
+}

@@ -1,0 +1,202 @@
+/** Implements the domain's Cloud port with the typed OpenStack client. */
+import type { BlockStorageQuota, ProjectRef, ServerRef, SnapshotRecord, VolumeRef, BackupRecord } from '../domain/inventory.ts'
+import type { Cloud, CloudIdentity, CreateBackupRequest, CreateSnapshotRequest, ListScope } from '../domain/ports.ts'
+import * as backups from '../openstack/blockstorage/v3/backups/index.ts'
+import * as quotaSets from '../openstack/blockstorage/v3/quota-sets/index.ts'
+import * as snapshots from '../openstack/blockstorage/v3/snapshots/index.ts'
+import * as volumes from '../openstack/blockstorage/v3/volumes/index.ts'
+import * as servers from '../openstack/compute/v2/servers/index.ts'
+import type { Connection } from '../openstack/connection.ts'
+import { isHttpStatus, isTransient, retryAfterMs } from '../openstack/core/errors.ts'
+import * as projects from '../openstack/identity/v3/projects/index.ts'
+import { toBackupRecord, toServerRef, toSnapshotRecord, toVolumeRef } from './map.ts'
+
+const ADMIN_ROLES = new Set(['admin'])
+
+export class OpenStackCloud implements Cloud {
+  readonly #conn: Connection
+
+  constructor(conn: Connection) {
+    this.#conn = conn
+  }
+
+  get connection(): Connection {
+    return this.#conn
+  }
+
+  async identity(signal?: AbortSignal): Promise<CloudIdentity> {
+    const token = await this.#conn.provider.authenticate(signal)
+    const roles = token.roles.map((r) => r.name)
+    return {
+      userId: token.user.id,
+      projectId: token.project?.id ?? '',
+      projectName: token.project?.name ?? '',
+      roles,
+      isAdmin: roles.some((r) => ADMIN_ROLES.has(r)),
+    }
+  }
+
+  async listProjects(signal?: AbortSignal): Promise<ProjectRef[]> {
+    const out: ProjectRef[] = []
+    for await (const p of projects.list(this.#conn.identity, {}, signal)) {
+      out.push({ id: p.id, name: p.name, ...(p.domainId ? { domainId: p.domainId } : {}) })
+    }
+    return out
+  }
+
+  async *listVolumes(scope: ListScope, signal?: AbortSignal): AsyncIterable<VolumeRef> {
+    const own = await this.#ownProject(signal)
+    for await (const v of volumes.list(this.#conn.blockStorage, listOpts(scope), signal)) yield toVolumeRef(v, own)
+  }
+
+  async getVolume(volumeId: string, signal?: AbortSignal): Promise<VolumeRef> {
+    return toVolumeRef(await volumes.get(this.#conn.blockStorage, volumeId, signal), await this.#ownProject(signal))
+  }
+
+  async setVolumeMetadata(volumeId: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void> {
+    await volumes.setMetadata(this.#conn.blockStorage, volumeId, metadata, signal)
+  }
+
+  async deleteVolumeMetadataKey(volumeId: string, key: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await volumes.deleteMetadataKey(this.#conn.blockStorage, volumeId, key, signal)
+    } catch (err) {
+      if (!isHttpStatus(err, 404)) throw err
+    }
+  }
+
+  async *listServers(scope: ListScope, signal?: AbortSignal): AsyncIterable<ServerRef> {
+    const own = await this.#ownProject(signal)
+    for await (const s of servers.list(this.#conn.compute, listOpts(scope), signal)) yield toServerRef(s, own)
+  }
+
+  async *listSnapshots(scope: ListScope, signal?: AbortSignal): AsyncIterable<SnapshotRecord> {
+    const own = await this.#ownProject(signal)
+    for await (const s of snapshots.list(this.#conn.blockStorage, listOpts(scope), signal)) yield toSnapshotRecord(s, own)
+  }
+
+  async findSnapshots(volumeId: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<SnapshotRecord[]> {
+    const own = await this.#ownProject(signal)
+    const out: SnapshotRecord[] = []
+    // all_tenants so an admin acting on another project's volume sees that volume's snapshots.
+    const identity = await this.identity(signal)
+    for await (const s of snapshots.list(this.#conn.blockStorage, { volumeId, metadata, ...(identity.isAdmin ? { allTenants: true } : {}) }, signal)) {
+      // Filter again: a Cinder that ignores the metadata filter must not make us adopt a stranger.
+      if (Object.entries(metadata).every(([k, v]) => s.metadata[k] === v)) out.push(toSnapshotRecord(s, own))
+    }
+    return out
+  }
+
+  async createSnapshot(req: CreateSnapshotRequest, signal?: AbortSignal): Promise<SnapshotRecord> {
+    const s = await snapshots.create(
+      this.#conn.blockStorage,
+      { volumeId: req.volumeId, name: req.name, description: req.description, metadata: req.metadata, force: req.force },
+      signal,
+    )
+    return toSnapshotRecord(s, req.projectId)
+  }
+
+  async getSnapshot(snapshotId: string, signal?: AbortSignal): Promise<SnapshotRecord | undefined> {
+    try {
+      return toSnapshotRecord(await snapshots.get(this.#conn.blockStorage, snapshotId, signal), await this.#ownProject(signal))
+    } catch (err) {
+      if (isHttpStatus(err, 404)) return undefined
+      throw err
+    }
+  }
+
+  async deleteSnapshot(snapshotId: string, signal?: AbortSignal): Promise<void> {
+    await ignoreMissing(snapshots.remove(this.#conn.blockStorage, snapshotId, signal))
+  }
+
+  async forceDeleteSnapshot(snapshotId: string, signal?: AbortSignal): Promise<void> {
+    await ignoreMissing(snapshots.forceDelete(this.#conn.blockStorage, snapshotId, signal))
+  }
+
+  async *listBackups(scope: ListScope, signal?: AbortSignal): AsyncIterable<BackupRecord> {
+    const own = await this.#ownProject(signal)
+    for await (const b of backups.list(this.#conn.blockStorage, listOpts(scope), signal)) yield toBackupRecord(b, own)
+  }
+
+  async createBackup(req: CreateBackupRequest, signal?: AbortSignal): Promise<{ id: string; name: string }> {
+    const created = await backups.create(
+      this.#conn.blockStorage,
+      {
+        volumeId: req.volumeId,
+        name: req.name,
+        description: req.description,
+        incremental: req.incremental,
+        force: req.force,
+        snapshotId: req.snapshotId,
+        metadata: atLeast(this.#conn.blockStorage.microversion, '3.43') ? req.metadata : undefined,
+      },
+      signal,
+    )
+    return { id: created.id, name: created.name }
+  }
+
+  async getBackup(backupId: string, signal?: AbortSignal): Promise<BackupRecord | undefined> {
+    try {
+      return toBackupRecord(await backups.get(this.#conn.blockStorage, backupId, signal), await this.#ownProject(signal))
+    } catch (err) {
+      if (isHttpStatus(err, 404)) return undefined
+      throw err
+    }
+  }
+
+  async deleteBackup(backupId: string, signal?: AbortSignal): Promise<void> {
+    await ignoreMissing(backups.remove(this.#conn.blockStorage, backupId, signal))
+  }
+
+  async forceDeleteBackup(backupId: string, signal?: AbortSignal): Promise<void> {
+    await ignoreMissing(backups.forceDelete(this.#conn.blockStorage, backupId, signal))
+  }
+
+  async getQuota(projectId: string, signal?: AbortSignal): Promise<BlockStorageQuota> {
+    const q = await quotaSets.get(this.#conn.blockStorage, projectId, { usage: true }, signal)
+    const item = (name: string) => {
+      const i = q.usage[name]
+      return { limit: i?.limit ?? -1, inUse: i?.inUse ?? 0, reserved: i?.reserved ?? 0 }
+    }
+    return {
+      projectId,
+      snapshots: item('snapshots'),
+      backups: item('backups'),
+      backupGigabytes: item('backup_gigabytes'),
+      gigabytes: item('gigabytes'),
+      volumes: item('volumes'),
+    }
+  }
+
+  isTransient(err: unknown): boolean {
+    return isTransient(err)
+  }
+
+  retryAfterMs(err: unknown): number | undefined {
+    return retryAfterMs(err)
+  }
+
+  async #ownProject(signal?: AbortSignal): Promise<string> {
+    return (await this.#conn.provider.authenticate(signal)).project?.id ?? ''
+  }
+}
+
+function listOpts(scope: ListScope): { allTenants?: boolean; projectId?: string } {
+  return scope.allProjects ? { allTenants: true } : {}
+}
+
+async function ignoreMissing(p: Promise<void>): Promise<void> {
+  try {
+    await p
+  } catch (err) {
+    if (!isHttpStatus(err, 404)) throw err
+  }
+}
+
+/** Backup metadata needs Cinder microversion 3.43 or later. */
+function atLeast(have: string | undefined, want: string): boolean {
+  if (have === undefined) return false
+  const [hM = 0, hm = 0] = have.split('.').map(Number)
+  const [wM = 0, wm = 0] = want.split('.').map(Number)
+  return hM > wM || (hM === wM && hm >= wm)
+}
