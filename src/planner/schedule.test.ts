@@ -104,7 +104,7 @@ describe('windowAt across DST transitions', () => {
     })
     const before = previousWindow(s, d('2026-03-29T12:00:00Z'))
     assert.equal(before.end.getTime(), w.start.getTime())
-    assert.equal(hours(before), 22.5)
+    assert.equal(hours(before), 23.5) // 02:30+01:00 → 03:00+02:00
   })
 
   test('Berlin fall-back: a 02:30 start uses the first of the two 02:30s and the window lasts 25 hours', () => {
@@ -152,12 +152,14 @@ describe('windowAt across DST transitions', () => {
     assert.equal(hours(w), 24.5)
   })
 
-  test('a weekly window that contains spring-forward is one hour short, and the next is a full week', () => {
+  test('weekly windows around a spring-forward Sunday are shortened by the gap, never duplicated', () => {
     const s = weekly('Europe/Berlin', 7, 2, 30) // Sunday 02:30; 2026-03-29 is a Sunday
     const w = windowAt(s, d('2026-03-25T00:00:00Z'))
     assert.equal(w.key, 'weekly/2026-03-22T02:30+01:00[Europe/Berlin]')
-    assert.equal(hours(w), 7 * 24 - 1.5)
-    assert.equal(hours(nextWindowAfter(s, w.start)), 7 * 24 + 0.5 - 0.5 + 0) // 03:00+02 → 02:30+02 next Sunday
+    assert.equal(hours(w), 7 * 24 - 0.5) // 02:30+01:00 → 03:00+02:00 (the start time is in the gap)
+    const next = nextWindowAfter(s, w.start)
+    assert.equal(next.key, 'weekly/2026-03-29T03:00+02:00[Europe/Berlin]')
+    assert.equal(hours(next), 7 * 24 - 0.5) // 03:00+02:00 → 02:30+02:00
   })
 
   test('a monthly window on the fall-back day starts at the first pass of the start time', () => {
@@ -209,7 +211,11 @@ describe('invariants over DST weeks', () => {
         assert.equal(new Set(ws.map((w) => w.key)).size, ws.length, 'keys are unique')
         const starting = ws.filter((w) => w.start >= range.from && w.start < range.to)
         assert.equal(starting.length, perWeek)
-        for (let ms = range.from.getTime(); ms < range.to.getTime(); ms += 7.5 * 60_000) {
+        // Samples: every window edge (and 1 ms either side), every midpoint, the transitions' neighbourhoods every 3 h.
+        const samples = new Set<number>()
+        for (const w of starting) for (const ms of [w.start.getTime() - 1, w.start.getTime(), w.start.getTime() + 1, (w.start.getTime() + w.end.getTime()) / 2]) samples.add(ms)
+        for (let ms = range.from.getTime(); ms < range.to.getTime(); ms += 3 * 3_600_000 + 7 * 60_000) samples.add(ms)
+        for (const ms of samples) {
           const now = new Date(ms)
           const containing = ws.filter((w) => w.start <= now && now < w.end)
           assert.equal(containing.length, 1, `exactly one window contains ${now.toISOString()}`)

@@ -1,0 +1,191 @@
+/**
+ * The snapshot plan: inventory + now → items with reasons (create, skip, keep, delete). Pure.
+ *
+ * - create (mode create|all): per volume and active policy, the window containing `now`; a snapshot of
+ *   that volume+policy+window in any status except error/error_deleting/deleting means it is taken
+ *   (skip), unless it is being healed in this plan. Volumes not `available`/`in-use` are skipped with a reason.
+ * - expire (mode expire|all): retention per volume+policy over managed snapshots (ours and
+ *   SnapSentry's). Snapshots of a policy that is not active (disabled, removed or invalid) are kept.
+ * - heal (mode expire|all): managed snapshots stuck in creating/deleting/error/error_deleting for more
+ *   than `stuckAfterMs` (from updatedAt ?? createdAt) are deleted with purpose `heal`; the executor
+ *   escalates to force-delete. Their volume need not be in the inventory.
+ * - Unmanaged snapshots are never touched. Items are ordered by project, group, volume, policy.
+ */
+import type { SnapshotRecord, VolumeRef } from '../domain/inventory.ts'
+import type { SnapshotPlanItem } from '../domain/plan.ts'
+import { SCHEDULE_KINDS } from '../domain/policy.ts'
+import type { PolicyProblem, SnapshotPolicy } from '../domain/policy.ts'
+import { applySnapshotRetention } from './retention.ts'
+import { windowAt } from './schedule.ts'
+import { readSnapshotMarks, snapshotDescription, snapshotMetadata, snapshotName } from './snapshot-metadata.ts'
+import type { SnapshotMarks } from './snapshot-metadata.ts'
+import { parseSnapshotPolicies } from './snapshot-policy.ts'
+import type { PolicyDefaults } from './snapshot-policy.ts'
+
+export const SNAPSHOT_PLAN_MODES = ['create', 'expire', 'all'] as const
+export type SnapshotPlanMode = (typeof SNAPSHOT_PLAN_MODES)[number]
+
+export interface SnapshotPlanSettings {
+  readonly mode: SnapshotPlanMode
+  /** A managed snapshot in a transitional or error state for longer than this is healed. */
+  readonly stuckAfterMs: number
+  readonly defaults?: PolicyDefaults
+}
+
+export interface SnapshotPlanInput {
+  readonly volumes: readonly VolumeRef[]
+  readonly snapshots: readonly SnapshotRecord[]
+  readonly now: Date
+  readonly settings: SnapshotPlanSettings
+}
+
+export interface SnapshotPlan {
+  readonly items: SnapshotPlanItem[]
+  readonly problems: PolicyProblem[]
+}
+
+/** Statuses that do not count as "this window is taken". */
+export const FAILED_SNAPSHOT_STATUSES: readonly string[] = ['error', 'error_deleting', 'deleting']
+/** Statuses healing acts on (once stuck). */
+export const HEALABLE_SNAPSHOT_STATUSES: readonly string[] = ['creating', 'deleting', 'error', 'error_deleting']
+/** Volume statuses a snapshot can be taken from (`in-use` with Cinder's force flag). */
+export const SNAPSHOTTABLE_VOLUME_STATUSES: readonly string[] = ['available', 'in-use']
+
+/** Volumes of one server share a group; multi-attached and detached volumes get their own. */
+export function groupOf(volume: VolumeRef): string {
+  const servers = new Set(volume.attachments.map((a) => a.serverId))
+  return servers.size === 1 ? [...servers][0]! : `volume:${volume.id}`
+}
+
+interface Sortable {
+  readonly item: SnapshotPlanItem
+  readonly group: string
+  readonly at: number
+}
+
+const ACTION_ORDER = { create: 0, skip: 1, delete: 2, keep: 3 } as const
+const policyRank = (p: string | undefined): number => (p === undefined ? SCHEDULE_KINDS.length : SCHEDULE_KINDS.indexOf(p as never))
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+const idOf = (i: SnapshotPlanItem): string => ('snapshotId' in i ? i.snapshotId : '')
+
+export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
+  const { now, settings } = input
+  const doCreate = settings.mode !== 'expire'
+  const doExpire = settings.mode !== 'create'
+  const out: Sortable[] = []
+  const problems: PolicyProblem[] = []
+  const volumeById = new Map(input.volumes.map((v) => [v.id, v]))
+  const snapshotsByVolume = new Map<string, SnapshotRecord[]>()
+  for (const s of input.snapshots) {
+    const list = snapshotsByVolume.get(s.volumeId)
+    if (list) list.push(s)
+    else snapshotsByVolume.set(s.volumeId, [s])
+  }
+
+  const healed = new Set<string>()
+  const marksById = new Map<string, SnapshotMarks>()
+  const policiesByVolume = new Map<string, SnapshotPolicy[]>()
+  for (const v of input.volumes) {
+    const parsed = parseSnapshotPolicies(v, settings.defaults)
+    policiesByVolume.set(v.id, parsed.policies)
+    problems.push(...parsed.problems)
+  }
+  for (const s of input.snapshots) marksById.set(s.id, readSnapshotMarks(s, policiesByVolume.get(s.volumeId) ?? []))
+
+  if (doExpire) {
+    for (const s of input.snapshots) {
+      const marks = marksById.get(s.id)!
+      if (!marks.managed || !HEALABLE_SNAPSHOT_STATUSES.includes(s.status)) continue
+      const since = (s.updatedAt ?? s.createdAt).getTime()
+      if (now.getTime() - since <= settings.stuckAfterMs) continue
+      healed.add(s.id)
+      const volume = volumeById.get(s.volumeId)
+      const minutes = Math.floor((now.getTime() - since) / 60_000)
+      out.push({
+        group: volume ? groupOf(volume) : `volume:${s.volumeId}`,
+        at: s.createdAt.getTime(),
+        item: {
+          action: 'delete',
+          purpose: 'heal',
+          snapshotId: s.id,
+          volumeId: s.volumeId,
+          projectId: s.projectId,
+          ...(marks.policy ? { policy: marks.policy } : {}),
+          status: s.status,
+          reasons: [`stuck in ${s.status} for ${minutes} min (limit ${Math.floor(settings.stuckAfterMs / 60_000)} min)`],
+        },
+      })
+    }
+  }
+
+  for (const volume of input.volumes) {
+    const group = groupOf(volume)
+    const policies = policiesByVolume.get(volume.id)!
+    const snapshots = snapshotsByVolume.get(volume.id) ?? []
+    const base = { volumeId: volume.id, projectId: volume.projectId }
+    for (const policy of policies) {
+      const mine = snapshots.filter((s) => marksById.get(s.id)!.policy === policy.name)
+      if (doCreate) {
+        const window = windowAt(policy.schedule, now)
+        const taken = mine.find((s) => marksById.get(s.id)!.windowKey === window.key && !FAILED_SNAPSHOT_STATUSES.includes(s.status) && !healed.has(s.id))
+        if (taken) {
+          out.push({ group, at: now.getTime(), item: { action: 'skip', ...base, policy: policy.name, reasons: [`snapshot ${taken.id} (${taken.status}) already covers window ${window.key}`] } })
+        } else if (!SNAPSHOTTABLE_VOLUME_STATUSES.includes(volume.status)) {
+          out.push({ group, at: now.getTime(), item: { action: 'skip', ...base, policy: policy.name, reasons: [`volume status ${volume.status} cannot be snapshotted (window ${window.key})`] } })
+        } else {
+          out.push({
+            group,
+            at: now.getTime(),
+            item: {
+              action: 'create',
+              ...base,
+              group,
+              policy: policy.name,
+              window,
+              name: snapshotName(policy.name, volume.id, window),
+              description: snapshotDescription(policy, window),
+              metadata: snapshotMetadata(policy, window),
+              reasons: [`no snapshot for window ${window.key}`],
+            },
+          })
+        }
+      }
+      if (doExpire) {
+        const { keep, remove } = applySnapshotRetention(mine, policy, now)
+        for (const k of keep) {
+          if (healed.has(k.snapshot.id)) continue
+          out.push({ group, at: k.snapshot.createdAt.getTime(), item: { action: 'keep', snapshotId: k.snapshot.id, ...base, policy: policy.name, reasons: k.reasons } })
+        }
+        for (const r of remove) {
+          const s = r.snapshot
+          out.push({
+            group,
+            at: s.createdAt.getTime(),
+            item: { action: 'delete', purpose: 'expire', snapshotId: s.id, ...base, policy: policy.name, status: s.status, reasons: r.reasons },
+          })
+        }
+      }
+    }
+    if (doExpire) {
+      const active = new Set(policies.map((p) => p.name))
+      for (const s of snapshots) {
+        const marks = marksById.get(s.id)!
+        if (!marks.managed || healed.has(s.id) || (marks.policy && active.has(marks.policy))) continue
+        const why = marks.policy ? `policy ${marks.policy} is not active on the volume: kept` : 'managed snapshot without a known policy: kept'
+        out.push({ group, at: s.createdAt.getTime(), item: { action: 'keep', snapshotId: s.id, ...base, ...(marks.policy ? { policy: marks.policy } : {}), reasons: [why] } })
+      }
+    }
+  }
+
+  out.sort(
+    (a, b) =>
+      cmp(a.item.projectId, b.item.projectId) ||
+      cmp(a.group, b.group) ||
+      cmp(a.item.volumeId, b.item.volumeId) ||
+      policyRank(a.item.policy) - policyRank(b.item.policy) ||
+      ACTION_ORDER[a.item.action] - ACTION_ORDER[b.item.action] ||
+      b.at - a.at ||
+      cmp(idOf(a.item), idOf(b.item)),
+  )
+  return { items: out.map((s) => s.item), problems }
+}

@@ -1,0 +1,182 @@
+/**
+ * Reads a volume's snapshot policies from its metadata: SnapSentry's keys and ours (x-snapwarden-*),
+ * ours winning field by field (see metadata-keys.ts for the registry).
+ *
+ * Decisions:
+ * - A policy is active when its enabled key (ours, else SnapSentry's) is "true". That is the opt-in;
+ *   x-snapsentry-managed=true is NOT required. The volume-level managed key (ours, else SnapSentry's)
+ *   set to "false" opts the whole volume out.
+ * - A present but invalid value is a PolicyProblem and that policy is skipped (never defaulted,
+ *   SnapSentry's defect); the volume's other valid policies still come out. An invalid volume-level
+ *   managed value skips every policy of the volume. Keys of inactive policies are not validated.
+ * - Only the winning key of a field is read: a SnapSentry key overridden by ours is ignored.
+ * - SnapSentry's two monthly day keys (`-start-day-of-month`, read by its parser, and `-day-of-month`,
+ *   written by its subscribe) are both accepted; when both are set and disagree, that is a problem.
+ * - Retention: when no retention key is set at all, the age rule defaults to SnapSentry's per-kind
+ *   days (express 1, daily 2, weekly 7, monthly 30). When any retention key is set, only those rules
+ *   apply. A SnapSentry retention-days ≤ 0 means its per-kind default (SnapSentry's own behaviour).
+ */
+import type { VolumeRef } from '../domain/inventory.ts'
+import { SCHEDULE_KINDS } from '../domain/policy.ts'
+import type {
+  ExpressInterval,
+  IsoWeekday,
+  PolicyProblem,
+  PolicySource,
+  RetentionTiers,
+  Schedule,
+  ScheduleKind,
+  SnapshotPolicy,
+  TimeOfDay,
+} from '../domain/policy.ts'
+import { DEFAULT_DAY_OF_MONTH, DEFAULT_INTERVAL_HOURS, DEFAULT_RETENTION_DAYS, DEFAULT_TIMEZONE, keysOf } from './metadata-keys.ts'
+import type { KeyField, KeyScope, MetadataKey } from './metadata-keys.ts'
+import { parseField } from './metadata-values.ts'
+
+/** Values used for absent keys (config can set them); SnapSentry's defaults otherwise. */
+export interface PolicyDefaults {
+  readonly timezone?: string
+  readonly startTime?: TimeOfDay
+  readonly weekday?: IsoWeekday
+  readonly dayOfMonth?: number
+  readonly intervalHours?: ExpressInterval
+  readonly retentionDays?: Partial<Record<ScheduleKind, number>>
+}
+
+export interface ParsedSnapshotPolicies {
+  readonly policies: SnapshotPolicy[]
+  readonly problems: PolicyProblem[]
+}
+
+const MAX_SHOWN_VALUE = 80
+
+/** `volume 1b2c… (db-data): x-snapsentry-daily-start-time="25:00" is not a time; accepted: HH:MM, 00:00–23:59` */
+export function problemMessage(volume: Pick<VolumeRef, 'id' | 'name'>, key: string, value: string, reason: string, accepted: string): string {
+  const shown = value.length > MAX_SHOWN_VALUE ? `${value.slice(0, MAX_SHOWN_VALUE)}…` : value
+  const who = volume.name ? `volume ${volume.id} (${volume.name})` : `volume ${volume.id}`
+  return `${who}: ${key}=${JSON.stringify(shown)} ${reason}; accepted: ${accepted}`
+}
+
+class FieldReader {
+  readonly problems: PolicyProblem[] = []
+  constructor(
+    private readonly volume: VolumeRef,
+    private readonly policy: ScheduleKind | undefined,
+  ) {}
+
+  private problem(k: MetadataKey, value: string, reason: string, accepted = k.accepted): void {
+    this.problems.push({
+      volumeId: this.volume.id,
+      ...(this.policy ? { policy: this.policy } : {}),
+      key: k.key,
+      value,
+      accepted,
+      message: problemMessage(this.volume, k.key, value, reason, accepted),
+    })
+  }
+
+  /** The value of the winning key of a field, `undefined` when absent or invalid (then a problem is recorded). */
+  read<T>(scope: KeyScope, field: KeyField): { present: boolean; value: T | undefined; source?: PolicySource } {
+    const keys = keysOf(scope, field)
+    const ours = keys.filter((k) => k.source === 'snapwarden')
+    const present = (list: MetadataKey[]) => list.filter((k) => this.volume.metadata[k.key] !== undefined)
+    const winning = present(ours).length > 0 ? present(ours) : present(keys.filter((k) => k.source === 'snapsentry'))
+    if (winning.length === 0) return { present: false, value: undefined }
+    const values: { k: MetadataKey; raw: string; value: T }[] = []
+    for (const k of winning) {
+      const raw = this.volume.metadata[k.key]!
+      const parsed = parseField(field, raw, k.source)
+      if (!parsed.ok) this.problem(k, raw, parsed.reason)
+      else values.push({ k, raw, value: parsed.value as T })
+    }
+    if (values.length !== winning.length) return { present: true, value: undefined }
+    const [first, second] = values
+    if (second && JSON.stringify(second.value) !== JSON.stringify(first!.value)) {
+      this.problem(second.k, second.raw, `disagrees with ${first!.k.key}=${JSON.stringify(first!.raw)}`, `the same value as ${first!.k.key}`)
+      return { present: true, value: undefined }
+    }
+    return { present: true, value: first!.value, source: first!.k.source }
+  }
+}
+
+const TIER_FIELDS: readonly [keyof RetentionTiers, KeyField][] = [
+  ['last', 'keepLast'],
+  ['hourly', 'keepHourly'],
+  ['daily', 'keepDaily'],
+  ['weekly', 'keepWeekly'],
+  ['monthly', 'keepMonthly'],
+  ['yearly', 'keepYearly'],
+]
+
+function parseOne(volume: VolumeRef, kind: ScheduleKind, defaults: PolicyDefaults): { policy?: SnapshotPolicy; problems: PolicyProblem[] } {
+  const r = new FieldReader(volume, kind)
+  const enabled = r.read<boolean>(kind, 'enabled')
+  if (enabled.value !== true) return { problems: r.problems }
+
+  const timezone = r.read<string>(kind, 'timezone').value ?? defaults.timezone ?? DEFAULT_TIMEZONE
+  const startTime = r.read<TimeOfDay>(kind, 'startTime').value ?? defaults.startTime ?? { hour: 0, minute: 0 }
+  let schedule: Schedule
+  if (kind === 'weekly') {
+    schedule = { kind, timezone, startTime, weekday: r.read<IsoWeekday>(kind, 'weekday').value ?? defaults.weekday ?? 7 }
+  } else if (kind === 'monthly') {
+    schedule = { kind, timezone, startTime, dayOfMonth: r.read<number>(kind, 'dayOfMonth').value ?? defaults.dayOfMonth ?? DEFAULT_DAY_OF_MONTH }
+  } else if (kind === 'express') {
+    const intervalHours = r.read<ExpressInterval>(kind, 'intervalHours').value ?? defaults.intervalHours ?? (DEFAULT_INTERVAL_HOURS as ExpressInterval)
+    schedule = { kind, timezone, startTime, intervalHours }
+  } else {
+    schedule = { kind, timezone, startTime }
+  }
+
+  r.read<string>(kind, 'retentionType') // informational, validated only
+  const days = r.read<number | undefined>(kind, 'retentionDays')
+  const keepCount = r.read<number>(kind, 'keepCount')
+  const tiers: { -readonly [K in keyof RetentionTiers]: number } = {}
+  let anyTierKey = false
+  for (const [tier, field] of TIER_FIELDS) {
+    const t = r.read<number>(kind, field)
+    anyTierKey ||= t.present
+    if (t.value !== undefined && t.value > 0) tiers[tier] = t.value
+  }
+  if (r.problems.length > 0) return { problems: r.problems }
+
+  const defaultDays = defaults.retentionDays?.[kind] ?? DEFAULT_RETENTION_DAYS[kind]
+  const noRuleKey = !days.present && !keepCount.present && !anyTierKey
+  const maxAgeDays = noRuleKey ? defaultDays : days.present ? (days.value === undefined && days.source === 'snapsentry' ? defaultDays : days.value) : undefined
+  const retention = {
+    ...(maxAgeDays ? { maxAgeDays } : {}),
+    ...(keepCount.value !== undefined ? { keepCount: keepCount.value } : {}),
+    ...(Object.keys(tiers).length > 0 ? { tiers } : {}),
+    timezone,
+  }
+  if (!retention.maxAgeDays && retention.keepCount === undefined && !retention.tiers) {
+    const k = keysOf(kind, 'retentionDays')[0]!
+    const raw = volume.metadata[k.key] ?? ''
+    r.problems.push({
+      volumeId: volume.id,
+      policy: kind,
+      key: k.key,
+      value: raw,
+      accepted: 'at least one retention rule: retention-days ≥ 1, keep-count or a keep-* tier ≥ 1',
+      message: problemMessage(volume, k.key, raw, 'leaves the policy without any retention rule', 'at least one retention rule: retention-days ≥ 1, keep-count or a keep-* tier ≥ 1'),
+    })
+    return { problems: r.problems }
+  }
+  const source: PolicySource = Object.keys(volume.metadata).some((k) => k.startsWith(`x-snapwarden-${kind}-`)) ? 'snapwarden' : 'snapsentry'
+  return { policy: { name: kind, schedule, retention, source }, problems: [] }
+}
+
+/** The volume's active snapshot policies (in SCHEDULE_KINDS order) and the problems found. Never throws. */
+export function parseSnapshotPolicies(volume: VolumeRef, defaults: PolicyDefaults = {}): ParsedSnapshotPolicies {
+  const volumeReader = new FieldReader(volume, undefined)
+  const managed = volumeReader.read<boolean>('volume', 'managed')
+  if (volumeReader.problems.length > 0) return { policies: [], problems: volumeReader.problems }
+  if (managed.value === false) return { policies: [], problems: [] }
+  const policies: SnapshotPolicy[] = []
+  const problems: PolicyProblem[] = []
+  for (const kind of SCHEDULE_KINDS) {
+    const one = parseOne(volume, kind, defaults)
+    if (one.policy) policies.push(one.policy)
+    problems.push(...one.problems)
+  }
+  return { policies, problems }
+}
