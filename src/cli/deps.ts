@@ -15,7 +15,7 @@ import { openCloud, type OpenedCloud } from './open-cloud.ts'
 export interface GlobalOptions {
   readonly osCloud?: string
   readonly config?: string
-  readonly logLevel: string
+  readonly logLevel?: string
   readonly debug: boolean
 }
 
@@ -43,11 +43,11 @@ export const realSleep: Sleep = async (ms, signal) => {
   await delay(ms, undefined, signal ? { signal } : {})
 }
 
-export function buildDeps(globals: GlobalOptions, env: NodeJS.ProcessEnv): CliDeps {
+export function buildDeps(globals: GlobalOptions, env: NodeJS.ProcessEnv, commandName = ''): CliDeps {
   const closers: (() => Promise<void> | void)[] = []
   let config: Config | undefined
   let cloud: Promise<OpenedCloud> | undefined
-  const logger = buildLogger(globals.logLevel ?? 'warn')
+  const logger = buildLogger(globals.logLevel ?? (commandName === 'daemon' ? 'info' : 'error'))
   const deps: CliDeps = {
     globals,
     env,

@@ -14,7 +14,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .version(VERSION, '-V, --version')
     .addOption(new Option('--os-cloud <name>', 'clouds.yaml entry to use').env('OS_CLOUD'))
     .option('-c, --config <file>', 'configuration file (default: ./snapwarden.yaml, ~/.config/snapwarden/config.yaml, /etc/snapwarden/config.yaml)')
-    .option('--log-level <level>', 'debug, info, warn or error', 'warn')
+    .option('--log-level <level>', 'debug, info, warn or error (default: error; daemon: info)')
     .option('--debug', 'print stack traces of unexpected errors', false)
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -43,7 +43,7 @@ function attach(program: Command, command: CliCommand<unknown>, setExit: (code: 
     const raw = self.opts()
     const globals = program.opts() as GlobalOptions
     const opts = command.parseOptions(raw, self.args)
-    const deps = buildDeps(globals, env)
+    const deps = buildDeps(globals, env, command.name)
     try {
       setExit(await command.run(opts, deps))
     } finally {

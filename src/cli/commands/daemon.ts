@@ -96,8 +96,10 @@ export const daemonCommand = defineCommand<Options>({
     const scheduler = new JobScheduler(jobs, { clock: deps.clock, sleep: deps.sleep, logger: deps.logger, metrics })
     const app = buildApp({
       health: () => ({ status: 'ok' }),
-      ready: () =>
-        readiness({ configLoaded: true, ...(cloudCheck ? { cloud: cloudCheck } : {}), jobs: scheduler.states(), maxConsecutiveFailures: 3 }),
+      ready: () => {
+        const r = readiness({ configLoaded: true, ...(cloudCheck ? { cloud: cloudCheck } : {}), jobs: scheduler.states(), maxConsecutiveFailures: 3 })
+        return { ready: r.ready, reasons: r.reasons, jobs: r.jobs }
+      },
       metrics,
       logger: deps.logger,
     })

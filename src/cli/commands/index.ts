@@ -1,5 +1,8 @@
 /** Every CLI command, in the order `--help` lists them. */
+import { daemonCommand } from './daemon.ts'
+import { dbMigrateCommand, dbStatusCommand } from './db.ts'
 import { inventoryCommand } from './inventory.ts'
+import { simulatorCommand } from './simulator.ts'
 import { metadefsCommand } from './metadefs.ts'
 import { policiesCommand } from './policies.ts'
 import { createSnapshotsCommand, expireSnapshotsCommand, planCommand, runCommand } from './snapshot-cycle-commands.ts'
@@ -15,4 +18,8 @@ export const COMMANDS = [
   subscribeCommand,
   unsubscribeCommand,
   metadefsCommand,
+  daemonCommand,
+  dbMigrateCommand,
+  dbStatusCommand,
+  simulatorCommand,
 ] as const
