@@ -1,0 +1,290 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { silentLogger } from '../domain/logger.ts'
+import type { SnapshotPlanItem } from '../domain/plan.ts'
+import type { SnapshotRecord } from '../domain/inventory.ts'
+import { WINDOW_METADATA_KEY } from './create-snapshot.ts'
+import { runSnapshotPlan, SnapshotRunCancelledError, type SnapshotProgress, type SnapshotRunOptions } from './run-snapshot-plan.ts'
+import { badRequestError, createFakeCloud, forbiddenError, transientError, type FakeCloud } from './testing/fake-cloud.ts'
+import { fakeTime, fixedRandom } from './testing/fake-time.ts'
+import { aCreate, aDelete, WINDOW_KEY } from './testing/plan-items.ts'
+import { recordingMetrics } from './testing/recording-metrics.ts'
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+function setup() {
+  const time = fakeTime()
+  const cloud = createFakeCloud(time.clock)
+  const metrics = recordingMetrics()
+  const deps = { cloud, clock: time.clock, sleep: time.sleep, random: fixedRandom(0.5), logger: silentLogger, metrics }
+  const run = (items: readonly SnapshotPlanItem[], options: SnapshotRunOptions = {}) =>
+    runSnapshotPlan(items, deps, { pollIntervalMs: 1000, retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000 }, ...options })
+  return { time, cloud, metrics, deps, run }
+}
+
+const inWindow = (cloud: FakeCloud, volumeId = 'vol-1'): SnapshotRecord[] =>
+  [...cloud.snapshots.values()].filter((s) => s.volumeId === volumeId && s.metadata[WINDOW_METADATA_KEY] === WINDOW_KEY)
+const count = (calls: readonly string[], prefix: string): number => calls.filter((c) => c.startsWith(prefix)).length
+
+describe('runSnapshotPlan: one snapshot per volume, policy and window', () => {
+  it('records the window key on the snapshot it creates', async () => {
+    const { cloud, run, metrics } = setup()
+    const result = await run([aCreate('vol-1', { metadata: {} })])
+    assert.equal(result.items[0]?.status, 'succeeded')
+    const [snap] = inWindow(cloud)
+    assert.equal(snap?.id, result.items[0]?.snapshotId)
+    assert.equal(metrics.count('snapwarden_snapshots_created_total', { policy: 'daily' }), 1)
+  })
+
+  it('adopts the snapshot a create made when its response was lost, and creates no second one', async () => {
+    const { cloud, run } = setup()
+    cloud.createSnapshot = async (req, signal) => {
+      const made = await cloud.base.createSnapshot(req, signal)
+      if (count(cloud.calls, 'create') === 1) throw transientError('upstream connect error (response lost)')
+      return made
+    }
+    const result = await run([aCreate('vol-1')])
+    assert.equal(count(cloud.calls, 'create'), 1)
+    assert.equal(inWindow(cloud).length, 1)
+    assert.equal(result.items[0]?.status, 'succeeded')
+    assert.equal(result.items[0]?.snapshotId, inWindow(cloud)[0]?.id)
+    assert.ok(result.items[0]?.steps.some((s) => s.startsWith('adopted')))
+  })
+
+  it('creates again after a transient failure only when no snapshot exists for the window', async () => {
+    const { cloud, run, metrics } = setup()
+    let failures = 1
+    cloud.createSnapshot = async (req, signal) => {
+      if (failures-- > 0) throw transientError()
+      return cloud.base.createSnapshot(req, signal)
+    }
+    const result = await run([aCreate('vol-1')])
+    assert.equal(result.items[0]?.status, 'succeeded')
+    assert.equal(inWindow(cloud).length, 1)
+    assert.equal(metrics.count('snapwarden_api_retries_total', { op: 'create_snapshot' }), 1)
+  })
+
+  it('adopts a snapshot still creating from a run killed before it saw the answer', async () => {
+    const { cloud, run } = setup()
+    const left = cloud.addSnapshot({ id: 'snap-crashed', volumeId: 'vol-1', status: 'creating', metadata: { [WINDOW_METADATA_KEY]: WINDOW_KEY } })
+    const result = await run([aCreate('vol-1')])
+    assert.equal(count(cloud.calls, 'create'), 0)
+    assert.equal(result.items[0]?.status, 'succeeded')
+    assert.equal(result.items[0]?.snapshotId, left.id)
+  })
+
+  it('leaves exactly one snapshot when two overlapping runs both create: the newer is deleted by its own run', async () => {
+    const { cloud, deps } = setup()
+    let arrived = 0
+    let open!: () => void
+    const bothChecked = new Promise<void>((resolve) => (open = resolve))
+    cloud.findSnapshots = async (volumeId, metadata, signal) => {
+      const found = await cloud.base.findSnapshots(volumeId, metadata, signal)
+      if (++arrived === 2) open()
+      if (arrived <= 2) await bothChecked // both runs check before either creates
+      return found
+    }
+    const options = { pollIntervalMs: 1000, waitForAvailable: true }
+    const [a, b] = await Promise.all([runSnapshotPlan([aCreate('vol-1')], deps, options), runSnapshotPlan([aCreate('vol-1')], deps, options)])
+    assert.equal(count(cloud.calls, 'create'), 2)
+    assert.equal(inWindow(cloud).length, 1)
+    const kept = inWindow(cloud)[0]!.id
+    assert.equal(a.items[0]?.snapshotId, kept)
+    assert.equal(b.items[0]?.snapshotId, kept)
+    assert.equal(a.items[0]?.status, 'succeeded')
+    assert.equal(b.items[0]?.status, 'succeeded')
+    assert.ok([...a.items[0]!.steps, ...b.items[0]!.steps].some((s) => s.startsWith('deleted own duplicate')))
+  })
+
+  it('fails the item with OS_RESOURCE_FAILED when the snapshot lands in error, keeping its id for healing', async () => {
+    const { cloud, run, metrics } = setup()
+    cloud.createSnapshot = async (req, signal) => {
+      const made = await cloud.base.createSnapshot(req, signal)
+      cloud.snapshots.set(made.id, { ...made, status: 'error' })
+      return made
+    }
+    const result = await run([aCreate('vol-1')], { waitForAvailable: true })
+    assert.equal(result.items[0]?.status, 'failed')
+    assert.equal(result.items[0]?.error?.code, 'OS_RESOURCE_FAILED')
+    assert.equal(result.items[0]?.snapshotId, 'snap-0001')
+    assert.equal(metrics.count('snapwarden_item_failures_total', { action: 'create', code: 'OS_RESOURCE_FAILED' }), 1)
+  })
+
+  it('reports one failing item without throwing and runs the others', async () => {
+    const { cloud, run } = setup()
+    cloud.createSnapshot = async (req, signal) => {
+      if (req.volumeId === 'vol-2') throw badRequestError('Invalid volume: volume is in maintenance (HTTP 400)')
+      return cloud.base.createSnapshot(req, signal)
+    }
+    const result = await run([aCreate('vol-1'), aCreate('vol-2'), aCreate('vol-3')])
+    assert.deepEqual(result.items.map((r) => r.status), ['succeeded', 'failed', 'succeeded'])
+    assert.equal(result.items[1]?.error?.code, 'OS_BAD_REQUEST')
+    assert.deepEqual(result.counts, { total: 3, succeeded: 2, failed: 1, skipped: 0 })
+  })
+})
+
+describe('runSnapshotPlan: groups and concurrency', () => {
+  /** Tracks creates in flight; each create yields once so concurrent ones overlap. */
+  function trackCreates(cloud: FakeCloud, onCreate: () => void = () => {}) {
+    let inFlight = 0
+    let peak = 0
+    cloud.createSnapshot = async (req, signal) => {
+      inFlight++
+      peak = Math.max(peak, inFlight)
+      onCreate()
+      try {
+        await tick()
+        return await cloud.base.createSnapshot(req, signal)
+      } finally {
+        inFlight--
+      }
+    }
+    return { peak: () => peak }
+  }
+
+  it('starts all creates of a server group together, before waiting on any, and records their spread', async () => {
+    const { cloud, run, time } = setup()
+    const t = trackCreates(cloud, () => time.advance(10))
+    const items = ['vol-1', 'vol-2', 'vol-3'].map((v) => aCreate(v, { group: 'server:srv-1' }))
+    const result = await run(items, { waitForAvailable: true })
+    assert.equal(t.peak(), 3)
+    const lastCreate = cloud.calls.findLastIndex((c) => c.startsWith('create'))
+    const findsBefore = cloud.calls.slice(0, lastCreate).filter((c) => c.startsWith('find')).length
+    assert.equal(findsBefore, 3, 'only the three pre-checks come before the last create')
+    assert.deepEqual(result.groups, [{ group: 'server:srv-1', projectId: 'project-a', size: 3, spreadMs: 20 }])
+    assert.equal(result.counts.succeeded, 3)
+  })
+
+  it('runs detached volumes one by one when sequentialDetached is set', async () => {
+    const { cloud, run } = setup()
+    const t = trackCreates(cloud)
+    const items = ['vol-1', 'vol-2', 'vol-3'].map((v) => aCreate(v))
+    const result = await run(items, { sequentialDetached: true, waitForAvailable: true })
+    assert.equal(t.peak(), 1)
+    assert.deepEqual(cloud.calls.filter((c) => c.startsWith('create')), ['create vol-1', 'create vol-2', 'create vol-3'])
+    assert.equal(result.counts.succeeded, 3)
+  })
+
+  it('runs detached volumes concurrently when sequentialDetached is not set', async () => {
+    const { cloud, run } = setup()
+    const t = trackCreates(cloud)
+    await run(['vol-1', 'vol-2', 'vol-3'].map((v) => aCreate(v)))
+    assert.equal(t.peak(), 3)
+  })
+
+  it('never has more creates in flight than the global limit', async () => {
+    const { cloud, run } = setup()
+    const t = trackCreates(cloud)
+    const items = ['vol-1', 'vol-2', 'vol-3', 'vol-4', 'vol-5'].map((v, i) => aCreate(v, { projectId: `p${i}` }))
+    await run(items, { limits: { global: 2, perProject: 2 } })
+    assert.equal(t.peak(), 2)
+  })
+})
+
+describe('runSnapshotPlan: deletes and healing', () => {
+  it('deletes an expired snapshot, retrying a transient error, and counts it', async () => {
+    const { cloud, run, metrics } = setup()
+    cloud.addSnapshot({ id: 'snap-old', volumeId: 'vol-1' })
+    let failures = 1
+    cloud.deleteSnapshot = async (id, signal) => {
+      if (failures-- > 0) throw transientError()
+      return cloud.base.deleteSnapshot(id, signal)
+    }
+    const result = await run([aDelete('snap-old', 'expire')])
+    assert.equal(result.items[0]?.status, 'succeeded')
+    assert.equal(cloud.snapshots.has('snap-old'), false)
+    assert.equal(metrics.count('snapwarden_snapshots_deleted_total', { purpose: 'expire' }), 1)
+  })
+
+  it('heals a stuck snapshot by force-deleting it when the plain delete is refused', async () => {
+    const { cloud, run, metrics } = setup()
+    cloud.addSnapshot({ id: 'snap-stuck', volumeId: 'vol-1', status: 'error_deleting' })
+    const result = await run([aDelete('snap-stuck', 'heal', 'error_deleting')])
+    assert.equal(result.items[0]?.status, 'succeeded')
+    assert.deepEqual(cloud.calls.filter((c) => !c.startsWith('get')), ['delete snap-stuck', 'force-delete snap-stuck'])
+    assert.equal(cloud.snapshots.has('snap-stuck'), false)
+    assert.equal(metrics.count('snapwarden_heal_steps_total', { step: 'force_delete' }), 1)
+    assert.equal(metrics.count('snapwarden_snapshots_deleted_total', { purpose: 'heal' }), 1)
+  })
+
+  it('escalates to force-delete when an accepted delete leaves the snapshot in place past the timeout', async () => {
+    const { cloud, run, time } = setup()
+    cloud.addSnapshot({ id: 'snap-err', volumeId: 'vol-1', status: 'error' })
+    cloud.deleteSnapshot = async (id) => {
+      cloud.calls.push(`delete ${id}`)
+      cloud.snapshots.set(id, { ...cloud.snapshots.get(id)!, status: 'deleting' })
+    }
+    const result = await run([aDelete('snap-err', 'heal', 'error')], { healTimeoutMs: 10_000 })
+    assert.equal(result.items[0]?.status, 'succeeded')
+    assert.ok(result.items[0]?.steps.some((s) => s.startsWith('still there after delete')))
+    assert.ok(cloud.calls.includes('force-delete snap-err'))
+    assert.equal(time.sleeps.reduce((a, b) => a + b, 0), 10_000, 'waited the heal timeout on the fake clock')
+  })
+
+  it('reports a stuck snapshot as failed when the credential may not force-delete (403)', async () => {
+    const { cloud, run, metrics } = setup()
+    cloud.addSnapshot({ id: 'snap-stuck', volumeId: 'vol-1', status: 'deleting' })
+    cloud.forceDeleteSnapshot = async (id) => {
+      cloud.calls.push(`force-delete ${id}`)
+      throw forbiddenError()
+    }
+    const result = await run([aDelete('snap-stuck', 'heal', 'deleting')])
+    const r = result.items[0]!
+    assert.equal(r.status, 'failed')
+    assert.equal(r.error?.code, 'OS_FORBIDDEN')
+    assert.match(r.error?.message ?? '', /may not force-delete/)
+    assert.equal(cloud.snapshots.has('snap-stuck'), true)
+    assert.deepEqual(r.steps.slice(-2), ['force-delete requested', r.error?.message])
+    assert.equal(metrics.count('snapwarden_heal_steps_total', { step: 'reported' }), 1)
+    assert.equal(metrics.count('snapwarden_item_failures_total', { action: 'heal', code: 'OS_FORBIDDEN' }), 1)
+  })
+})
+
+describe('runSnapshotPlan: pass-through, dry run, progress and cancellation', () => {
+  it('sends nothing in a dry run and skips every create and delete with step dry-run', async () => {
+    const { cloud, run } = setup()
+    const result = await run([aCreate('vol-1'), aDelete('snap-1', 'expire'), aDelete('snap-2', 'heal', 'error')], { dryRun: true })
+    assert.deepEqual(cloud.calls, [])
+    assert.deepEqual(result.items.map((r) => [r.status, r.steps]), [
+      ['skipped', ['dry-run']],
+      ['skipped', ['dry-run']],
+      ['skipped', ['dry-run']],
+    ])
+  })
+
+  it('passes keep and skip items through as skipped without calling the cloud', async () => {
+    const { cloud, run } = setup()
+    const result = await run([
+      { action: 'keep', snapshotId: 'snap-1', volumeId: 'vol-1', projectId: 'project-a', reasons: ['newest 7'] },
+      { action: 'skip', volumeId: 'vol-2', projectId: 'project-a', reasons: ['volume is in error'] },
+    ])
+    assert.deepEqual(cloud.calls, [])
+    assert.deepEqual(result.items.map((r) => r.status), ['skipped', 'skipped'])
+    assert.equal(result.items[0]?.snapshotId, 'snap-1')
+  })
+
+  it('reports progress once per item with a growing done count', async () => {
+    const { run } = setup()
+    const seen: SnapshotProgress[] = []
+    await run([aCreate('vol-1'), aCreate('vol-2'), aDelete('snap-x', 'expire')], { onProgress: (p) => seen.push(p) })
+    assert.deepEqual(seen.map((p) => [p.done, p.total]), [[1, 3], [2, 3], [3, 3]])
+  })
+
+  it('throws SnapshotRunCancelledError with the finished items when the signal aborts', async () => {
+    const { cloud, run } = setup()
+    const controller = new AbortController()
+    cloud.createSnapshot = async (req, signal) => {
+      if (req.volumeId === 'vol-2') controller.abort()
+      return cloud.base.createSnapshot(req, signal)
+    }
+    await assert.rejects(
+      run([aDelete('snap-x', 'expire'), aCreate('vol-2', { group: 'server:s' })], { signal: controller.signal, waitForAvailable: true }),
+      (err) => {
+        assert.ok(err instanceof SnapshotRunCancelledError)
+        assert.equal(err.code, 'EXEC_CANCELLED')
+        assert.ok(err.partial.items.every((r) => r.item.action !== 'create'), 'the cancelled create is not recorded as an outcome')
+        return true
+      },
+    )
+  })
+})

@@ -1,0 +1,227 @@
+import type { ErrorInfo } from '../domain/errors.ts'
+import type { CreateSnapshotItem, DeleteSnapshotItem, SnapshotPlanItem } from '../domain/plan.ts'
+import { startCreate, settleCreate, type StartedCreate } from './create-snapshot.ts'
+import { expireSnapshot, healSnapshot } from './delete-snapshot.ts'
+import { CancelledError } from './errors.ts'
+import { ItemRun, type ExecutorDeps, type ItemOutcome, type ItemSettings } from './item-run.ts'
+import { Pool, type PoolLimits } from './pool.ts'
+import { DEFAULT_RETRY, type RetrySettings } from './retry.ts'
+
+export type { ExecutorDeps } from './item-run.ts'
+
+export type ItemStatus = 'succeeded' | 'failed' | 'skipped'
+
+export interface SnapshotItemResult {
+  readonly item: SnapshotPlanItem
+  readonly status: ItemStatus
+  /** The snapshot created, adopted, kept for the window, or deleted. */
+  readonly snapshotId?: string
+  readonly error?: ErrorInfo
+  readonly steps: readonly string[]
+}
+
+export interface GroupStart {
+  readonly group: string
+  readonly projectId: string
+  readonly size: number
+  /** Time between the first and the last create request of the group (injected clock). */
+  readonly spreadMs: number
+}
+
+export interface SnapshotRunResult {
+  /** One entry per input item, in input order. */
+  readonly items: readonly SnapshotItemResult[]
+  readonly counts: { readonly total: number; readonly succeeded: number; readonly failed: number; readonly skipped: number }
+  readonly groups: readonly GroupStart[]
+}
+
+export interface SnapshotProgress {
+  readonly done: number
+  readonly total: number
+  readonly item: SnapshotPlanItem
+  readonly status: ItemStatus
+}
+
+export interface SnapshotRunOptions {
+  /** Send nothing: every create/delete item is `skipped` with step "dry-run". */
+  readonly dryRun?: boolean
+  /** SnapSentry's behaviour: groups keyed `volume:` (detached, multi-attached) run one after another. */
+  readonly sequentialDetached?: boolean
+  /** Wait until each created snapshot is `available` (default false: confirm once and move on). */
+  readonly waitForAvailable?: boolean
+  readonly createTimeoutMs?: number
+  readonly healTimeoutMs?: number
+  readonly pollIntervalMs?: number
+  readonly retry?: Partial<RetrySettings>
+  /** Cinder's `force` for in-use volumes (default true, as SnapSentry). */
+  readonly forceInUse?: boolean
+  /** Used when no `pool` is given (default 10 global, 4 per project). */
+  readonly limits?: PoolLimits
+  /** Share one pool between runs (daemon); otherwise one is built from `limits`. */
+  readonly pool?: Pool
+  /** A group whose creates spread further than this is logged as a warning (default 60 s). */
+  readonly maxGroupSpreadMs?: number
+  readonly signal?: AbortSignal
+  readonly onProgress?: (progress: SnapshotProgress) => void
+}
+
+/** Thrown when the run is cancelled; `partial` holds the items that finished before. */
+export class SnapshotRunCancelledError extends CancelledError {
+  readonly partial: SnapshotRunResult
+  constructor(partial: SnapshotRunResult, cause: unknown) {
+    super('snapshot run', cause)
+    this.partial = partial
+  }
+}
+
+export const DEFAULT_POOL_LIMITS: PoolLimits = { global: 10, perProject: 4 }
+
+function settingsOf(o: SnapshotRunOptions): ItemSettings {
+  return {
+    waitForAvailable: o.waitForAvailable ?? false,
+    createTimeoutMs: o.createTimeoutMs ?? 30 * 60_000,
+    healTimeoutMs: o.healTimeoutMs ?? 5 * 60_000,
+    pollIntervalMs: o.pollIntervalMs ?? 5_000,
+    retry: { ...DEFAULT_RETRY, ...o.retry },
+    forceInUse: o.forceInUse ?? true,
+  }
+}
+
+/**
+ * Runs snapshot plan items against the cloud: creates by group (all creates of a group issued
+ * before any wait), deletes for expiry and healing, under the pool's limits. Never throws for one
+ * item's failure; throws only on cancellation (SnapshotRunCancelledError) or a programmer error.
+ */
+export async function runSnapshotPlan(
+  items: readonly SnapshotPlanItem[],
+  deps: ExecutorDeps,
+  options: SnapshotRunOptions = {},
+): Promise<SnapshotRunResult> {
+  const settings = settingsOf(options)
+  const pool = options.pool ?? new Pool(options.limits ?? DEFAULT_POOL_LIMITS)
+  const signal = options.signal
+  const log = deps.logger.child({ component: 'executor' })
+  const results: (SnapshotItemResult | undefined)[] = items.map(() => undefined)
+  const groups: GroupStart[] = []
+  let done = 0
+
+  const record = (index: number, status: ItemStatus, steps: readonly string[], snapshotId?: string, error?: ErrorInfo): void => {
+    const item = items[index]!
+    results[index] = { item, status, steps, ...(snapshotId && { snapshotId }), ...(error && { error }) }
+    done++
+    options.onProgress?.({ done, total: items.length, item, status })
+  }
+  const snapshot = (): SnapshotRunResult => summarize(results, groups)
+  const newRun = (item: SnapshotPlanItem): ItemRun =>
+    new ItemRun(deps, settings, signal, { component: 'executor', action: item.action, volumeId: item.volumeId, projectId: item.projectId })
+  const finish = (index: number, run: ItemRun, outcome: ItemOutcome): void =>
+    record(index, outcome.status, run.steps, run.snapshotId, outcome.error)
+
+  if (signal?.aborted) throw new SnapshotRunCancelledError(snapshot(), signal.reason)
+
+  const byGroup = new Map<string, number[]>()
+  const deletes: number[] = []
+  items.forEach((item, i) => {
+    if (item.action === 'keep' || item.action === 'skip') {
+      const id = item.action === 'keep' ? item.snapshotId : undefined
+      record(i, 'skipped', [`${item.action}: ${item.reasons.join('; ') || 'no reason given'}`], id)
+    } else if (options.dryRun) {
+      record(i, 'skipped', ['dry-run'], item.action === 'delete' ? item.snapshotId : undefined)
+    } else if (item.action === 'create') {
+      byGroup.set(item.group, [...(byGroup.get(item.group) ?? []), i])
+    } else {
+      deletes.push(i)
+    }
+  })
+
+  const runGroup = (group: string, indices: readonly number[]): Promise<void> => {
+    const creates = indices.map((i) => ({ index: i, item: items[i] as CreateSnapshotItem }))
+    const projectId = creates[0]!.item.projectId
+    return pool.run(
+      projectId,
+      async () => {
+        const runs = creates.map((c) => newRun(c.item))
+        const started = await Promise.all(
+          creates.map(async (c, k): Promise<StartedCreate | ItemOutcome> => {
+            try {
+              return await startCreate(c.item, runs[k]!)
+            } catch (err) {
+              return runs[k]!.fail('create', err)
+            }
+          }),
+        )
+        const starts = started.flatMap((s) => ('snapshot' in s && s.startedAtMs !== undefined ? [s.startedAtMs] : []))
+        const spreadMs = starts.length ? Math.max(...starts) - Math.min(...starts) : 0
+        groups.push({ group, projectId, size: creates.length, spreadMs })
+        deps.metrics.observe('snapwarden_group_start_spread_seconds', spreadMs / 1000)
+        if (spreadMs > (options.maxGroupSpreadMs ?? 60_000)) log.warn({ group, spreadMs }, 'creates of one group spread wider than allowed')
+        await Promise.all(
+          creates.map(async (c, k) => {
+            const s = started[k]!
+            const run = runs[k]!
+            let outcome: ItemOutcome
+            if (!('snapshot' in s)) outcome = s
+            else {
+              try {
+                outcome = await settleCreate(c.item, run, s)
+              } catch (err) {
+                outcome = run.fail('create', err)
+              }
+            }
+            finish(c.index, run, outcome)
+          }),
+        )
+      },
+      { weight: creates.length, signal },
+    )
+  }
+
+  const runDelete = (index: number): Promise<void> => {
+    const item = items[index] as DeleteSnapshotItem
+    return pool.run(
+      item.projectId,
+      async () => {
+        const run = newRun(item)
+        let outcome: ItemOutcome
+        try {
+          outcome = item.purpose === 'heal' ? await healSnapshot(item, run) : await expireSnapshot(item, run)
+        } catch (err) {
+          outcome = run.fail(item.purpose === 'heal' ? 'heal' : 'delete', err)
+        }
+        finish(index, run, outcome)
+      },
+      { signal },
+    )
+  }
+
+  const tasks: Promise<void>[] = []
+  const sequential: [string, number[]][] = []
+  for (const [group, indices] of byGroup) {
+    if (options.sequentialDetached && group.startsWith('volume:')) sequential.push([group, indices])
+    else tasks.push(runGroup(group, indices))
+  }
+  if (sequential.length > 0) {
+    tasks.push(
+      (async () => {
+        for (const [group, indices] of sequential) await runGroup(group, indices)
+      })(),
+    )
+  }
+  for (const i of deletes) tasks.push(runDelete(i))
+
+  const settled = await Promise.allSettled(tasks)
+  if (signal?.aborted) throw new SnapshotRunCancelledError(snapshot(), signal.reason)
+  const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
+  if (broken) throw broken.reason
+  return snapshot()
+}
+
+function summarize(results: readonly (SnapshotItemResult | undefined)[], groups: readonly GroupStart[]): SnapshotRunResult {
+  const items = results.filter((r): r is SnapshotItemResult => r !== undefined)
+  const count = (s: ItemStatus): number => items.filter((r) => r.status === s).length
+  return {
+    items,
+    counts: { total: results.length, succeeded: count('succeeded'), failed: count('failed'), skipped: count('skipped') },
+    groups: [...groups],
+  }
+}
