@@ -80,7 +80,7 @@ export interface PlanTasksResult {
 }
 
 export interface BackupTaskStore {
-  /** Inserts planned tasks; a volume that already has an open (planned/started) task is skipped. */
+  /** Inserts planned tasks (results in input order); a volume that already has an open (planned/started) task is skipped. */
   planTasks(tasks: readonly NewBackupTask[]): Promise<PlanTasksResult>
   /**
    * Atomically gives up to `limit` open tasks to `owner` for `leaseMs`: tasks nobody holds, and

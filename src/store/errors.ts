@@ -17,7 +17,18 @@ export class StoreUnavailableError extends AppError {
 
 /** The URL with any password replaced by `***`; safe for messages and logs. */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*:)[^@/]*@/i, '$1***@').replace(/([?&]password=)[^&]*/gi, '$1***')
+  let out = url
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/is.exec(url)
+  if (m) {
+    const [, scheme = '', rest = ''] = m
+    const q = rest.indexOf('?')
+    const head = q < 0 ? rest : rest.slice(0, q)
+    // The user info ends at the LAST '@' of the authority: a raw '@' may sit inside the password.
+    const at = head.lastIndexOf('@')
+    const colon = head.indexOf(':')
+    if (at >= 0 && colon >= 0 && colon < at) out = `${scheme}${head.slice(0, colon)}:***${rest.slice(at)}`
+  }
+  return out.replace(/([?&]password=)[^&]*/gi, '$1***')
 }
 
 const UNAVAILABLE_CODES = new Set([
@@ -47,13 +58,21 @@ const UNAVAILABLE_CODES = new Set([
  */
 export function toStoreError(err: unknown, target: string): unknown {
   if (err instanceof AppError) return err
-  const code = (err as { code?: unknown } | undefined)?.code
-  const message = err instanceof Error ? err.message : String(err)
-  const connectionEnded = /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)
-  if ((typeof code === 'string' && UNAVAILABLE_CODES.has(code)) || connectionEnded) {
-    return new StoreUnavailableError(`store ${target} unavailable: ${scrub(message)}`, { cause: err })
+  // Node's URL parser keeps the whole input (password included) on the error: drop it.
+  if ((err as { code?: unknown } | undefined)?.code === 'ERR_INVALID_URL') {
+    return new StoreUnavailableError(`store URL ${target} is not a valid URL`)
   }
-  return err
+  if (!isUnavailable(err)) return err
+  const message = err instanceof Error ? err.message : String(err)
+  return new StoreUnavailableError(`store ${target} unavailable: ${scrub(message)}`, { cause: err })
+}
+
+/** True for driver errors that mean "cannot reach or open the database". */
+export function isUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true
+  const message = err instanceof Error ? err.message : String(err)
+  return /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)
 }
 
 /** Removes anything that looks like credentials in a URL from a driver message. */

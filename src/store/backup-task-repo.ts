@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto'
+import type { Insertable, Selectable } from 'kysely'
+import type { ErrorInfo } from '../domain/errors.ts'
+import {
+  OPEN_TASK_STATES,
+  TASK_OUTCOMES,
+  type BackupTask,
+  type BackupTaskStore,
+  type NewBackupTask,
+  type PlanTasksResult,
+  type TaskOutcome,
+} from '../domain/store-port.ts'
+import { StoreConflictError } from './errors.ts'
+import { toBackupTask } from './row-mappers.ts'
+import type { BackupTasksTable } from './schema.ts'
+import type { StoreContext } from './store-context.ts'
+
+/** Rows per INSERT: 22 columns × 400 stays under SQLite's and PostgreSQL's parameter limits. */
+const INSERT_CHUNK = 400
+/** Error messages are stored up to this length. */
+const MAX_ERROR_MESSAGE = 2000
+
+export class BackupTaskRepo implements BackupTaskStore {
+  readonly #ctx: StoreContext
+
+  constructor(ctx: StoreContext) {
+    this.#ctx = ctx
+  }
+
+  async planTasks(tasks: readonly NewBackupTask[]): Promise<PlanTasksResult> {
+    const insertedById = new Map<string, BackupTask>()
+    const rows = tasks.map(toInsertRow)
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const chunk = rows.slice(i, i + INSERT_CHUNK)
+      // Any unique violation (an open task for the volume, a known id) skips that row only.
+      const got = await this.#ctx.db
+        .insertInto('backup_tasks')
+        .values(chunk)
+        .onConflict((oc) => oc.doNothing())
+        .returningAll()
+        .execute()
+      for (const row of got) insertedById.set(row.id, toBackupTask(row))
+    }
+    // Input order; a row whose id appears twice in the input counts once.
+    const inserted: BackupTask[] = []
+    const skippedVolumeIds: string[] = []
+    for (const r of rows) {
+      const task = insertedById.get(r.id)
+      if (task) {
+        inserted.push(task)
+        insertedById.delete(r.id)
+      } else skippedVolumeIds.push(r.volume_id)
+    }
+    return { inserted, skippedVolumeIds }
+  }
+
+  async claimTasks(owner: string, limit: number, now: Date, leaseMs: number): Promise<BackupTask[]> {
+    if (limit <= 0) return []
+    const { db, dialect, sqlite } = this.#ctx
+    const nowMs = now.getTime()
+    let pick = db
+      .selectFrom('backup_tasks')
+      .select('id')
+      .where('state', 'in', OPEN_TASK_STATES)
+      .where((eb) => eb.or([eb('owner', 'is', null), eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', nowMs)]))
+      .orderBy('planned_at')
+      .orderBy('id')
+      .limit(limit)
+    // PostgreSQL: rows another claimer is taking right now are skipped, not waited for; a row
+    // re-claimed and committed meanwhile fails the re-checked WHERE and is left out.
+    if (dialect === 'postgres') pick = pick.forUpdate().skipLocked()
+    const claim = db
+      .updateTable('backup_tasks')
+      .set((eb) => ({ owner, lease_expires_at: nowMs + leaseMs, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', pick)
+      .returningAll()
+    let rows: Selectable<BackupTasksTable>[]
+    if (sqlite) {
+      // SQLite: select-and-update inside BEGIN IMMEDIATE (the write lock is taken before reading),
+      // run synchronously so nothing of this process interleaves while the lock is held. Holding
+      // Kysely's connection first means no Kysely transaction is open on it meanwhile.
+      const { sql, parameters } = claim.compile()
+      rows = await db.connection().execute(async () => {
+        const stmt = sqlite.prepare(sql)
+        return sqlite.transaction(() => stmt.all(...parameters) as Selectable<BackupTasksTable>[]).immediate()
+      })
+    } else {
+      rows = await claim.execute()
+    }
+    return sortTasks(rows).map(toBackupTask)
+  }
+
+  async recordIntent(taskId: string, owner: string, backupName: string): Promise<BackupTask> {
+    return this.#updateOwned(taskId, owner, { backup_name: backupName })
+  }
+
+  async markStarted(taskId: string, owner: string, backupId: string, now: Date, deadlineAt?: Date): Promise<BackupTask> {
+    return this.#updateOwned(taskId, owner, {
+      state: 'started',
+      backup_id: backupId,
+      started_at: now.getTime(),
+      ...(deadlineAt ? { deadline_at: deadlineAt.getTime() } : {}),
+    })
+  }
+
+  async renewLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask> {
+    return this.#updateOwned(taskId, owner, { lease_expires_at: now.getTime() + leaseMs })
+  }
+
+  async finishTask(taskId: string, owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<BackupTask> {
+    if (!TASK_OUTCOMES.includes(outcome)) throw new TypeError(`not a task outcome: ${String(outcome)}`)
+    return this.#updateOwned(taskId, owner, { state: outcome, finished_at: now.getTime(), lease_expires_at: null, ...errorColumns(error) })
+  }
+
+  async cancelTask(taskId: string, now: Date, error?: ErrorInfo): Promise<boolean> {
+    const res = await this.#ctx.db
+      .updateTable('backup_tasks')
+      .set({ state: 'cancelled', finished_at: now.getTime(), lease_expires_at: null, ...errorColumns(error) })
+      .where('id', '=', taskId)
+      .where('state', 'in', OPEN_TASK_STATES)
+      .executeTakeFirst()
+    return Number(res.numUpdatedRows) > 0
+  }
+
+  async getTask(taskId: string): Promise<BackupTask | undefined> {
+    const row = await this.#ctx.db.selectFrom('backup_tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
+    return row && toBackupTask(row)
+  }
+
+  async openTasks(): Promise<BackupTask[]> {
+    const rows = await this.#ctx.db
+      .selectFrom('backup_tasks')
+      .selectAll()
+      .where('state', 'in', OPEN_TASK_STATES)
+      .orderBy('planned_at')
+      .orderBy('id')
+      .execute()
+    return rows.map(toBackupTask)
+  }
+
+  async tasksForReport(projectId?: string): Promise<BackupTask[]> {
+    let q = this.#ctx.db.selectFrom('backup_tasks').selectAll().where('state', 'in', TASK_OUTCOMES).where('reported', '=', 0)
+    if (projectId !== undefined) q = q.where('project_id', '=', projectId)
+    const rows = await q.orderBy('finished_at').orderBy('id').execute()
+    return rows.map(toBackupTask)
+  }
+
+  async markReported(taskIds: readonly string[]): Promise<number> {
+    if (taskIds.length === 0) return 0
+    const res = await this.#ctx.db
+      .updateTable('backup_tasks')
+      .set({ reported: 1 })
+      .where('id', 'in', [...taskIds])
+      .where('state', 'in', TASK_OUTCOMES)
+      .where('reported', '=', 0)
+      .executeTakeFirst()
+    return Number(res.numUpdatedRows)
+  }
+
+  /** Updates an open task only while `owner` holds it; otherwise explains why in a StoreConflictError. */
+  async #updateOwned(taskId: string, owner: string, set: Partial<Insertable<BackupTasksTable>>): Promise<BackupTask> {
+    const row = await this.#ctx.db
+      .updateTable('backup_tasks')
+      .set(set)
+      .where('id', '=', taskId)
+      .where('owner', '=', owner)
+      .where('state', 'in', OPEN_TASK_STATES)
+      .returningAll()
+      .executeTakeFirst()
+    if (row) return toBackupTask(row)
+    const current = await this.getTask(taskId)
+    const why = !current
+      ? 'does not exist'
+      : current.state !== 'planned' && current.state !== 'started'
+        ? `is already ${current.state}`
+        : `is held by another owner (${current.owner ?? 'nobody'})`
+    throw new StoreConflictError(`backup task ${taskId} ${why}; ${owner} may not change it`)
+  }
+}
+
+function toInsertRow(t: NewBackupTask): Insertable<BackupTasksTable> & { id: string; volume_id: string } {
+  return {
+    id: t.id ?? randomUUID(),
+    cycle_id: t.cycleId,
+    project_id: t.projectId,
+    server_id: t.serverId,
+    server_name: t.serverName,
+    volume_id: t.volumeId,
+    volume_name: t.volumeName,
+    kind: t.kind,
+    state: 'planned',
+    parent_backup_id: t.parentBackupId ?? null,
+    planned_at: t.plannedAt.getTime(),
+    deadline_at: t.deadlineAt ? t.deadlineAt.getTime() : null,
+    attempts: 0,
+    reported: 0,
+  }
+}
+
+function errorColumns(error: ErrorInfo | undefined): Pick<Insertable<BackupTasksTable>, 'error_code' | 'error_message'> {
+  if (!error) return {}
+  return { error_code: error.code, error_message: error.message.slice(0, MAX_ERROR_MESSAGE) }
+}
+
+function sortTasks<T extends { planned_at: number; id: string }>(rows: T[]): T[] {
+  return [...rows].sort((a, b) => Number(a.planned_at) - Number(b.planned_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}

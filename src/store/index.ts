@@ -1,0 +1,5 @@
+export { openStore, type OpenStoreOptions } from './open-store.ts'
+export { defaultStoreUrl, parseStoreUrl, type StoreTarget } from './dialects.ts'
+export { KyselyStore } from './kysely-store.ts'
+export { StoreConflictError, StoreMigrationError, StoreUnavailableError, redactUrl } from './errors.ts'
+export { MIGRATIONS } from './migration-provider.ts'

@@ -1,0 +1,139 @@
+import { resolve } from 'node:path'
+import { Kysely } from 'kysely'
+import type { ErrorInfo } from '../domain/errors.ts'
+import type {
+  BackupListQuery,
+  BackupTask,
+  MigrationStatus,
+  NewBackupTask,
+  PlanTasksResult,
+  RunRecord,
+  Store,
+  TaskOutcome,
+  TrackedBackup,
+} from '../domain/store-port.ts'
+import { BackupCatalogRepo } from './backup-catalog-repo.ts'
+import { BackupTaskRepo } from './backup-task-repo.ts'
+import { openDialect, type StoreTarget } from './dialects.ts'
+import { toStoreError } from './errors.ts'
+import { LeaseRepo } from './lease-repo.ts'
+import { RunLogRepo } from './run-log-repo.ts'
+import type { Database } from './schema.ts'
+import { SchemaMigrator } from './schema-migrator.ts'
+import type { StoreContext } from './store-context.ts'
+
+/**
+ * The Store over Kysely, for SQLite or PostgreSQL. Each method is one statement (or one
+ * transaction), so every method is atomic on its own. Driver errors that mean "cannot reach the
+ * database" become StoreUnavailableError, naming the target without its password.
+ */
+export class KyselyStore implements Store {
+  readonly dialect: 'sqlite' | 'postgres'
+  /** The target as shown in messages and logs (no password). */
+  readonly display: string
+  readonly #db: Kysely<Database>
+  readonly #tasks: BackupTaskRepo
+  readonly #backups: BackupCatalogRepo
+  readonly #leases: LeaseRepo
+  readonly #runs: RunLogRepo
+  readonly #migrator: SchemaMigrator
+
+  constructor(target: StoreTarget, opts: { readonly poolSize?: number } = {}) {
+    const opened = openDialect(target, opts)
+    this.dialect = target.dialect
+    this.display = opened.display
+    this.#db = new Kysely<Database>({ dialect: opened.dialect })
+    const ctx: StoreContext = { db: this.#db, dialect: target.dialect, ...(opened.sqlite ? { sqlite: opened.sqlite } : {}) }
+    this.#tasks = new BackupTaskRepo(ctx)
+    this.#backups = new BackupCatalogRepo(ctx)
+    this.#leases = new LeaseRepo(ctx)
+    this.#runs = new RunLogRepo(ctx)
+    const queueKey = target.dialect === 'sqlite' && target.path !== ':memory:' ? resolve(target.path) : undefined
+    this.#migrator = new SchemaMigrator(this.#db, target.dialect, queueKey)
+  }
+
+  migrate(): Promise<{ applied: string[] }> {
+    return this.#guard(() => this.#migrator.migrate())
+  }
+  status(): Promise<MigrationStatus> {
+    return this.#guard(() => this.#migrator.status())
+  }
+  async close(): Promise<void> {
+    await this.#db.destroy()
+  }
+
+  planTasks(tasks: readonly NewBackupTask[]): Promise<PlanTasksResult> {
+    return this.#guard(() => this.#tasks.planTasks(tasks))
+  }
+  claimTasks(owner: string, limit: number, now: Date, leaseMs: number): Promise<BackupTask[]> {
+    return this.#guard(() => this.#tasks.claimTasks(owner, limit, now, leaseMs))
+  }
+  recordIntent(taskId: string, owner: string, backupName: string): Promise<BackupTask> {
+    return this.#guard(() => this.#tasks.recordIntent(taskId, owner, backupName))
+  }
+  markStarted(taskId: string, owner: string, backupId: string, now: Date, deadlineAt?: Date): Promise<BackupTask> {
+    return this.#guard(() => this.#tasks.markStarted(taskId, owner, backupId, now, deadlineAt))
+  }
+  renewLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask> {
+    return this.#guard(() => this.#tasks.renewLease(taskId, owner, now, leaseMs))
+  }
+  finishTask(taskId: string, owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<BackupTask> {
+    return this.#guard(() => this.#tasks.finishTask(taskId, owner, outcome, now, error))
+  }
+  cancelTask(taskId: string, now: Date, error?: ErrorInfo): Promise<boolean> {
+    return this.#guard(() => this.#tasks.cancelTask(taskId, now, error))
+  }
+  getTask(taskId: string): Promise<BackupTask | undefined> {
+    return this.#guard(() => this.#tasks.getTask(taskId))
+  }
+  openTasks(): Promise<BackupTask[]> {
+    return this.#guard(() => this.#tasks.openTasks())
+  }
+  tasksForReport(projectId?: string): Promise<BackupTask[]> {
+    return this.#guard(() => this.#tasks.tasksForReport(projectId))
+  }
+  markReported(taskIds: readonly string[]): Promise<number> {
+    return this.#guard(() => this.#tasks.markReported(taskIds))
+  }
+
+  recordBackup(backup: TrackedBackup): Promise<boolean> {
+    return this.#guard(() => this.#backups.recordBackup(backup))
+  }
+  updateBackupStatus(backupId: string, status: string, completedAt?: Date): Promise<boolean> {
+    return this.#guard(() => this.#backups.updateBackupStatus(backupId, status, completedAt))
+  }
+  listBackups(query?: BackupListQuery): Promise<TrackedBackup[]> {
+    return this.#guard(() => this.#backups.listBackups(query))
+  }
+  getBackup(backupId: string): Promise<TrackedBackup | undefined> {
+    return this.#guard(() => this.#backups.getBackup(backupId))
+  }
+  markBackupDeleted(backupId: string, now: Date): Promise<boolean> {
+    return this.#guard(() => this.#backups.markBackupDeleted(backupId, now))
+  }
+  isTracked(backupId: string): Promise<boolean> {
+    return this.#guard(() => this.#backups.isTracked(backupId))
+  }
+
+  acquireLease(name: string, owner: string, now: Date, ttlMs: number): Promise<boolean> {
+    return this.#guard(() => this.#leases.acquireLease(name, owner, now, ttlMs))
+  }
+  releaseLease(name: string, owner: string): Promise<void> {
+    return this.#guard(() => this.#leases.releaseLease(name, owner))
+  }
+
+  recordRun(run: RunRecord): Promise<void> {
+    return this.#guard(() => this.#runs.recordRun(run))
+  }
+  lastRuns(limit: number, kind?: string): Promise<RunRecord[]> {
+    return this.#guard(() => this.#runs.lastRuns(limit, kind))
+  }
+
+  async #guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw toStoreError(err, this.display)
+    }
+  }
+}
