@@ -1,8 +1,50 @@
-/** Placeholder replaced by the backup conductor wiring. */
+/** The daemon's backup and retention jobs, on Staffeln's periods (backup_service_period, retention_service_period). */
 import type { Job } from '../daemon/job-scheduler.ts'
 import type { Metrics } from '../domain/metrics.ts'
+import { executeClaimed, runBackupCycle, runRetentionCycle, workerId, type BackupCycleDeps } from './backup-cycle.ts'
 import type { CliDeps } from './deps.ts'
+import { openMigratedStore } from './open-store.ts'
 
-export async function backupJobs(_deps: CliDeps, _metrics: Metrics, _allProjects: boolean): Promise<Job[]> {
-  return []
+const PLANNER_LEASE = 'backup-planner'
+
+export async function backupJobs(deps: CliDeps, metrics: Metrics, allProjects: boolean): Promise<Job[]> {
+  const config = deps.config()
+  const store = await openMigratedStore(deps)
+  const owner = workerId()
+  const cycleDeps = async (): Promise<BackupCycleDeps> => ({
+    cloud: (await deps.openCloud()).cloud,
+    store,
+    clock: deps.clock,
+    sleep: deps.sleep,
+    random: deps.random,
+    logger: deps.logger,
+    metrics,
+    config,
+  })
+  const period = config.conductor.backup_service_period
+  return [
+    {
+      name: 'backup',
+      schedule: { everySeconds: period },
+      async run(signal) {
+        const d = await cycleDeps()
+        // One planner at a time across daemons sharing a database; every daemon runs claimed tasks.
+        const leader = await store.acquireLease(PLANNER_LEASE, owner, deps.clock.now(), period * 2000)
+        const results = leader
+          ? (await runBackupCycle(d, { allProjects, owner, signal })).results
+          : await executeClaimed(d, owner, signal)
+        return results.some((r) => r.outcome === 'failed') ? 'failed' : 'succeeded'
+      },
+    },
+    {
+      name: 'retention',
+      schedule: { everySeconds: config.conductor.retention_service_period },
+      async run(signal) {
+        const d = await cycleDeps()
+        if (!(await store.acquireLease('retention', owner, deps.clock.now(), config.conductor.retention_service_period * 2000))) return 'skipped'
+        const report = await runRetentionCycle(d, { allProjects, signal })
+        return report.failed.length ? 'failed' : 'succeeded'
+      },
+    },
+  ]
 }

@@ -67,7 +67,8 @@ export interface Cloud {
   forceDeleteSnapshot(snapshotId: string, signal?: AbortSignal): Promise<void>
 
   listBackups(scope: ListScope, signal?: AbortSignal): AsyncIterable<BackupRecord>
-  createBackup(req: CreateBackupRequest, signal?: AbortSignal): Promise<BackupRecord>
+  /** Cinder answers a create with the id and name only. */
+  createBackup(req: CreateBackupRequest, signal?: AbortSignal): Promise<{ id: string; name: string }>
   getBackup(backupId: string, signal?: AbortSignal): Promise<BackupRecord | undefined>
   deleteBackup(backupId: string, signal?: AbortSignal): Promise<void>
   forceDeleteBackup(backupId: string, signal?: AbortSignal): Promise<void>

@@ -82,6 +82,8 @@ export interface PlanTasksResult {
 export interface BackupTaskStore {
   /** Inserts planned tasks (results in input order); a volume that already has an open (planned/started) task is skipped. */
   planTasks(tasks: readonly NewBackupTask[]): Promise<PlanTasksResult>
+  /** Records a task that was never sent because it would exceed the project's backup quota (state `over_quota`, finished). */
+  recordOverQuota(task: NewBackupTask, now: Date, error: ErrorInfo): Promise<BackupTask>
   /**
    * Atomically gives up to `limit` open tasks to `owner` for `leaseMs`: tasks nobody holds, and
    * tasks whose lease expired (their worker died). Two callers never receive the same task.

@@ -24,6 +24,8 @@ export interface BackupRunOptions {
   readonly retry?: Partial<RetrySettings>
   readonly pool?: Pool
   readonly signal?: AbortSignal
+  /** How a backup is marked as automated (description, and metadata where the microversion allows). */
+  readonly describe?: (task: BackupTask) => { readonly description: string; readonly metadata: Readonly<Record<string, string>> }
 }
 
 export interface BackupTaskResult {
@@ -80,11 +82,12 @@ async function runTask(task: BackupTask, deps: BackupRunDeps, options: BackupRun
     let created: Started | undefined
     const name = task.backupName ?? `snapwarden-${task.volumeName || task.volumeId}-${task.cycleId}`
     if (backupId === undefined) {
-      let backup: Started | undefined = task.backupName ? await findByName(run, task, name) : undefined
+      // Only a re-claimed task (its worker died) can have sent a create whose answer was lost.
+      let backup: Started | undefined = task.backupName && task.attempts > 1 ? await findByName(run, task, name) : undefined
       if (backup) run.step(`adopted ${backup.id}: found by the name recorded before a lost answer`)
       else {
         if (!task.backupName) await store.recordIntent(task.id, owner, name)
-        const made = await createBackup(run, task, name)
+        const made = await createBackup(run, task, name, options.describe?.(task))
         backup = made.backup
         kind = made.kind
       }
@@ -138,14 +141,19 @@ async function findByName(run: ItemRun, task: BackupTask, name: string): Promise
 }
 
 /** Creates once; after a transient failure looks the name up before sending again. */
-async function createBackup(run: ItemRun, task: BackupTask, name: string): Promise<{ backup: Started; kind: BackupKind }> {
+async function createBackup(
+  run: ItemRun,
+  task: BackupTask,
+  name: string,
+  marks?: { readonly description: string; readonly metadata: Readonly<Record<string, string>> },
+): Promise<{ backup: Started; kind: BackupKind }> {
   const send = (kind: BackupKind): Promise<Started> =>
     run.retry('create_backup', async (attempt) => {
       if (attempt > 1) {
         const found = await findByName(run, task, name)
         if (found) return found
       }
-      const req: CreateBackupRequest = { volumeId: task.volumeId, projectId: task.projectId, name, incremental: kind === 'incremental', force: true }
+      const req: CreateBackupRequest = { volumeId: task.volumeId, projectId: task.projectId, name, incremental: kind === 'incremental', force: true, ...marks }
       const b = await run.cloud.createBackup(req, run.signal)
       run.step(`${kind} backup requested: ${b.id}`)
       return { id: b.id, status: 'creating', createdAt: run.deps.clock.now() }

@@ -54,6 +54,15 @@ export class BackupTaskRepo implements BackupTaskStore {
     return { inserted, skippedVolumeIds }
   }
 
+  async recordOverQuota(task: NewBackupTask, now: Date, error: ErrorInfo): Promise<BackupTask> {
+    const row = await this.#ctx.db
+      .insertInto('backup_tasks')
+      .values({ ...toInsertRow(task), state: 'over_quota', finished_at: now.getTime(), ...errorColumns(error) })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return toBackupTask(row)
+  }
+
   async claimTasks(owner: string, limit: number, now: Date, leaseMs: number): Promise<BackupTask[]> {
     if (limit <= 0) return []
     const { db, dialect, sqlite } = this.#ctx

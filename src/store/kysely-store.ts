@@ -65,6 +65,10 @@ export class KyselyStore implements Store {
   planTasks(tasks: readonly NewBackupTask[]): Promise<PlanTasksResult> {
     return this.#guard(() => this.#tasks.planTasks(tasks))
   }
+
+  recordOverQuota(task: NewBackupTask, now: Date, error: ErrorInfo): Promise<BackupTask> {
+    return this.#guard(() => this.#tasks.recordOverQuota(task, now, error))
+  }
   claimTasks(owner: string, limit: number, now: Date, leaseMs: number): Promise<BackupTask[]> {
     return this.#guard(() => this.#tasks.claimTasks(owner, limit, now, leaseMs))
   }

@@ -271,6 +271,15 @@ for (const dialect of DIALECTS) {
         assert.equal((await store.getTask('ok'))?.reported, true)
       })
 
+      test('an over-quota task is recorded finished, never claimed, and does not block the next plan', async () => {
+        const t = await store.recordOverQuota(aTask('v1', { id: 'oq' }), at(1), { code: 'EXEC_OVER_QUOTA', message: 'backups 10/10 used' })
+        assert.equal(t.state, 'over_quota')
+        assert.equal(t.errorCode, 'EXEC_OVER_QUOTA')
+        assert.deepEqual(await store.claimTasks('w1', 10, at(2), 60_000), [])
+        const next = await store.planTasks([aTask('v1', { id: 'after' })])
+        assert.deepEqual(next.inserted.map((x) => x.id), ['after'])
+      })
+
       test('an open task can be cancelled whoever holds it, a finished one cannot', async () => {
         await store.planTasks([aTask('v1', { id: 't1' }), aTask('v2', { id: 't2' })])
         await store.claimTasks('w1', 1, at(0), LEASE_MS)

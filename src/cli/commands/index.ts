@@ -1,4 +1,5 @@
 /** Every CLI command, in the order `--help` lists them. */
+import { backupExpireCommand, backupListCommand, backupPlanCommand, backupRunCommand } from './backup.ts'
 import { daemonCommand } from './daemon.ts'
 import { dbMigrateCommand, dbStatusCommand } from './db.ts'
 import { inventoryCommand } from './inventory.ts'
@@ -18,6 +19,10 @@ export const COMMANDS = [
   subscribeCommand,
   unsubscribeCommand,
   metadefsCommand,
+  backupRunCommand,
+  backupExpireCommand,
+  backupListCommand,
+  backupPlanCommand,
   daemonCommand,
   dbMigrateCommand,
   dbStatusCommand,

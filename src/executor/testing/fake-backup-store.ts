@@ -68,6 +68,7 @@ export function createFakeBackupStore(tasks: readonly BackupTask[]): FakeBackupS
       return tracked.has(id) && !tracked.get(id)!.deletedAt
     },
     planTasks: notInFake('planTasks'),
+    recordOverQuota: notInFake('recordOverQuota'),
     claimTasks: notInFake('claimTasks'),
     cancelTask: notInFake('cancelTask'),
     openTasks: notInFake('openTasks'),

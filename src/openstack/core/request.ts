@@ -119,7 +119,7 @@ export class HttpTransport implements RequestSender {
       throw new NetworkError(req.method, req.url, code ?? (err instanceof Error ? err.message : String(err)), { cause: err })
     }
     const resHeaders = flattenHeaders(res.headers)
-    const parsed = parseBody(text, resHeaders['content-type'])
+    const parsed = parseBody(text)
     report(res.statusCode)
     if (!okCodes.includes(res.statusCode)) {
       throw httpErrorFor({
@@ -158,9 +158,12 @@ function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, s
   return out
 }
 
-function parseBody(text: string, contentType: string | undefined): unknown {
-  if (text.length === 0) return undefined
-  if (contentType !== undefined && !/json/i.test(contentType)) return undefined
+/**
+ * JSON whatever the content type: Cinder 21 answers GET /volumes/{id}/metadata with a JSON body
+ * labelled `text/html`.
+ */
+function parseBody(text: string): unknown {
+  if (!/^\s*[[{]/.test(text)) return undefined
   try {
     return JSON.parse(text)
   } catch {

@@ -1,0 +1,230 @@
+/**
+ * The backup conductor (Staffeln's job): one backup cycle and one retention cycle. Each reads `now`
+ * once, lists servers, volumes and backups once per scope, plans with pure functions, records
+ * tasks in the store, and lets the executor run what it claimed.
+ */
+import { hostname } from 'node:os'
+import { randomUUID } from 'node:crypto'
+import type { Clock, Random, Sleep } from '../domain/clock.ts'
+import { toErrorInfo } from '../domain/errors.ts'
+import type { BackupRecord, BlockStorageQuota } from '../domain/inventory.ts'
+import type { Logger } from '../domain/logger.ts'
+import type { Metrics } from '../domain/metrics.ts'
+import type { Cloud } from '../domain/ports.ts'
+import type { BackupTask as StoredTask, Store } from '../domain/store-port.ts'
+import { runBackupTasks, type BackupTaskResult } from '../executor/run-backup-tasks.ts'
+import { discoverBackupTargets, type BackupDiscovery } from '../planner/backup-discovery.ts'
+import { BACKUP_DESCRIPTION, BACKUP_MARKS } from '../planner/backup-marks.ts'
+import { backupName, planBackups, type BackupPlan } from '../planner/backup-plan.ts'
+import { applyBackupRetention, type BackupRetentionResult } from '../planner/backup-retention.ts'
+import { parseRetentionTime, retentionCutoff, type RetentionTime } from '../planner/retention-time.ts'
+import type { Config } from '../config/schema.ts'
+import { durationSeconds } from '../config/validate.ts'
+import { UserError } from '../domain/errors.ts'
+import { collect, scopeFor } from './cloud-scope.ts'
+
+export interface BackupCycleDeps {
+  readonly cloud: Cloud
+  readonly store: Store
+  readonly clock: Clock
+  readonly sleep: Sleep
+  readonly random: Random
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly config: Config
+}
+
+export interface BackupCycleOptions {
+  readonly allProjects: boolean
+  readonly dryRun?: boolean
+  /** Plan only (`backup plan`): nothing is recorded or sent. */
+  readonly planOnly?: boolean
+  readonly signal?: AbortSignal
+  /** Unique per worker; defaults to host:pid:random. */
+  readonly owner?: string
+}
+
+export interface BackupCycleReport {
+  readonly now: Date
+  readonly discovery: BackupDiscovery
+  readonly plan: BackupPlan
+  readonly planned: number
+  readonly results: readonly BackupTaskResult[]
+}
+
+export const workerId = (): string => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+
+function defaultRetention(config: Config): RetentionTime {
+  const parsed = parseRetentionTime(String(config.conductor.retention_time))
+  if (!parsed.ok) throw new UserError(`config conductor.retention_time: ${parsed.message}; accepted: ${parsed.accepted}`, 'CONFIG_INVALID')
+  return parsed.value
+}
+
+export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<BackupCycleReport> {
+  const now = deps.clock.now()
+  const c = deps.config.conductor
+  const identity = await deps.cloud.identity(opts.signal)
+  const scope = await scopeFor(deps.cloud, identity, opts.allProjects)
+  const [servers, volumes, backups] = await Promise.all([
+    collect(deps.cloud.listServers(scope, opts.signal)),
+    collect(deps.cloud.listVolumes(scope, opts.signal)),
+    collect(deps.cloud.listBackups(scope, opts.signal)),
+  ])
+  const discovery = discoverBackupTargets({
+    servers,
+    volumes,
+    settings: { backupMetadataKey: c.backup_metadata_key, retentionMetadataKey: c.retention_metadata_key, defaultRetention: defaultRetention(deps.config) },
+  })
+  for (const p of discovery.problems) deps.logger.warn({ serverId: p.serverId, key: p.key, value: p.value }, p.message)
+  const projects = [...new Set(discovery.targets.map((t) => t.projectId))]
+  const quotas = await Promise.all(projects.map((p) => quotaOrUndefined(deps, p, opts.signal)))
+  const openTasks = await deps.store.openTasks()
+  const plan = planBackups({
+    targets: discovery.targets,
+    backups,
+    openTasks,
+    quotas: quotas.filter((q): q is BlockStorageQuota => q !== undefined),
+    settings: { fullBackupDepth: c.full_backup_depth, backupMinIntervalMs: c.backup_min_interval * 1000 },
+    now,
+  })
+  if (opts.planOnly) return { now, discovery, plan, planned: 0, results: [] }
+
+  const cycleId = randomUUID()
+  const byVolume = new Map(volumes.map((v) => [v.id, v]))
+  const byServer = new Map(servers.map((s) => [s.id, s]))
+  const newTask = (t: (typeof plan.tasks)[number]) => ({
+    cycleId,
+    projectId: t.projectId,
+    serverId: t.serverId,
+    serverName: byServer.get(t.serverId)?.name ?? t.serverId,
+    volumeId: t.volumeId,
+    volumeName: byVolume.get(t.volumeId)?.name ?? '',
+    kind: t.kind,
+    plannedAt: now,
+  })
+  const inserted = await deps.store.planTasks(plan.tasks.map(newTask))
+  // Over quota is its own result: recorded as a finished task, never sent to Cinder.
+  const owner = opts.owner ?? workerId()
+  for (const o of plan.overQuota) {
+    await deps.store.recordOverQuota(newTask(o.task), now, { code: 'EXEC_OVER_QUOTA', message: o.message })
+    deps.logger.warn({ volumeId: o.task.volumeId, projectId: o.task.projectId }, o.message)
+  }
+  if (plan.overQuota.length) deps.metrics.inc('snapwarden_backups_over_quota_total', {}, plan.overQuota.length)
+  if (opts.dryRun) return { now, discovery, plan, planned: inserted.inserted.length, results: [] }
+
+  const results = await executeClaimed(deps, owner, opts.signal)
+  return { now, discovery, plan, planned: inserted.inserted.length, results }
+}
+
+/** Claims planned tasks (and in-flight tasks of dead workers) and runs them until none is left. */
+export async function executeClaimed(deps: BackupCycleDeps, owner: string, signal?: AbortSignal): Promise<BackupTaskResult[]> {
+  const c = deps.config.conductor
+  const timeoutMs = durationSeconds(c.backup_cycle_timout ?? c.backup_cycle_timeout) * 1000
+  const leaseMs = Math.max(5 * 60_000, 2 * timeoutMs)
+  const results: BackupTaskResult[] = []
+  for (let round = 0; round < 1000; round++) {
+    const claimed = await deps.store.claimTasks(owner, c.backup_workers * 4, deps.clock.now(), leaseMs)
+    if (claimed.length === 0) break
+    const named: StoredTask[] = []
+    for (const t of claimed) named.push(t.backupName ? t : await deps.store.recordIntent(t.id, owner, backupName(t.serverName, t.volumeName || t.volumeId, t.plannedAt)))
+    results.push(
+      ...(await runBackupTasks(named, { ...deps, store: deps.store }, {
+        owner,
+        backupTimeoutMs: timeoutMs,
+        leaseMs,
+        pollIntervalMs: 5_000,
+        describe: (t) => ({ description: BACKUP_DESCRIPTION, metadata: { [BACKUP_MARKS.automated]: 'True', [BACKUP_MARKS.managed]: 'true', [BACKUP_MARKS.serverId]: t.serverId } }),
+        ...(signal ? { signal } : {}),
+      })),
+    )
+  }
+  for (const r of results) if (r.outcome !== 'succeeded') deps.logger.warn({ taskId: r.taskId, outcome: r.outcome, error: r.error }, 'backup task did not succeed')
+  return results
+}
+
+async function quotaOrUndefined(deps: BackupCycleDeps, projectId: string, signal?: AbortSignal): Promise<BlockStorageQuota | undefined> {
+  try {
+    return await deps.cloud.getQuota(projectId, signal)
+  } catch (err) {
+    deps.logger.warn({ projectId, error: toErrorInfo(err) }, 'backup quota could not be read; planning without a quota check')
+    return undefined
+  }
+}
+
+export interface RetentionReport {
+  readonly now: Date
+  readonly perVolume: readonly { readonly volumeId: string; readonly result: BackupRetentionResult }[]
+  readonly deleted: readonly string[]
+  readonly failed: readonly { readonly backupId: string; readonly code: string; readonly message: string }[]
+  readonly closedRows: number
+}
+
+/** Retention: chain-aware, deletes children first, never blocks on "Incremental backups exist". */
+export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<RetentionReport> {
+  const now = deps.clock.now()
+  const c = deps.config.conductor
+  const identity = await deps.cloud.identity(opts.signal)
+  const scope = await scopeFor(deps.cloud, identity, opts.allProjects)
+  const [servers, volumes, backups] = await Promise.all([
+    collect(deps.cloud.listServers(scope, opts.signal)),
+    collect(deps.cloud.listVolumes(scope, opts.signal)),
+    collect(deps.cloud.listBackups(scope, opts.signal)),
+  ])
+  // Backups deleted outside Snapwarden close their rows.
+  const present = new Set(backups.map((b) => b.id))
+  let closedRows = 0
+  if (!opts.planOnly && !opts.dryRun) {
+    for (const tracked of await deps.store.listBackups({ includeDeleted: false })) {
+      if (scopeCovers(scope, tracked.projectId) && !present.has(tracked.backupId)) {
+        if (await deps.store.markBackupDeleted(tracked.backupId, now)) closedRows++
+      }
+    }
+  }
+  const discovery = discoverBackupTargets({
+    servers,
+    volumes,
+    settings: { backupMetadataKey: c.backup_metadata_key, retentionMetadataKey: c.retention_metadata_key, defaultRetention: defaultRetention(deps.config) },
+  })
+  const retentionOf = new Map(discovery.targets.map((t) => [t.volume.id, t.retention]))
+  const byVolume = new Map<string, BackupRecord[]>()
+  for (const b of backups) byVolume.set(b.volumeId, [...(byVolume.get(b.volumeId) ?? []), b])
+  const perVolume: { volumeId: string; result: BackupRetentionResult }[] = []
+  for (const [volumeId, list] of [...byVolume].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const retention = retentionOf.get(volumeId) ?? defaultRetention(deps.config)
+    perVolume.push({
+      volumeId,
+      result: applyBackupRetention({
+        backups: list,
+        retentionCutoff: retentionCutoff(retention, now, deps.config.timezone),
+        ...(c.keep_count !== undefined ? { keepCount: c.keep_count } : {}),
+        timezone: deps.config.timezone,
+        now,
+      }),
+    })
+  }
+  const deleted: string[] = []
+  const failed: { backupId: string; code: string; message: string }[] = []
+  if (!opts.planOnly && !opts.dryRun) {
+    for (const { result } of perVolume) {
+      // Children first, as planned; a refusal stops this chain until the next cycle (no blocking retry loop).
+      for (const { backup } of result.remove) {
+        try {
+          await deps.cloud.deleteBackup(backup.id, opts.signal)
+          await deps.store.markBackupDeleted(backup.id, now)
+          deleted.push(backup.id)
+          deps.metrics.inc('snapwarden_backups_deleted_total', {})
+        } catch (err) {
+          const info = toErrorInfo(err)
+          failed.push({ backupId: backup.id, ...info })
+          deps.logger.warn({ backupId: backup.id, volumeId: backup.volumeId, error: info }, 'backup delete refused; retried next retention cycle')
+          break
+        }
+      }
+    }
+  }
+  return { now, perVolume, deleted, failed, closedRows }
+}
+
+function scopeCovers(scope: { allProjects: boolean; projectId?: string }, projectId: string): boolean {
+  return scope.allProjects || scope.projectId === projectId
+}

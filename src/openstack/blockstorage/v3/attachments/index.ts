@@ -1,0 +1,3 @@
+export { complete, create, list, remove } from './requests.ts'
+export type { CreateOpts, ListOpts } from './requests.ts'
+export type { Attachment } from './results.ts'

@@ -1,0 +1,3 @@
+export { create, forceDelete, get, getMetadata, list, remove, resetStatus, setMetadata } from './requests.ts'
+export type { CreateOpts, ListOpts } from './requests.ts'
+export type { Snapshot } from './results.ts'

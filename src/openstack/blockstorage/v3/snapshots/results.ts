@@ -1,0 +1,59 @@
+import { parseRequiredWireTime, parseWireTime } from '../../../core/wire-time.ts'
+
+export interface Snapshot {
+  readonly id: string
+  readonly name: string
+  readonly description: string
+  readonly status: string
+  readonly size: number
+  readonly volumeId: string
+  /** `os-extended-snapshot-attributes:project_id`. */
+  readonly projectId: string | undefined
+  /** Requires microversion 3.41 or later. */
+  readonly userId: string | undefined
+  /** `os-extended-snapshot-attributes:progress`, e.g. "100%". */
+  readonly progress: string | undefined
+  readonly metadata: Readonly<Record<string, string>>
+  readonly groupSnapshotId: string | undefined
+  readonly createdAt: Date
+  readonly updatedAt: Date | undefined
+}
+
+interface SnapshotBody {
+  id: string
+  name: string | null
+  description: string | null
+  status: string
+  size: number
+  volume_id: string
+  'os-extended-snapshot-attributes:project_id'?: string
+  'os-extended-snapshot-attributes:progress'?: string | null
+  user_id?: string
+  metadata?: Record<string, string> | null
+  group_snapshot_id?: string | null
+  created_at: string
+  updated_at?: string | null
+}
+
+export function parseSnapshot(raw: unknown): Snapshot {
+  const b = raw as SnapshotBody
+  return {
+    id: b.id,
+    name: b.name ?? '',
+    description: b.description ?? '',
+    status: b.status,
+    size: b.size,
+    volumeId: b.volume_id,
+    projectId: b['os-extended-snapshot-attributes:project_id'],
+    userId: b.user_id,
+    progress: b['os-extended-snapshot-attributes:progress'] ?? undefined,
+    metadata: b.metadata ?? {},
+    groupSnapshotId: b.group_snapshot_id ?? undefined,
+    createdAt: parseRequiredWireTime(b.created_at),
+    updatedAt: parseWireTime(b.updated_at),
+  }
+}
+
+export function parseMetadata(raw: unknown): Record<string, string> {
+  return (raw as { metadata?: Record<string, string> } | undefined)?.metadata ?? {}
+}

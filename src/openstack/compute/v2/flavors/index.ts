@@ -1,0 +1,2 @@
+export { list } from './requests.ts'
+export type { Flavor } from './results.ts'

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs'
+import { findEndpoint, type EndpointOpts } from './core/catalog.ts'
+import { ConfigError, NoEndpointError } from './core/errors.ts'
+import { discoverVersion, negotiateMicroversion } from './core/microversion.ts'
+import { ProviderClient, type ProviderClock } from './core/provider-client.ts'
+import { HttpTransport, type RequestEvent } from './core/request.ts'
+import { ServiceClient } from './core/service-client.ts'
+import type { CloudConfig } from './config/cloud-config.ts'
+
+/** What this client knows how to speak; connect() sends the highest version both sides support. */
+export const SUPPORTED_MICROVERSIONS = {
+  blockStorage: { min: '3.0', max: '3.70' },
+  compute: { min: '2.1', max: '2.96' },
+} as const
+
+export interface ConnectOptions {
+  readonly clock?: ProviderClock | undefined
+  /** Called after every HTTP request (method, url, status, duration): call counters, benchmarks. */
+  readonly onRequest?: ((e: RequestEvent) => void) | undefined
+  /** Lower the highest microversion asked for (e.g. to test older behaviour). */
+  readonly maxMicroversions?: { readonly blockStorage?: string; readonly compute?: string } | undefined
+  readonly userAgent?: string | undefined
+  readonly signal?: AbortSignal | undefined
+}
+
+export interface Connection {
+  readonly config: CloudConfig
+  readonly provider: ProviderClient
+  readonly identity: ServiceClient
+  /** Cinder v3 (`/v3/{project_id}`), with the negotiated `volume` microversion. */
+  readonly blockStorage: ServiceClient
+  /** Nova v2.1, with the negotiated `compute` microversion. */
+  readonly compute: ServiceClient
+  close(): Promise<void>
+}
+
+const TYPES = {
+  identity: ['identity'],
+  blockStorage: ['block-storage', 'volumev3', 'volume'],
+  compute: ['compute'],
+}
+
+/**
+ * Authenticates, finds the endpoints in the catalog (interface and region from the config) and
+ * negotiates microversions. A service absent from the catalog gives a client whose calls throw
+ * NoEndpointError (OS_NO_ENDPOINT).
+ */
+export async function connect(config: CloudConfig, opts: ConnectOptions = {}): Promise<Connection> {
+  const transport = new HttpTransport({
+    ca: readPem(config, 'cacert', config.cacert),
+    cert: readPem(config, 'cert', config.cert),
+    key: readPem(config, 'key', config.key),
+    verify: config.verify,
+    timeoutMs: config.apiTimeoutMs,
+    userAgent: opts.userAgent,
+    onRequest: opts.onRequest,
+  })
+  try {
+    const provider = new ProviderClient({ transport, identityUrl: config.authUrl, auth: config.auth, clock: opts.clock })
+    const token = await provider.authenticate(opts.signal)
+    const where: Omit<EndpointOpts, 'types'> = { interface: config.interface, region: config.regionName }
+    const endpoint = (types: readonly string[]): string | undefined => {
+      try {
+        return findEndpoint(token.catalog, { ...where, types })
+      } catch (err) {
+        if (err instanceof NoEndpointError) return undefined
+        throw err
+      }
+    }
+    const negotiated = async (url: string | undefined, range: { min: string; max: string }): Promise<string | undefined> => {
+      if (url === undefined) return undefined
+      const info = await discoverVersion(url, transport, provider, opts.signal)
+      return info === undefined ? undefined : negotiateMicroversion(info, range)
+    }
+    const bsUrl = endpoint(TYPES.blockStorage)
+    const computeUrl = endpoint(TYPES.compute)
+    const max = opts.maxMicroversions ?? {}
+    const [bsVersion, computeVersion] = await Promise.all([
+      negotiated(bsUrl, { ...SUPPORTED_MICROVERSIONS.blockStorage, max: max.blockStorage ?? SUPPORTED_MICROVERSIONS.blockStorage.max }),
+      negotiated(computeUrl, { ...SUPPORTED_MICROVERSIONS.compute, max: max.compute ?? SUPPORTED_MICROVERSIONS.compute.max }),
+    ])
+    return {
+      config,
+      provider,
+      identity: new ServiceClient(provider, endpoint(TYPES.identity) ?? provider.identityUrl, { serviceType: 'identity' }),
+      blockStorage: new ServiceClient(provider, bsUrl, { serviceType: 'block-storage', microversionName: 'volume', microversion: bsVersion }),
+      compute: new ServiceClient(provider, computeUrl, { serviceType: 'compute', microversionName: 'compute', microversion: computeVersion }),
+      close: () => transport.close(),
+    }
+  } catch (err) {
+    await transport.close()
+    throw err
+  }
+}
+
+function readPem(config: CloudConfig, key: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error'
+    throw new ConfigError(`${config.source}: ${key} file ${path} cannot be read (${code})`)
+  }
+}

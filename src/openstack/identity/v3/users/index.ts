@@ -1,0 +1,3 @@
+export { get, listInProject } from './requests.ts'
+export type { ProjectMember } from './requests.ts'
+export type { User } from './results.ts'
