@@ -172,7 +172,7 @@ export class SimState {
     const vol = this.volumes.get(volumeId)
     if (server === undefined || vol === undefined) throw new Error(`attach: unknown server ${serverId} or volume ${volumeId}`)
     if (vol.attachments.some((a) => a.serverId === serverId)) return
-    const device = `/dev/sd${String.fromCharCode(98 + server.volumes.length)}`
+    const device = `/dev/sd${deviceLetters(server.volumes.length + 1)}`
     vol.attachments.push({ id: this.prng.uuid(), serverId, device, attachedAt: this.now() })
     vol.status = 'in-use'
     vol.updatedAt = this.now()
@@ -243,4 +243,16 @@ export class SimState {
     this.backups.remove(r)
     if (r.parentId !== null) this.children.get(r.parentId)?.delete(r.id)
   }
+}
+
+/** 1 → b, 24 → z, 25 → aa: like Nova's device names after the root disk. */
+function deviceLetters(n: number): string {
+  let k = n + 1
+  let out = ''
+  while (k > 0) {
+    k -= 1
+    out = String.fromCharCode(97 + (k % 26)) + out
+    k = Math.floor(k / 26)
+  }
+  return out
 }
