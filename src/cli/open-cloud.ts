@@ -41,8 +41,26 @@ export async function openCloud(opts: OpenCloudOptions): Promise<OpenedCloud> {
       },
     }
   }
-  const conn = await connect(config, { userAgent: `snapwarden/${VERSION}`, onRequest: countCalls(opts.metrics) })
-  return { cloud: new OpenStackCloud(conn), label: config.name ?? 'cloud', simulated: false, close: () => conn.close() }
+  const connectOpts = { userAgent: `snapwarden/${VERSION}`, onRequest: countCalls(opts.metrics) }
+  const conn = await connect(config, connectOpts)
+  const cloud = new OpenStackCloud(
+    conn,
+    config.authType === 'v3applicationcredential' ? undefined : (projectId) => connect(config.withProjectScope(projectId), connectOpts),
+    (projectId, err) =>
+      opts.logger.warn(
+        { projectId, error: (err as Error).message },
+        `no token for project ${projectId} (the user has no role there): its snapshots and backups are created in the credential's own project; give the user a role in ${projectId} to keep them with their volumes`,
+      ),
+  )
+  return {
+    cloud,
+    label: config.name,
+    simulated: false,
+    close: async () => {
+      await cloud.closeScoped()
+      await conn.close()
+    },
+  }
 }
 
 function countCalls(metrics: () => Metrics) {

@@ -13,11 +13,60 @@ import { toBackupRecord, toServerRef, toSnapshotRecord, toVolumeRef } from './ma
 
 const ADMIN_ROLES = new Set(['admin'])
 
+/** Opens a connection scoped to another project (same credentials, other scope). */
+export type ScopedConnector = (projectId: string) => Promise<Connection>
+
 export class OpenStackCloud implements Cloud {
   readonly #conn: Connection
+  readonly #connectScoped: ScopedConnector | undefined
+  readonly #scoped = new Map<string, Promise<Connection>>()
 
-  constructor(conn: Connection) {
+  readonly #onScopeFallback: ((projectId: string, err: unknown) => void) | undefined
+
+  /**
+   * `onScopeFallback` is told when a token for the volume's project cannot be had (the user has
+   * no role there); the resource is then created with the main token, in the main project.
+   */
+  constructor(conn: Connection, connectScoped?: ScopedConnector, onScopeFallback?: (projectId: string, err: unknown) => void) {
     this.#conn = conn
+    this.#connectScoped = connectScoped
+    this.#onScopeFallback = onScopeFallback
+  }
+
+  /**
+   * The Cinder client to create a resource in `projectId`: Cinder gives a new snapshot or backup
+   * the project of the token, so a volume of another project (admin, --all-projects) is
+   * snapshotted with a token scoped to that project, as Staffeln does.
+   */
+  async #blockStorageFor(projectId: string, signal?: AbortSignal): Promise<Connection['blockStorage']> {
+    if (!projectId || projectId === (await this.#ownProject(signal)) || !this.#connectScoped) return this.#conn.blockStorage
+    let conn = this.#scoped.get(projectId)
+    if (!conn) {
+      const own = this.#conn
+      const onFallback = this.#onScopeFallback
+      conn = this.#connectScoped(projectId).catch((err: unknown) => {
+        if (!isHttpStatus(err, 401) && !isHttpStatus(err, 403)) {
+          this.#scoped.delete(projectId)
+          throw err
+        }
+        onFallback?.(projectId, err)
+        return own
+      })
+      this.#scoped.set(projectId, conn)
+    }
+    return (await conn).blockStorage
+  }
+
+  /** Closes the per-project connections (the main one is closed by its owner). */
+  async closeScoped(): Promise<void> {
+    const all = [...this.#scoped.values()]
+    this.#scoped.clear()
+    await Promise.allSettled(
+      all.map(async (c) => {
+        const conn = await c
+        if (conn !== this.#conn) await conn.close()
+      }),
+    )
   }
 
   get connection(): Connection {
@@ -89,7 +138,7 @@ export class OpenStackCloud implements Cloud {
 
   async createSnapshot(req: CreateSnapshotRequest, signal?: AbortSignal): Promise<SnapshotRecord> {
     const s = await snapshots.create(
-      this.#conn.blockStorage,
+      await this.#blockStorageFor(req.projectId, signal),
       { volumeId: req.volumeId, name: req.name, description: req.description, metadata: req.metadata, force: req.force },
       signal,
     )
@@ -119,8 +168,9 @@ export class OpenStackCloud implements Cloud {
   }
 
   async createBackup(req: CreateBackupRequest, signal?: AbortSignal): Promise<{ id: string; name: string }> {
+    const client = await this.#blockStorageFor(req.projectId, signal)
     const created = await backups.create(
-      this.#conn.blockStorage,
+      client,
       {
         volumeId: req.volumeId,
         name: req.name,
@@ -128,7 +178,7 @@ export class OpenStackCloud implements Cloud {
         incremental: req.incremental,
         force: req.force,
         snapshotId: req.snapshotId,
-        metadata: atLeast(this.#conn.blockStorage.microversion, '3.43') ? req.metadata : undefined,
+        metadata: atLeast(client.microversion, '3.43') ? req.metadata : undefined,
       },
       signal,
     )

@@ -1,3 +1,4 @@
+import { ConfigError } from '../core/errors.ts'
 import type { AuthOptions } from '../identity/v3/tokens/index.ts'
 import type { EndpointInterface } from '../core/catalog.ts'
 
@@ -57,6 +58,33 @@ export class CloudConfig {
   /** The credentials for Keystone (contain the password, secret or token). */
   get auth(): AuthOptions {
     return this.#auth
+  }
+
+  /**
+   * The same credentials scoped to another project (what openstacksdk's `connect_as_project` does).
+   * Cinder gives a snapshot or backup the project of the token that created it, so acting on
+   * another project's volumes needs a token scoped to that project. Application credentials are
+   * bound to one project and cannot be re-scoped.
+   */
+  withProjectScope(projectId: string): CloudConfig {
+    const auth = this.#auth
+    if (auth.method === 'application_credential') {
+      throw new ConfigError(`${this.source}: cloud ${this.name} uses an application credential, which is bound to its project and cannot act in project ${projectId}`)
+    }
+    return new CloudConfig({
+      name: `${this.name}@${projectId}`,
+      source: this.source,
+      authType: this.authType,
+      authUrl: this.authUrl,
+      auth: { ...auth, scope: { projectId } },
+      regionName: this.regionName,
+      interface: this.interface,
+      cacert: this.cacert,
+      cert: this.cert,
+      key: this.key,
+      verify: this.verify,
+      apiTimeoutMs: this.apiTimeoutMs,
+    })
   }
 
   /** A redacted view: identifiers kept, password/secret/token replaced by "***". */
