@@ -15,6 +15,7 @@ interface Options {
   readonly allProjects: boolean
   readonly dryRun: boolean
   readonly at?: Date
+  readonly sequentialDetached?: boolean
 }
 
 const common = (cmd: Command) =>
@@ -28,14 +29,23 @@ function parse(raw: Readonly<Record<string, unknown>>): Options {
     at = new Date(raw.at)
     if (Number.isNaN(at.getTime())) throw new UserError(`--at "${raw.at}" is not an instant; accepted: ISO 8601 such as 2026-11-29T23:00:00+01:00`)
   }
-  return { json: raw.json === true, allProjects: raw.allProjects === true, dryRun: raw.dryRun === true, ...(at ? { at } : {}) }
+  return {
+    json: raw.json === true,
+    allProjects: raw.allProjects === true,
+    dryRun: raw.dryRun === true,
+    ...(at ? { at } : {}),
+    ...(raw.sequentialDetached === true ? { sequentialDetached: true } : {}),
+  }
 }
 
 function cycleCommand(name: string, summary: string, mode: SnapshotPlanMode): CliCommand<Options> {
   return defineCommand<Options>({
     name,
     summary,
-    configure: (cmd) => common(cmd).option('--dry-run', 'plan and print, send nothing', false),
+    configure: (cmd) =>
+      common(cmd)
+        .option('--dry-run', 'plan and print, send nothing', false)
+        .option('--sequential-detached', "SnapSentry's behaviour: detached and multi-attached volumes one after another (config snapshots.sequential_detached)", false),
     parseOptions: parse,
     run: (opts, deps) => execute(opts, deps, mode, false),
   })
@@ -44,9 +54,11 @@ function cycleCommand(name: string, summary: string, mode: SnapshotPlanMode): Cl
 async function execute(opts: Options, deps: CliDeps, mode: SnapshotPlanMode, planOnly: boolean): Promise<number> {
   const { cloud, label } = await deps.openCloud()
   const progress = planOnly || opts.json ? undefined : progressPrinter(deps.isTTY)
+  const base = deps.config()
+  const config = opts.sequentialDetached ? { ...base, snapshots: { ...base.snapshots, sequential_detached: true } } : base
   const report = await runSnapshotCycle(
-    { cloud, clock: deps.clock, sleep: deps.sleep, random: deps.random, logger: deps.logger, metrics: deps.metrics, config: deps.config() },
-    { mode, allProjects: opts.allProjects, dryRun: opts.dryRun, planOnly, ...(opts.at ? { at: opts.at } : {}), ...(progress ? { onProgress: progress.update } : {}) },
+    { cloud, clock: deps.clock, sleep: deps.sleep, random: deps.random, logger: deps.logger, metrics: deps.metrics, config },
+    { mode, allProjects: opts.allProjects || base.all_projects, dryRun: opts.dryRun, planOnly, ...(opts.at ? { at: opts.at } : {}), ...(progress ? { onProgress: progress.update } : {}) },
   )
   progress?.done()
   if (opts.json) deps.out.json(cycleJson(report, label))
