@@ -7,10 +7,10 @@ import { hostname } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import type { Clock, Random, Sleep } from '../domain/clock.ts'
 import { toErrorInfo } from '../domain/errors.ts'
-import type { BackupRecord, BlockStorageQuota } from '../domain/inventory.ts'
+import type { BackupRecord, BlockStorageQuota, ServerRef, VolumeRef } from '../domain/inventory.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { Metrics } from '../domain/metrics.ts'
-import type { Cloud } from '../domain/ports.ts'
+import type { Cloud, ListScope } from '../domain/ports.ts'
 import type { BackupTask as StoredTask, Store } from '../domain/store-port.ts'
 import { runBackupTasks, type BackupTaskResult } from '../executor/run-backup-tasks.ts'
 import { discoverBackupTargets, type BackupDiscovery } from '../planner/backup-discovery.ts'
@@ -60,7 +60,17 @@ function defaultRetention(config: Config): RetentionTime {
   return parsed.value
 }
 
-export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<BackupCycleReport> {
+interface BackupInventory {
+  readonly now: Date
+  readonly scope: ListScope
+  readonly servers: readonly ServerRef[]
+  readonly volumes: readonly VolumeRef[]
+  readonly backups: readonly BackupRecord[]
+  readonly discovery: BackupDiscovery
+}
+
+/** Reads `now` once and lists servers, volumes and backups once per scope; discovers the targets. */
+async function backupInventory(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<BackupInventory> {
   const now = deps.clock.now()
   const c = deps.config.conductor
   const identity = await deps.cloud.identity(opts.signal)
@@ -75,6 +85,12 @@ export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOpt
     volumes,
     settings: { backupMetadataKey: c.backup_metadata_key, retentionMetadataKey: c.retention_metadata_key, defaultRetention: defaultRetention(deps.config) },
   })
+  return { now, scope, servers, volumes, backups, discovery }
+}
+
+export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<BackupCycleReport> {
+  const c = deps.config.conductor
+  const { now, servers, volumes, backups, discovery } = await backupInventory(deps, opts)
   for (const p of discovery.problems) deps.logger.warn({ serverId: p.serverId, key: p.key, value: p.value }, p.message)
   const projects = [...new Set(discovery.targets.map((t) => t.projectId))]
   const quotas = await Promise.all(projects.map((p) => quotaOrUndefined(deps, p, opts.signal)))
@@ -161,15 +177,8 @@ export interface RetentionReport {
 
 /** Retention: chain-aware, deletes children first, never blocks on "Incremental backups exist". */
 export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<RetentionReport> {
-  const now = deps.clock.now()
   const c = deps.config.conductor
-  const identity = await deps.cloud.identity(opts.signal)
-  const scope = await scopeFor(deps.cloud, identity, opts.allProjects)
-  const [servers, volumes, backups] = await Promise.all([
-    collect(deps.cloud.listServers(scope, opts.signal)),
-    collect(deps.cloud.listVolumes(scope, opts.signal)),
-    collect(deps.cloud.listBackups(scope, opts.signal)),
-  ])
+  const { now, scope, backups, discovery } = await backupInventory(deps, opts)
   // Backups deleted outside Snapwarden close their rows.
   const present = new Set(backups.map((b) => b.id))
   let closedRows = 0
@@ -180,11 +189,6 @@ export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycle
       }
     }
   }
-  const discovery = discoverBackupTargets({
-    servers,
-    volumes,
-    settings: { backupMetadataKey: c.backup_metadata_key, retentionMetadataKey: c.retention_metadata_key, defaultRetention: defaultRetention(deps.config) },
-  })
   const retentionOf = new Map(discovery.targets.map((t) => [t.volume.id, t.retention]))
   const byVolume = new Map<string, BackupRecord[]>()
   for (const b of backups) byVolume.set(b.volumeId, [...(byVolume.get(b.volumeId) ?? []), b])
@@ -225,6 +229,6 @@ export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycle
   return { now, perVolume, deleted, failed, closedRows }
 }
 
-function scopeCovers(scope: { allProjects: boolean; projectId?: string }, projectId: string): boolean {
+function scopeCovers(scope: ListScope, projectId: string): boolean {
   return scope.allProjects || scope.projectId === projectId
 }

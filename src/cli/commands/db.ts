@@ -1,6 +1,7 @@
 /** `db migrate` and `db status`: the store's forward-only schema migrations. */
 import { openStore, redactUrl } from '../../store/index.ts'
 import { defineCommand } from '../command.ts'
+import type { CliDeps } from '../deps.ts'
 import { EXIT } from '../exit-codes.ts'
 import { storeUrl } from '../open-store.ts'
 
@@ -13,6 +14,13 @@ const parse = (raw: Readonly<Record<string, unknown>>): Options => ({
   json: raw.json === true,
   ...(typeof raw.db === 'string' ? { db: raw.db } : {}),
 })
+function open(deps: CliDeps, opts: Options) {
+  const url = storeUrl(deps, opts.db)
+  const store = openStore({ url })
+  deps.onClose(() => store.close())
+  return { url, store }
+}
+
 const dbOption = '--db <url>'
 const dbHelp = 'sqlite:<path>, a path, :memory: or postgres://… (default SNAPWARDEN_DB, config database.url, then SQLite in the state directory)'
 
@@ -22,9 +30,7 @@ export const dbMigrateCommand = defineCommand<Options>({
   configure: (cmd) => cmd.option(dbOption, dbHelp).option('--json', 'print JSON', false),
   parseOptions: parse,
   async run(opts, deps) {
-    const url = storeUrl(deps, opts.db)
-    const store = openStore({ url })
-    deps.onClose(() => store.close())
+    const { url, store } = open(deps, opts)
     const { applied } = await store.migrate()
     if (opts.json) deps.out.json({ store: redactUrl(url), applied })
     else deps.out.line(applied.length ? `${redactUrl(url)}: applied ${applied.join(', ')}` : `${redactUrl(url)}: up to date`)
@@ -38,9 +44,7 @@ export const dbStatusCommand = defineCommand<Options>({
   configure: (cmd) => cmd.option(dbOption, dbHelp).option('--json', 'print JSON', false),
   parseOptions: parse,
   async run(opts, deps) {
-    const url = storeUrl(deps, opts.db)
-    const store = openStore({ url })
-    deps.onClose(() => store.close())
+    const { url, store } = open(deps, opts)
     const status = await store.status()
     const runs = status.pending.length === 0 ? await store.lastRuns(5) : []
     if (opts.json) deps.out.json({ store: redactUrl(url), dialect: store.dialect, ...status, lastRuns: runs })
