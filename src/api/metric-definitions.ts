@@ -21,19 +21,19 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   // snapshots
   { name: 'snapwarden_snapshots_created_total', kind: 'counter', help: 'Snapshots created.', labelNames: ['project', 'policy'] },
   { name: 'snapwarden_snapshots_deleted_total', kind: 'counter', help: 'Snapshots deleted (purpose: expire or heal).', labelNames: ['project', 'policy', 'purpose'] },
-  { name: 'snapwarden_snapshots_failed_total', kind: 'counter', help: 'Snapshot creations or deletions that failed, by error code.', labelNames: ['project', 'policy', 'action', 'code'] },
+  { name: 'snapwarden_item_failures_total', kind: 'counter', help: 'Plan items (create, delete) that failed, by action and error code.', labelNames: ['action', 'code'] },
+  { name: 'snapwarden_group_start_spread_seconds', kind: 'histogram', help: 'Time between the first and the last create request of one server group.', labelNames: [], buckets: CALL_BUCKETS },
   { name: 'snapwarden_heal_steps_total', kind: 'counter', help: 'Healing steps taken on stuck or errored snapshots and backups.', labelNames: ['step', 'outcome'] },
   // backups
-  { name: 'snapwarden_backups_created_total', kind: 'counter', help: 'Backups created.', labelNames: ['project', 'incremental'] },
-  { name: 'snapwarden_backups_failed_total', kind: 'counter', help: 'Backups that failed, by error code.', labelNames: ['project', 'code'] },
+  { name: 'snapwarden_backup_tasks_total', kind: 'counter', help: 'Backup tasks finished, by outcome (succeeded, failed, cancelled, over_quota).', labelNames: ['outcome'] },
   { name: 'snapwarden_backups_deleted_total', kind: 'counter', help: 'Backups deleted by retention.', labelNames: ['project'] },
   { name: 'snapwarden_backups_over_quota_total', kind: 'counter', help: 'Backups not started because the project was at its backup quota.', labelNames: ['project'] },
   // policies
-  { name: 'snapwarden_policy_problems', kind: 'gauge', help: 'Volumes whose policy metadata has problems, at the last cycle.', labelNames: ['project'] },
+  { name: 'snapwarden_policy_problems', kind: 'gauge', help: 'Invalid policy metadata values found at the last snapshot cycle.', labelNames: [] },
   // cloud API
-  { name: 'snapwarden_cloud_api_calls_total', kind: 'counter', help: 'Calls to the cloud APIs, by service, operation and HTTP status (or error code).', labelNames: ['service', 'operation', 'status'] },
-  { name: 'snapwarden_cloud_api_call_duration_seconds', kind: 'histogram', help: 'Duration of calls to the cloud APIs.', labelNames: ['service', 'operation'], buckets: CALL_BUCKETS },
-  { name: 'snapwarden_api_retries_total', kind: 'counter', help: 'Cloud API calls retried after a transient error.', labelNames: ['operation', 'code'] },
+  { name: 'snapwarden_cloud_api_calls_total', kind: 'counter', help: 'Calls to the cloud APIs, by HTTP method and status (network_error when there was no answer).', labelNames: ['method', 'status'] },
+  { name: 'snapwarden_cloud_api_call_duration_seconds', kind: 'histogram', help: 'Duration of calls to the cloud APIs.', labelNames: ['method'], buckets: CALL_BUCKETS },
+  { name: 'snapwarden_api_retries_total', kind: 'counter', help: 'Cloud API calls retried after a transient error.', labelNames: ['operation'] },
   // daemon jobs
   { name: 'snapwarden_job_runs_total', kind: 'counter', help: 'Daemon job runs, by outcome.', labelNames: ['job', 'outcome'] },
   { name: 'snapwarden_job_duration_seconds', kind: 'histogram', help: 'Duration of daemon job runs.', labelNames: ['job'], buckets: JOB_BUCKETS },

@@ -12,6 +12,7 @@ import type { Logger } from '../domain/logger.ts'
 import type { Metrics } from '../domain/metrics.ts'
 import type { Cloud, ListScope } from '../domain/ports.ts'
 import type { BackupTask as StoredTask, Store } from '../domain/store-port.ts'
+import { Pool } from '../executor/pool.ts'
 import { runBackupTasks, type BackupTaskResult } from '../executor/run-backup-tasks.ts'
 import { discoverBackupTargets, type BackupDiscovery } from '../planner/backup-discovery.ts'
 import { BACKUP_DESCRIPTION, BACKUP_MARKS } from '../planner/backup-marks.ts'
@@ -21,7 +22,7 @@ import { parseRetentionTime, retentionCutoff, type RetentionTime } from '../plan
 import type { Config } from '../config/schema.ts'
 import { durationSeconds } from '../config/validate.ts'
 import { UserError } from '../domain/errors.ts'
-import { collect, scopeFor } from './cloud-scope.ts'
+import { listAll, readWithRetry, scopeFor } from './cloud-scope.ts'
 
 export interface BackupCycleDeps {
   readonly cloud: Cloud
@@ -73,12 +74,12 @@ interface BackupInventory {
 async function backupInventory(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<BackupInventory> {
   const now = deps.clock.now()
   const c = deps.config.conductor
-  const identity = await deps.cloud.identity(opts.signal)
+  const identity = await readWithRetry(deps, 'identity', () => deps.cloud.identity(opts.signal), opts.signal)
   const scope = await scopeFor(deps.cloud, identity, opts.allProjects)
   const [servers, volumes, backups] = await Promise.all([
-    collect(deps.cloud.listServers(scope, opts.signal)),
-    collect(deps.cloud.listVolumes(scope, opts.signal)),
-    collect(deps.cloud.listBackups(scope, opts.signal)),
+    listAll(deps, 'server listing', () => deps.cloud.listServers(scope, opts.signal), opts.signal),
+    listAll(deps, 'volume listing', () => deps.cloud.listVolumes(scope, opts.signal), opts.signal),
+    listAll(deps, 'backup listing', () => deps.cloud.listBackups(scope, opts.signal), opts.signal),
   ])
   const discovery = discoverBackupTargets({
     servers,
@@ -103,7 +104,7 @@ export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOpt
     settings: { fullBackupDepth: c.full_backup_depth, backupMinIntervalMs: c.backup_min_interval * 1000 },
     now,
   })
-  if (opts.planOnly) return { now, discovery, plan, planned: 0, results: [] }
+  if (opts.planOnly || opts.dryRun) return { now, discovery, plan, planned: 0, results: [] }
 
   const cycleId = randomUUID()
   const byVolume = new Map(volumes.map((v) => [v.id, v]))
@@ -126,8 +127,6 @@ export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOpt
     deps.logger.warn({ volumeId: o.task.volumeId, projectId: o.task.projectId }, o.message)
   }
   if (plan.overQuota.length) deps.metrics.inc('snapwarden_backups_over_quota_total', {}, plan.overQuota.length)
-  if (opts.dryRun) return { now, discovery, plan, planned: inserted.inserted.length, results: [] }
-
   const results = await executeClaimed(deps, owner, opts.signal)
   return { now, discovery, plan, planned: inserted.inserted.length, results }
 }
@@ -138,6 +137,7 @@ export async function executeClaimed(deps: BackupCycleDeps, owner: string, signa
   const timeoutMs = durationSeconds(c.backup_cycle_timout ?? c.backup_cycle_timeout) * 1000
   const leaseMs = Math.max(5 * 60_000, 2 * timeoutMs)
   const results: BackupTaskResult[] = []
+  const pool = new Pool({ global: c.backup_workers, perProject: Math.max(1, Math.ceil(c.backup_workers / 2)) })
   for (let round = 0; round < 1000; round++) {
     const claimed = await deps.store.claimTasks(owner, c.backup_workers * 4, deps.clock.now(), leaseMs)
     if (claimed.length === 0) break
@@ -146,6 +146,7 @@ export async function executeClaimed(deps: BackupCycleDeps, owner: string, signa
     results.push(
       ...(await runBackupTasks(named, { ...deps, store: deps.store }, {
         owner,
+        pool,
         backupTimeoutMs: timeoutMs,
         leaseMs,
         pollIntervalMs: 5_000,
@@ -160,7 +161,7 @@ export async function executeClaimed(deps: BackupCycleDeps, owner: string, signa
 
 async function quotaOrUndefined(deps: BackupCycleDeps, projectId: string, signal?: AbortSignal): Promise<BlockStorageQuota | undefined> {
   try {
-    return await deps.cloud.getQuota(projectId, signal)
+    return await readWithRetry(deps, `quota of ${projectId}`, () => deps.cloud.getQuota(projectId, signal), signal)
   } catch (err) {
     deps.logger.warn({ projectId, error: toErrorInfo(err) }, 'backup quota could not be read; planning without a quota check')
     return undefined

@@ -3,6 +3,7 @@ import type { Job } from '../daemon/job-scheduler.ts'
 import type { Metrics } from '../domain/metrics.ts'
 import { executeClaimed, runBackupCycle, runRetentionCycle, workerId, type BackupCycleDeps } from './backup-cycle.ts'
 import type { CliDeps } from './deps.ts'
+import { sendFailures } from './notify-failures.ts'
 import { openMigratedStore } from './open-store.ts'
 
 const PLANNER_LEASE = 'backup-planner'
@@ -30,10 +31,27 @@ export async function backupJobs(deps: CliDeps, metrics: Metrics, allProjects: b
         const d = await cycleDeps()
         // One planner at a time across daemons sharing a database; every daemon runs claimed tasks.
         const leader = await store.acquireLease(PLANNER_LEASE, owner, deps.clock.now(), period * 2000)
+        const startedAt = deps.clock.now()
         const results = leader
           ? (await runBackupCycle(d, { allProjects, owner, signal })).results
           : await executeClaimed(d, owner, signal)
-        return results.some((r) => r.outcome === 'failed') ? 'failed' : 'succeeded'
+        const failed = results.filter((r) => r.outcome !== 'succeeded')
+        const tasks = failed.length ? await Promise.all(failed.map((r) => store.getTask(r.taskId))) : []
+        await sendFailures(
+          deps,
+          'backup',
+          startedAt,
+          { succeeded: results.length - failed.length, failed: failed.length, skipped: 0 },
+          failed.map((r, i) => ({
+            action: 'backup',
+            volumeId: tasks[i]?.volumeId ?? '',
+            projectId: tasks[i]?.projectId ?? '',
+            ...(tasks[i]?.serverId ? { serverId: tasks[i]!.serverId } : {}),
+            ...(r.backupId ? { backupId: r.backupId } : {}),
+            error: r.error ?? { code: r.outcome.toUpperCase(), message: r.outcome },
+          })),
+        )
+        return failed.length ? 'failed' : 'succeeded'
       },
     },
     {
@@ -43,6 +61,13 @@ export async function backupJobs(deps: CliDeps, metrics: Metrics, allProjects: b
         const d = await cycleDeps()
         if (!(await store.acquireLease('retention', owner, deps.clock.now(), config.conductor.retention_service_period * 2000))) return 'skipped'
         const report = await runRetentionCycle(d, { allProjects, signal })
+        await sendFailures(
+          deps,
+          'retention',
+          report.now,
+          { succeeded: report.deleted.length, failed: report.failed.length, skipped: 0 },
+          report.failed.map((f) => ({ action: 'delete-backup', volumeId: '', projectId: '', backupId: f.backupId, error: { code: f.code, message: f.message } })),
+        )
         return report.failed.length ? 'failed' : 'succeeded'
       },
     },

@@ -58,8 +58,9 @@ function reportError(err: unknown, debug: boolean): number {
     // commander printed help/version/usage itself
     return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT.ok : EXIT.usage
   }
-  if (err instanceof UserError) {
-    process.stderr.write(`snapwarden: ${err.message}\n`)
+  const userCodes = new Set(['OS_CONFIG', 'CONFIG_INVALID', 'CONFIG_NOT_FOUND', 'CLI_USAGE'])
+  if (err instanceof UserError || (typeof e.code === 'string' && userCodes.has(e.code))) {
+    process.stderr.write(`snapwarden: ${e.message ?? String(err)}\n`)
     return EXIT.usage
   }
   const code = err instanceof AppError ? err.code : typeof e.code === 'string' ? e.code : 'INTERNAL'

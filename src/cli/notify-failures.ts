@@ -7,8 +7,6 @@ import type { CliDeps } from './deps.ts'
 import type { CycleReport } from './snapshot-cycle.ts'
 
 export async function notifyFailures(deps: CliDeps, job: string, report: CycleReport): Promise<void> {
-  const url = deps.config().webhook.url
-  if (!url) return
   const failed: FailedItem[] = [
     ...(report.result?.items ?? [])
       .filter((r) => r.status === 'failed')
@@ -28,12 +26,23 @@ export async function notifyFailures(deps: CliDeps, job: string, report: CycleRe
       error: { code: 'PLAN_POLICY_INVALID', message: p.message },
     })),
   ]
-  if (failed.length === 0) return
+  await sendFailures(deps, job, report.now, report.result?.counts ?? { succeeded: 0, failed: 0, skipped: 0 }, failed)
+}
+
+/** Sends the failure webhook for any job (snapshot or backup cycle) when it had failed items. */
+export async function sendFailures(
+  deps: CliDeps,
+  job: string,
+  startedAt: Date,
+  counts: { readonly succeeded: number; readonly failed: number; readonly skipped: number },
+  failed: readonly FailedItem[],
+): Promise<void> {
+  const url = deps.config().webhook.url
+  if (!url || failed.length === 0) return
   const secret = await readWebhookSecret({ env: deps.env, readFile: (p) => readFile(p, 'utf8') })
-  const counts = report.result?.counts ?? { succeeded: 0, failed: 0, skipped: 0 }
   const delivery = await sendWebhook({
     url,
-    payload: failurePayload({ runId: randomUUID(), job, startedAt: report.now, finishedAt: deps.clock.now(), counts, failed }),
+    payload: failurePayload({ runId: randomUUID(), job, startedAt, finishedAt: deps.clock.now(), counts, failed }),
     ...(secret ? { secret } : {}),
     sleep: deps.sleep,
     maxAttempts: deps.config().webhook.max_attempts,

@@ -64,6 +64,8 @@ export async function openCloud(opts: OpenCloudOptions): Promise<OpenedCloud> {
 }
 
 function countCalls(metrics: () => Metrics) {
-  return (e: { method: string; status?: number | undefined }) =>
+  return (e: { method: string; status?: number | undefined; durationMs: number }) => {
     metrics().inc('snapwarden_cloud_api_calls_total', { method: e.method, status: String(e.status ?? 'network_error') })
+    metrics().observe('snapwarden_cloud_api_call_duration_seconds', e.durationMs / 1000, { method: e.method })
+  }
 }

@@ -10,7 +10,7 @@ import type { Metrics } from '../domain/metrics.ts'
 import type { Cloud } from '../domain/ports.ts'
 import { runSnapshotPlan, type SnapshotProgress, type SnapshotRunResult } from '../executor/run-snapshot-plan.ts'
 import { buildSnapshotPlan, type SnapshotPlan, type SnapshotPlanMode } from '../planner/snapshot-plan.ts'
-import { collect, scopeFor } from './cloud-scope.ts'
+import { listAll, readWithRetry, scopeFor } from './cloud-scope.ts'
 import type { Config } from '../config/schema.ts'
 import { durationSeconds } from '../config/validate.ts'
 
@@ -48,11 +48,11 @@ export interface CycleReport {
 
 export async function runSnapshotCycle(deps: CycleDeps, opts: CycleOptions): Promise<CycleReport> {
   const now = opts.at ?? deps.clock.now()
-  const identity = await deps.cloud.identity(opts.signal)
+  const identity = await readWithRetry(deps, 'identity', () => deps.cloud.identity(opts.signal), opts.signal)
   const scope = await scopeFor(deps.cloud, identity, opts.allProjects)
   const [volumes, snapshots] = await Promise.all([
-    collect(deps.cloud.listVolumes(scope, opts.signal)),
-    collect(deps.cloud.listSnapshots(scope, opts.signal)),
+    listAll(deps, 'volume listing', () => deps.cloud.listVolumes(scope, opts.signal), opts.signal),
+    listAll(deps, 'snapshot listing', () => deps.cloud.listSnapshots(scope, opts.signal), opts.signal),
   ])
   const s = deps.config.snapshots
   const plan = buildSnapshotPlan({

@@ -31,7 +31,6 @@ export const SnapshotsConfigSchema = z
     stuck_after: duration.default('2h'),
     wait_for_available: z.boolean().default(true),
     wait_timeout: duration.default('10min'),
-    force_delete_stuck: z.boolean().default(true),
   })
   .strict()
 
@@ -39,8 +38,6 @@ export const ConductorConfigSchema = z
   .object({
     backup_metadata_key: z.string().min(1).default('__staffeln_backup'),
     retention_metadata_key: z.string().min(1).default('__staffeln_retention'),
-    /** Volume-level opt-out (Snapwarden's own key). */
-    skip_volume_metadata_key: z.string().min(1).default('x-snapwarden-backup-skip'),
     retention_time: duration.default('2w3d'),
     full_backup_depth: z.number().int().min(0).default(2),
     backup_min_interval: z.number().int().min(0).default(0),
@@ -49,8 +46,8 @@ export const ConductorConfigSchema = z
     backup_cycle_timout: duration.optional(),
     backup_service_period: z.number().int().min(10).default(1800),
     retention_service_period: z.number().int().min(10).default(1800),
-    report_period: z.number().int().min(0).default(86400),
-    backup_workers: z.number().int().min(1).default(4),
+    /** Backups in flight at once (over all projects); at most half of them in one project. */
+    backup_workers: z.number().int().min(1).max(256).default(4),
     /** Count and tier policies of the snapshot side, applied to backups on top of retention_time. */
     keep_count: z.number().int().min(1).optional(),
   })

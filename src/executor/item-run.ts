@@ -68,7 +68,7 @@ export class ItemRun {
       random,
       signal: this.signal,
       onRetry: ({ attempt, delayMs, error }) => {
-        metrics.inc('snapwarden_api_retries_total', { op })
+        metrics.inc('snapwarden_api_retries_total', { operation: op })
         this.log.warn({ op, attempt, delayMs, err: toErrorInfo(error) }, `${op} failed transiently; retrying`)
       },
     })

@@ -61,7 +61,7 @@ describe('runSnapshotPlan: one snapshot per volume, policy and window', () => {
     const result = await run([aCreate('vol-1')])
     assert.equal(result.items[0]?.status, 'succeeded')
     assert.equal(inWindow(cloud).length, 1)
-    assert.equal(metrics.count('snapwarden_api_retries_total', { op: 'create_snapshot' }), 1)
+    assert.equal(metrics.count('snapwarden_api_retries_total', { operation: 'create_snapshot' }), 1)
   })
 
   it('adopts a snapshot still creating from a run killed before it saw the answer', async () => {

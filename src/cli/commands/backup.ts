@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import type { BackupRecord } from '../../domain/inventory.ts'
 import { backupChains } from '../../planner/backup-retention.ts'
 import { runBackupCycle, runRetentionCycle, type BackupCycleDeps } from '../backup-cycle.ts'
-import { collect, scopeFor } from '../cloud-scope.ts'
+import { listAll, scopeFor } from '../cloud-scope.ts'
 import { defineCommand } from '../command.ts'
 import type { CliDeps } from '../deps.ts'
 import { EXIT } from '../exit-codes.ts'
@@ -124,7 +124,8 @@ export const backupListCommand = defineCommand<Options>({
   parseOptions: parse,
   async run(opts, deps) {
     const { cloud } = await deps.openCloud()
-    const backups = await collect(cloud.listBackups(await scopeFor(cloud, await cloud.identity(), opts.allProjects)))
+    const scope = await scopeFor(cloud, await cloud.identity(), opts.allProjects || deps.config().all_projects)
+    const backups = await listAll({ cloud, sleep: deps.sleep, random: deps.random, logger: deps.logger }, 'backups', () => cloud.listBackups(scope))
     const chains = backupChains(backups)
     if (opts.json) deps.out.json(chains.map((c) => c.map((b) => ({ id: b.id, volumeId: b.volumeId, name: b.name, status: b.status, incremental: b.isIncremental, createdAt: b.createdAt }))))
     else {

@@ -72,20 +72,14 @@ export const daemonCommand = defineCommand<Options>({
       schedule: { cron, timezone },
       source: { schedule: source, timezone: '--timezone' },
       async run(signal): Promise<JobOutcome> {
-        try {
-          const { cloud } = await deps.openCloud()
-          const report = await runSnapshotCycle(
-            { cloud, clock: deps.clock, sleep: deps.sleep, random: deps.random, logger: deps.logger, metrics, config },
-            { mode, allProjects, dryRun: false, signal },
-          )
-          cloudCheck = { reachable: true, checkedAt: deps.clock.now() }
-          await notifyFailures(deps, name, report)
-          deps.logger.info({ job: name, counts: report.result?.counts, problems: report.problems.length }, 'snapshot cycle finished')
-          return failuresOf(report) > 0 ? 'failed' : 'succeeded'
-        } catch (err) {
-          cloudCheck = { reachable: false, checkedAt: deps.clock.now(), error: (err as Error).message }
-          throw err
-        }
+        const { cloud } = await deps.openCloud()
+        const report = await runSnapshotCycle(
+          { cloud, clock: deps.clock, sleep: deps.sleep, random: deps.random, logger: deps.logger, metrics, config },
+          { mode, allProjects, dryRun: false, signal },
+        )
+        await notifyFailures(deps, name, report)
+        deps.logger.info({ job: name, counts: report.result?.counts, problems: report.problems.length }, 'snapshot cycle finished')
+        return failuresOf(report) > 0 ? 'failed' : 'succeeded'
       },
     })
     const jobs: Job[] = [
@@ -93,7 +87,29 @@ export const daemonCommand = defineCommand<Options>({
       snapshotJob('expire-snapshots', 'expire', opts.expireSchedule ?? config.snapshots.expire_schedule, '--expire-schedule'),
       ...(opts.backups ? await backupJobs(deps, metrics, allProjects) : []),
     ]
-    const scheduler = new JobScheduler(jobs, { clock: deps.clock, sleep: deps.sleep, logger: deps.logger, metrics })
+    // Every job's success or failure to reach the cloud feeds /readyz; a first check runs at start.
+    const tracked = jobs.map((job) => ({
+      ...job,
+      async run(signal: AbortSignal): Promise<JobOutcome> {
+        try {
+          const outcome = await job.run(signal)
+          cloudCheck = { reachable: true, checkedAt: deps.clock.now() }
+          return outcome
+        } catch (err) {
+          cloudCheck = { reachable: false, checkedAt: deps.clock.now(), error: (err as Error).message }
+          throw err
+        }
+      },
+    }))
+    try {
+      const { cloud } = await deps.openCloud()
+      await cloud.identity()
+      cloudCheck = { reachable: true, checkedAt: deps.clock.now() }
+    } catch (err) {
+      cloudCheck = { reachable: false, checkedAt: deps.clock.now(), error: (err as Error).message }
+      deps.logger.error({ error: (err as Error).message }, 'the cloud is not reachable at start; jobs will retry on their schedules')
+    }
+    const scheduler = new JobScheduler(tracked, { clock: deps.clock, sleep: deps.sleep, logger: deps.logger, metrics })
     const app = buildApp({
       health: () => ({ status: 'ok' }),
       ready: () => {

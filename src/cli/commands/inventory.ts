@@ -1,7 +1,7 @@
 /** `snapwarden inventory`: projects, servers, volumes (attachments, metadata), snapshots and backups. */
 import type { BackupRecord, ProjectRef, ServerRef, SnapshotRecord, VolumeRef } from '../../domain/inventory.ts'
 import { defineCommand } from '../command.ts'
-import { collect, scopeFor } from '../cloud-scope.ts'
+import { listAll, readWithRetry, scopeFor } from '../cloud-scope.ts'
 import { EXIT } from '../exit-codes.ts'
 import { table } from '../output.ts'
 
@@ -27,14 +27,16 @@ export const inventoryCommand = defineCommand<Options>({
   parseOptions: (raw) => ({ json: raw.json === true, allProjects: raw.allProjects === true }),
   async run(opts, deps) {
     const { cloud, label } = await deps.openCloud()
-    const identity = await cloud.identity()
-    const scope = await scopeFor(cloud, identity, opts.allProjects)
+    const r = { cloud, sleep: deps.sleep, random: deps.random, logger: deps.logger }
+    const identity = await readWithRetry(r, 'identity', () => cloud.identity())
+    const allProjects = opts.allProjects || deps.config().all_projects
+    const scope = await scopeFor(cloud, identity, allProjects)
     const [projects, servers, volumes, snapshots, backups] = await Promise.all([
-      opts.allProjects ? cloud.listProjects() : Promise.resolve([{ id: identity.projectId, name: identity.projectName }]),
-      collect(cloud.listServers(scope)),
-      collect(cloud.listVolumes(scope)),
-      collect(cloud.listSnapshots(scope)),
-      collect(cloud.listBackups(scope)),
+      allProjects ? cloud.listProjects() : Promise.resolve([{ id: identity.projectId, name: identity.projectName }]),
+      listAll(r, 'servers', () => cloud.listServers(scope)),
+      listAll(r, 'volumes', () => cloud.listVolumes(scope)),
+      listAll(r, 'snapshots', () => cloud.listSnapshots(scope)),
+      listAll(r, 'backups', () => cloud.listBackups(scope)),
     ])
     const inv: Inventory = { source: label, projects, servers, volumes, snapshots, backups }
     if (opts.json) {

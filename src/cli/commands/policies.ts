@@ -1,6 +1,6 @@
 /** `policies`: every volume's snapshot policies as parsed, with errors. */
 import { parseSnapshotPolicies } from '../../planner/snapshot-policy.ts'
-import { collect, scopeFor } from '../cloud-scope.ts'
+import { listAll, scopeFor } from '../cloud-scope.ts'
 import { defineCommand } from '../command.ts'
 import { EXIT } from '../exit-codes.ts'
 import { table } from '../output.ts'
@@ -28,7 +28,9 @@ export const policiesCommand = defineCommand<Options>({
     const { cloud } = await deps.openCloud()
     const volumes = opts.volumeId
       ? [await cloud.getVolume(opts.volumeId)]
-      : await collect(cloud.listVolumes(await scopeFor(cloud, await cloud.identity(), opts.allProjects)))
+      : await listAll({ cloud, sleep: deps.sleep, random: deps.random, logger: deps.logger }, 'volumes', async function* () {
+          yield* cloud.listVolumes(await scopeFor(cloud, await cloud.identity(), opts.allProjects || deps.config().all_projects))
+        })
     const parsed = volumes.map((v) => ({ volume: v, ...parseSnapshotPolicies(v) })).filter((p) => p.policies.length || p.problems.length || opts.volumeId)
     const problems = parsed.reduce((n, p) => n + p.problems.length, 0)
     if (opts.json) {

@@ -1,0 +1,296 @@
+// The snapshot cycle end to end against the in-process simulator: our real client, adapter,
+// planner and executor. Time is the simulator's ManualClock (sleep advances it), so nothing waits.
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { failuresOf, runSnapshotCycle, type CycleOptions, type CycleReport } from '../../src/cli/snapshot-cycle.ts'
+import {
+  callsOf,
+  connectAs,
+  cycleDeps,
+  listingRequests,
+  liveSnapshotsOf,
+  ROUTES,
+  SNAPSHOT_WINDOW_KEY,
+  startSimHarness,
+  testConfig,
+  type SimHarness,
+} from '../support/sim-cloud.ts'
+import { addStuckSnapshot, addVolume, barrier, DAILY, liftQuota, projectIds } from '../support/sim-scenario.ts'
+
+const CREATE: CycleOptions = { mode: 'create', allProjects: false, dryRun: false }
+const EXPIRE: CycleOptions = { mode: 'expire', allProjects: false, dryRun: false }
+const TODAY_WINDOW = 'daily/2026-03-10T00:00+00:00[UTC]'
+
+async function withSim<T>(fn: (h: SimHarness) => Promise<T>, opts: Parameters<typeof startSimHarness>[0] = {}): Promise<T> {
+  const h = await startSimHarness(opts)
+  try {
+    return await fn(h)
+  } finally {
+    await h.close()
+  }
+}
+
+function resultsOf(report: CycleReport, action: string) {
+  return (report.result?.items ?? []).filter((r) => r.item.action === action)
+}
+
+function windowsOf(snaps: { metadata: Record<string, string> }[]): string[] {
+  return snaps.map((s) => s.metadata[SNAPSHOT_WINDOW_KEY] ?? '(none)')
+}
+
+describe('snapshot cycle against the simulator', () => {
+  test('a second run in the same window creates nothing', () =>
+    withSim(async (h) => {
+      const { admin } = projectIds(h.sim)
+      const vol = addVolume(h.sim, admin, 'again')
+      const client = await connectAs(h, 'admin')
+      const deps = cycleDeps(h, client)
+
+      const first = await runSnapshotCycle(deps, CREATE)
+      assert.equal(resultsOf(first, 'create').length, 1)
+      assert.equal(resultsOf(first, 'create')[0]?.status, 'succeeded')
+      h.clock.advance(3 * 3600_000) // later, same UTC day
+      const second = await runSnapshotCycle(deps, CREATE)
+
+      assert.equal(resultsOf(second, 'create').length, 0, 'second run planned a create')
+      const skip = second.plan.items.find((i) => i.action === 'skip' && i.volumeId === vol.id)
+      assert.match(skip?.reasons.join(' ') ?? '', new RegExp(`already covers window ${TODAY_WINDOW.replace(/[[\]+]/g, '\\$&')}`))
+      assert.equal(callsOf(h.sim, ROUTES.createSnapshot), 1)
+      assert.deepEqual(windowsOf(liveSnapshotsOf(h.sim, vol.id)), [TODAY_WINDOW])
+    }))
+
+  test('a create whose response is lost still leaves exactly one snapshot for the window', () =>
+    withSim(async (h) => {
+      const { admin } = projectIds(h.sim)
+      const vol = addVolume(h.sim, admin, 'lost')
+      h.sim.faults.loseResponse(ROUTES.createSnapshot, 1)
+      const client = await connectAs(h, 'admin')
+
+      const report = await runSnapshotCycle(cycleDeps(h, client), CREATE)
+
+      const [created] = resultsOf(report, 'create')
+      assert.equal(created?.status, 'succeeded', JSON.stringify(created))
+      assert.ok(created?.steps.some((s) => s.includes('found after a create whose answer was lost')), created?.steps.join('\n'))
+      assert.equal(callsOf(h.sim, ROUTES.createSnapshot), 1, 'the create was sent again although the first one happened')
+      const live = liveSnapshotsOf(h.sim, vol.id)
+      assert.deepEqual(windowsOf(live), [TODAY_WINDOW])
+      assert.equal(created?.snapshotId, live[0]?.id)
+    }))
+
+  test('two overlapping runs leave exactly one snapshot per volume and window', { timeout: 20_000 }, async () => {
+    // Both runs plan and look before either create is handled: the simulator holds every create
+    // until all four (2 volumes × 2 runs) have arrived, so both runs really create.
+    const gate = barrier(4)
+    await withSim(
+      async (h) => {
+        const { admin } = projectIds(h.sim)
+        const vols = [addVolume(h.sim, admin, 'overlap-a'), addVolume(h.sim, admin, 'overlap-b')]
+        h.sim.faults.latency(1, { route: ROUTES.createSnapshot })
+        const [a, b] = [await connectAs(h, 'admin'), await connectAs(h, 'admin')]
+
+        const [ra, rb] = await Promise.all([runSnapshotCycle(cycleDeps(h, a!), CREATE), runSnapshotCycle(cycleDeps(h, b!), CREATE)])
+
+        assert.equal(gate.arrived, 4, 'each run sent one create per volume')
+        for (const r of [ra, rb]) {
+          assert.deepEqual(resultsOf(r, 'create').map((x) => x.status), ['succeeded', 'succeeded'], JSON.stringify(r.result?.items))
+        }
+        for (const v of vols) {
+          const live = liveSnapshotsOf(h.sim, v.id)
+          assert.deepEqual(windowsOf(live), [TODAY_WINDOW], `volume ${v.id}: ${JSON.stringify(live)}`)
+          // Both runs agree on which snapshot holds the window.
+          const kept = [ra, rb].map((r) => resultsOf(r, 'create').find((x) => x.item.volumeId === v.id)?.snapshotId)
+          assert.deepEqual(kept, [live[0]?.id, live[0]?.id])
+        }
+      },
+      { sleep: () => gate.arrive() },
+    )
+  })
+
+  test('volumes of one server are in one group and their creates are all sent before any wait', () =>
+    withSim(async (h) => {
+      const { admin } = projectIds(h.sim)
+      const server = h.sim.state.addServer({ projectId: admin, name: 'swtest-I-server' })
+      const vols = ['g1', 'g2', 'g3'].map((n) => addVolume(h.sim, admin, n))
+      for (const v of vols) h.sim.state.attach(server.id, v.id)
+      const client = await connectAs(h, 'admin')
+
+      const report = await runSnapshotCycle(cycleDeps(h, client), CREATE)
+
+      const creates = report.plan.items.filter((i) => i.action === 'create')
+      assert.deepEqual(creates.map((i) => (i.action === 'create' ? i.group : '')), [server.id, server.id, server.id])
+      assert.deepEqual(report.result?.groups.map((g) => ({ group: g.group, size: g.size, spreadMs: g.spreadMs })), [{ group: server.id, size: 3, spreadMs: 0 }])
+      // Per volume, the first filtered GET looks for an earlier snapshot, the second confirms the create.
+      const reqs = client.requests
+      const lastPost = reqs.findLastIndex((r) => r.method === 'POST' && new URL(r.url).pathname.endsWith('/snapshots'))
+      for (const v of vols) {
+        const finds = reqs.flatMap((r, i) => (r.method === 'GET' && new URL(r.url).searchParams.get('volume_id') === v.id ? [i] : []))
+        assert.ok(finds.length >= 2, `volume ${v.id}: ${finds.length} lookups`)
+        assert.ok(finds[1]! > lastPost, `volume ${v.id} was confirmed (request ${finds[1]}) before the group's last create (request ${lastPost})`)
+      }
+      assert.equal(callsOf(h.sim, ROUTES.createSnapshot), 3)
+    }))
+
+  test('volumes and snapshots are listed once per listing, whether there are 3 volumes or 30', async () => {
+    const listCounts = async (n: number) =>
+      withSim(async (h) => {
+        const { admin } = projectIds(h.sim)
+        liftQuota(h.sim, admin)
+        for (let i = 0; i < n; i++) addVolume(h.sim, admin, `scale-${i}`)
+        const client = await connectAs(h, 'admin')
+        const report = await runSnapshotCycle(cycleDeps(h, client), { mode: 'all', allProjects: false, dryRun: false })
+        assert.equal(report.result?.counts.succeeded, n, JSON.stringify(report.result?.counts))
+        return {
+          volumes: listingRequests(client.requests, 'volumes').length,
+          snapshots: listingRequests(client.requests, 'snapshots').length,
+          simVolumeListings: callsOf(h.sim, ROUTES.listVolumes),
+          creates: callsOf(h.sim, ROUTES.createSnapshot),
+        }
+      })
+    const small = await listCounts(3)
+    const large = await listCounts(30)
+    assert.deepEqual({ ...small, creates: 0 }, { volumes: 1, snapshots: 1, simVolumeListings: 1, creates: 0 })
+    assert.deepEqual({ ...large, creates: 0 }, { ...small, creates: 0 })
+    assert.deepEqual([small.creates, large.creates], [3, 30])
+  })
+
+  test('a listing follows pages: 31 volumes with a page size of 10 take 4 requests, not one per volume', () =>
+    withSim(
+      async (h) => {
+        const { admin } = projectIds(h.sim)
+        liftQuota(h.sim, admin)
+        for (let i = 0; i < 30; i++) addVolume(h.sim, admin, `paged-${i}`, {})
+        const client = await connectAs(h, 'admin')
+        const report = await runSnapshotCycle(cycleDeps(h, client), { ...CREATE, planOnly: true })
+        assert.equal(report.volumes, 31) // 30 + the seed's admin-tools
+        assert.equal(callsOf(h.sim, ROUTES.listVolumes), 4)
+        assert.equal(callsOf(h.sim, ROUTES.listSnapshots), 1)
+      },
+      { pageSize: 10 },
+    ))
+
+  test('an admin credential with all projects lists once with all_tenants and plans for every project', () =>
+    withSim(async (h) => {
+      const { admin, demo } = projectIds(h.sim)
+      const mine = addVolume(h.sim, admin, 'all-admin')
+      const theirs = addVolume(h.sim, demo, 'all-demo')
+      const client = await connectAs(h, 'admin')
+
+      const report = await runSnapshotCycle(cycleDeps(h, client), { ...CREATE, allProjects: true, planOnly: true })
+
+      const listings = [...listingRequests(client.requests, 'volumes'), ...listingRequests(client.requests, 'snapshots')]
+      assert.equal(listings.length, 2)
+      for (const r of listings) assert.equal(new URL(r.url).searchParams.get('all_tenants'), '1', r.url)
+      const created = report.plan.items.filter((i) => i.action === 'create').map((i) => `${i.projectId}/${i.volumeId}`)
+      assert.deepEqual(created.sort(), [`${admin}/${mine.id}`, `${demo}/${theirs.id}`].sort())
+    }))
+
+  test('a managed snapshot stuck in error longer than stuck_after is healed (deleted)', () =>
+    withSim(async (h) => {
+      const { admin } = projectIds(h.sim)
+      const vol = addVolume(h.sim, admin, 'heal')
+      const stuck = addStuckSnapshot(h.sim, vol, 'error', h.clock.now() - 3 * 3600_000)
+      const young = addStuckSnapshot(h.sim, vol, 'error', h.clock.now() - 10 * 60_000)
+      const client = await connectAs(h, 'admin')
+
+      const report = await runSnapshotCycle(cycleDeps(h, client, testConfig({ stuck_after: '2h' })), EXPIRE)
+
+      const heals = resultsOf(report, 'delete').filter((r) => r.item.action === 'delete' && r.item.purpose === 'heal')
+      assert.deepEqual(heals.map((r) => [r.snapshotId, r.status]), [[stuck.id, 'succeeded']])
+      assert.match(heals[0]?.item.reasons.join(' ') ?? '', /stuck in error for 180 min \(limit 120 min\)/)
+      assert.deepEqual(liveSnapshotsOf(h.sim, vol.id).map((s) => s.id), [young.id])
+    }))
+
+  test('a snapshot stuck in error_deleting is force-deleted with an admin credential', () =>
+    withSim(async (h) => {
+      const { admin } = projectIds(h.sim)
+      const vol = addVolume(h.sim, admin, 'force')
+      const stuck = addStuckSnapshot(h.sim, vol, 'error_deleting', h.clock.now() - 5 * 3600_000)
+      const client = await connectAs(h, 'admin')
+
+      const report = await runSnapshotCycle(cycleDeps(h, client), EXPIRE)
+
+      const [heal] = resultsOf(report, 'delete')
+      assert.equal(heal?.status, 'succeeded', heal?.steps.join('\n'))
+      assert.ok(heal?.steps.some((s) => s.startsWith('force-delete requested')), heal?.steps.join('\n'))
+      assert.equal(callsOf(h.sim, ROUTES.snapshotAction), 1)
+      assert.equal(h.sim.state.snapshots.get(stuck.id), undefined)
+    }))
+
+  test('a member credential cannot force-delete a stuck error_deleting snapshot: the item fails with a clear message', () =>
+    withSim(async (h) => {
+      const { demo } = projectIds(h.sim)
+      const vol = addVolume(h.sim, demo, 'member-stuck')
+      const stuck = addStuckSnapshot(h.sim, vol, 'error_deleting', h.clock.now() - 5 * 3600_000)
+      const client = await connectAs(h, 'demo')
+
+      const report = await runSnapshotCycle(cycleDeps(h, client), EXPIRE)
+
+      const [heal] = resultsOf(report, 'delete')
+      assert.equal(heal?.status, 'failed')
+      assert.equal(heal?.error?.code, 'OS_FORBIDDEN')
+      assert.match(heal?.error?.message ?? '', new RegExp(`snapshot ${stuck.id} is stuck \\(error_deleting\\).*may not force-delete.*403`))
+      assert.equal(failuresOf(report), 1)
+      assert.equal(h.sim.state.snapshots.get(stuck.id)?.status, 'error_deleting')
+    }))
+
+  test('a wrong metadata value is reported with volume, key, value and what is accepted, and the other policy still runs', () =>
+    withSim(async (h) => {
+      const { admin } = projectIds(h.sim)
+      const vol = addVolume(h.sim, admin, 'bad-meta', {
+        ...DAILY,
+        'x-snapsentry-weekly-enabled': 'true',
+        'x-snapsentry-weekly-start-day-of-week': 'funday',
+      })
+      const client = await connectAs(h, 'admin')
+
+      const report = await runSnapshotCycle(cycleDeps(h, client), CREATE)
+
+      assert.equal(report.problems.length, 1)
+      const p = report.problems[0]!
+      assert.deepEqual([p.volumeId, p.key, p.value], [vol.id, 'x-snapsentry-weekly-start-day-of-week', 'funday'])
+      assert.match(p.accepted, /weekday name/)
+      for (const part of [vol.id, p.key, '"funday"', p.accepted]) assert.ok(p.message.includes(part), `message lacks ${part}: ${p.message}`)
+      assert.deepEqual(resultsOf(report, 'create').map((r) => [r.item.policy, r.status]), [['daily', 'succeeded']])
+      assert.equal(failuresOf(report), 1, 'the problem makes the run partial (exit code 3)')
+      assert.deepEqual(windowsOf(liveSnapshotsOf(h.sim, vol.id)), [TODAY_WINDOW])
+    }))
+
+  test('5xx and 429 answers on creates and deletes are retried and the run succeeds', () =>
+    withSim(async (h) => {
+      const { admin } = projectIds(h.sim)
+      const vol = addVolume(h.sim, admin, 'flaky', { ...DAILY, 'x-snapsentry-daily-retention-days': '1' })
+      // Two expired snapshots: the newer is kept as the last available one, the older is deleted.
+      const [old, newer] = [5, 4].map((days) =>
+        h.sim.state.addSnapshot({
+          volumeId: vol.id,
+          createdAt: h.clock.now() - days * 86400_000,
+          metadata: { 'x-snapwarden-managed': 'true', 'x-snapwarden-policy': 'daily', [SNAPSHOT_WINDOW_KEY]: `daily/2026-03-0${10 - days}T00:00+00:00[UTC]` },
+        }),
+      )
+      h.sim.faults.errorRate(1, { status: 503, route: ROUTES.createSnapshot, times: 2 })
+      h.sim.faults.rateLimit(1, { route: ROUTES.deleteSnapshot, times: 1 })
+      const client = await connectAs(h, 'admin')
+
+      const report = await runSnapshotCycle(cycleDeps(h, client), { mode: 'all', allProjects: false, dryRun: false })
+
+      assert.deepEqual(report.result?.counts, { total: 3, succeeded: 2, failed: 0, skipped: 1 }, JSON.stringify(report.result?.items, null, 1))
+      assert.equal(callsOf(h.sim, ROUTES.createSnapshot), 3)
+      assert.equal(callsOf(h.sim, ROUTES.deleteSnapshot), 2)
+      assert.equal(h.sim.state.snapshots.get(old!.id), undefined)
+      assert.deepEqual(windowsOf(liveSnapshotsOf(h.sim, vol.id)), [newer!.metadata[SNAPSHOT_WINDOW_KEY], TODAY_WINDOW])
+    }))
+
+  test('5xx and 429 answers on the listings are retried and the run succeeds', () =>
+    withSim(async (h) => {
+      const { admin } = projectIds(h.sim)
+      const vol = addVolume(h.sim, admin, 'flaky-list')
+      h.sim.faults.errorRate(1, { status: 503, route: ROUTES.listVolumes, times: 1 })
+      h.sim.faults.rateLimit(1, { route: ROUTES.listSnapshots, times: 1 })
+      const client = await connectAs(h, 'admin')
+
+      const report = await runSnapshotCycle(cycleDeps(h, client), CREATE)
+
+      assert.deepEqual(resultsOf(report, 'create').map((r) => r.status), ['succeeded'])
+      assert.deepEqual(windowsOf(liveSnapshotsOf(h.sim, vol.id)), [TODAY_WINDOW])
+    }))
+})
