@@ -45,6 +45,8 @@ export const ConductorConfigSchema = z
     /** Staffeln's spelling of backup_cycle_timeout, accepted as an alias. */
     backup_cycle_timout: duration.optional(),
     backup_service_period: z.number().int().min(10).default(1800),
+    /** Staffeln's report interval (seconds); accepted so Staffeln configs load, used by reports. */
+    report_period: z.number().int().min(0).default(86400),
     retention_service_period: z.number().int().min(10).default(1800),
     /** Backups in flight at once (over all projects); at most half of them in one project. */
     backup_workers: z.number().int().min(1).max(256).default(4),
