@@ -24,16 +24,15 @@ export function oldestSnapshot(list: readonly SnapshotRecord[]): SnapshotRecord 
 const windowFilter = (item: CreateSnapshotItem): Record<string, string> => ({ [WINDOW_METADATA_KEY]: item.window.key })
 
 /**
- * Issues the create at most once per window: first looks for a snapshot already recorded for the
- * window (a crashed or overlapping run); after a transient failure looks again before creating
- * again, so a lost response never yields a second snapshot.
+ * Issues the create; after a transient failure (a lost response) looks for the window's snapshot
+ * before creating again, so a retry never yields a second snapshot. There is no look before the
+ * first create: the plan was built from a listing moments earlier (a crashed run's snapshot is in
+ * it), and a snapshot an overlapping run made meanwhile is caught by settleCreate's check.
  */
 export async function startCreate(item: CreateSnapshotItem, run: ItemRun): Promise<StartedCreate> {
   const { cloud, clock } = run.deps
   const filter = windowFilter(item)
   const find = (): Promise<SnapshotRecord[]> => cloud.findSnapshots(item.volumeId, filter, run.signal)
-  const existing = oldestSnapshot(await run.retry('find_snapshots', find))
-  if (existing) return adopt(run, existing, 'already taken for this window')
 
   let startedAtMs: number | undefined
   return run.retry('create_snapshot', async (attempt) => {

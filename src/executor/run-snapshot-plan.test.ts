@@ -64,13 +64,13 @@ describe('runSnapshotPlan: one snapshot per volume, policy and window', () => {
     assert.equal(metrics.count('snapwarden_api_retries_total', { operation: 'create_snapshot' }), 1)
   })
 
-  it('adopts a snapshot still creating from a run killed before it saw the answer', async () => {
+  it('keeps the older snapshot of a killed run when a stale plan creates again: its own newer one is deleted', async () => {
     const { cloud, run } = setup()
-    const left = cloud.addSnapshot({ id: 'snap-crashed', volumeId: 'vol-1', status: 'creating', metadata: { [WINDOW_METADATA_KEY]: WINDOW_KEY } })
+    const left = cloud.addSnapshot({ id: 'snap-crashed', volumeId: 'vol-1', status: 'available', createdAt: new Date(Date.parse('2026-01-01T00:00:00Z')), metadata: { [WINDOW_METADATA_KEY]: WINDOW_KEY } })
     const result = await run([aCreate('vol-1')])
-    assert.equal(count(cloud.calls, 'create'), 0)
     assert.equal(result.items[0]?.status, 'succeeded')
     assert.equal(result.items[0]?.snapshotId, left.id)
+    assert.deepEqual(inWindow(cloud).map((s) => s.id), [left.id])
   })
 
   it('leaves exactly one snapshot when two overlapping runs both create: the newer is deleted by its own run', async () => {
@@ -150,7 +150,7 @@ describe('runSnapshotPlan: groups and concurrency', () => {
     assert.equal(t.peak(), 3)
     const lastCreate = cloud.calls.findLastIndex((c) => c.startsWith('create'))
     const findsBefore = cloud.calls.slice(0, lastCreate).filter((c) => c.startsWith('find')).length
-    assert.equal(findsBefore, 3, 'only the three pre-checks come before the last create')
+    assert.equal(findsBefore, 0, 'no confirmation poll comes before the last create of the group')
     assert.deepEqual(result.groups, [{ group: 'server:srv-1', projectId: 'project-a', size: 3, spreadMs: 20 }])
     assert.equal(result.counts.succeeded, 3)
   })

@@ -99,7 +99,32 @@ function startContaining(s: Schedule, now: Date): Wall {
 
 /** The window that contains `now` (start ≤ now < end). Throws RangeError on an unknown time zone. */
 export function windowAt(schedule: Schedule, now: Date): ScheduleWindow {
-  return toWindow(schedule, startContaining(schedule, now))
+  // Zone arithmetic is slow and most volumes of a cloud share a handful of schedules: memoize the
+  // pure result per (schedule, instant). Bounded: cleared when full.
+  const key = `${scheduleKey(schedule)}|${now.getTime()}`
+  const hit = WINDOW_CACHE.get(key)
+  if (hit) return hit
+  const window = toWindow(schedule, startContaining(schedule, now))
+  if (WINDOW_CACHE.size >= WINDOW_CACHE_MAX) WINDOW_CACHE.clear()
+  WINDOW_CACHE.set(key, window)
+  return window
+}
+
+const WINDOW_CACHE = new Map<string, ScheduleWindow>()
+const WINDOW_CACHE_MAX = 4096
+
+function scheduleKey(s: Schedule): string {
+  const t = `${s.startTime.hour}:${s.startTime.minute}`
+  switch (s.kind) {
+    case 'express':
+      return `express/${s.timezone}/${t}/${s.intervalHours}`
+    case 'daily':
+      return `daily/${s.timezone}/${t}`
+    case 'weekly':
+      return `weekly/${s.timezone}/${t}/${s.weekday}`
+    case 'monthly':
+      return `monthly/${s.timezone}/${t}/${s.dayOfMonth}`
+  }
 }
 
 /** The first window that starts after `now` (the one following the window containing `now`). */
