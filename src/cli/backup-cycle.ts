@@ -138,23 +138,31 @@ export async function executeClaimed(deps: BackupCycleDeps, owner: string, signa
   const leaseMs = Math.max(5 * 60_000, 2 * timeoutMs)
   const results: BackupTaskResult[] = []
   const pool = new Pool({ global: c.backup_workers, perProject: Math.max(1, Math.ceil(c.backup_workers / 2)) })
-  for (let round = 0; round < 1000; round++) {
-    const claimed = await deps.store.claimTasks(owner, c.backup_workers * 4, deps.clock.now(), leaseMs)
-    if (claimed.length === 0) break
-    const named: StoredTask[] = []
-    for (const t of claimed) named.push(t.backupName ? t : await deps.store.recordIntent(t.id, owner, backupName(t.serverName, t.volumeName || t.volumeId, t.plannedAt)))
-    results.push(
-      ...(await runBackupTasks(named, { ...deps, store: deps.store }, {
-        owner,
-        pool,
-        backupTimeoutMs: timeoutMs,
-        leaseMs,
-        pollIntervalMs: 5_000,
-        describe: (t) => ({ description: BACKUP_DESCRIPTION, metadata: { [BACKUP_MARKS.automated]: 'True', [BACKUP_MARKS.managed]: 'true', [BACKUP_MARKS.serverId]: t.serverId } }),
-        ...(signal ? { signal } : {}),
-      })),
-    )
+  const options = {
+    owner,
+    pool,
+    backupTimeoutMs: timeoutMs,
+    leaseMs,
+    pollIntervalMs: 5_000,
+    describe: (t: StoredTask) => ({
+      description: BACKUP_DESCRIPTION,
+      metadata: { [BACKUP_MARKS.automated]: 'True', [BACKUP_MARKS.managed]: 'true', [BACKUP_MARKS.serverId]: t.serverId },
+    }),
+    ...(signal ? { signal } : {}),
   }
+  // backup_workers loops, each claiming one task when it is free: a slot is refilled as soon as its
+  // backup finishes, and a task is only leased while it runs. Bounded: stops when nothing is left.
+  const worker = async (): Promise<void> => {
+    for (let i = 0; i < 100_000 && !signal?.aborted; i++) {
+      const [claimed] = await deps.store.claimTasks(owner, 1, deps.clock.now(), leaseMs)
+      if (!claimed) return
+      const task = claimed.backupName
+        ? claimed
+        : await deps.store.recordIntent(claimed.id, owner, backupName(claimed.serverName, claimed.volumeName || claimed.volumeId, claimed.plannedAt))
+      results.push(...(await runBackupTasks([task], { ...deps, store: deps.store }, options)))
+    }
+  }
+  await Promise.all(Array.from({ length: c.backup_workers }, worker))
   for (const r of results) if (r.outcome !== 'succeeded') deps.logger.warn({ taskId: r.taskId, outcome: r.outcome, error: r.error }, 'backup task did not succeed')
   return results
 }
