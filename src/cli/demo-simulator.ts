@@ -1,7 +1,7 @@
 /**
  * The built-in simulator used when no cloud is configured: the simulator's default seed plus
- * volumes tagged with snapshot policies (one with a wrong value) and snapshots of earlier days,
- * so one `snapwarden run` shows creates, keeps, deletes and a named metadata error.
+ * volumes tagged with snapshot policies (SnapSentry's keys and ours) and snapshots of earlier days,
+ * so one `snapwarden run` shows creates, keeps and deletes with their reasons.
  */
 import type { CloudConfig } from '../openstack/config/index.ts'
 import { parseCloud } from '../openstack/config/parse-cloud.ts'
@@ -62,7 +62,9 @@ export async function startDemoSimulator(opts: SimulatorOptions = {}): Promise<D
     if (shared) {
       Object.assign(shared.metadata, {
         'x-snapsentry-weekly-enabled': 'true',
-        'x-snapsentry-weekly-start-day-of-week': 'funday',
+        'x-snapsentry-weekly-start-day-of-week': 'sunday',
+        'x-snapsentry-weekly-start-time': '23:00',
+        'x-snapsentry-weekly-timezone': 'Europe/Berlin',
         'x-snapsentry-daily-enabled': 'true',
         'x-snapsentry-daily-start-time': '23:30',
       })
