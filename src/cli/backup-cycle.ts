@@ -210,6 +210,7 @@ export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycle
         backups: list,
         retentionCutoff: retentionCutoff(retention, now, deps.config.timezone),
         ...(c.keep_count !== undefined ? { keepCount: c.keep_count } : {}),
+        ...(c.keep_tiers !== undefined ? { tiers: c.keep_tiers } : {}),
         timezone: deps.config.timezone,
         now,
       }),

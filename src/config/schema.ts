@@ -52,6 +52,18 @@ export const ConductorConfigSchema = z
     backup_workers: z.number().int().min(1).max(256).default(4),
     /** Count and tier policies of the snapshot side, applied to backups on top of retention_time. */
     keep_count: z.number().int().min(1).optional(),
+    /** Grandfather-father-son tiers (restic's semantics) for backups, on top of retention_time. */
+    keep_tiers: z
+      .object({
+        last: z.number().int().min(1).optional(),
+        hourly: z.number().int().min(1).optional(),
+        daily: z.number().int().min(1).optional(),
+        weekly: z.number().int().min(1).optional(),
+        monthly: z.number().int().min(1).optional(),
+        yearly: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
 
