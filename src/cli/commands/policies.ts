@@ -1,4 +1,5 @@
 /** `policies`: every volume's snapshot policies as parsed, with errors. */
+import { WEEKDAY_NAMES } from '../../planner/metadata-keys.ts'
 import { parseSnapshotPolicies } from '../../planner/snapshot-policy.ts'
 import { listAll, scopeFor } from '../cloud-scope.ts'
 import { defineCommand } from '../command.ts'
@@ -60,7 +61,7 @@ function describeSchedule(s: Sched): string {
     case 'daily':
       return `daily ${t} ${s.timezone}`
     case 'weekly':
-      return `weekly day ${s.weekday} ${t} ${s.timezone}`
+      return `weekly ${WEEKDAY_NAMES[s.weekday - 1]} ${t} ${s.timezone}`
     case 'monthly':
       return `monthly day ${s.dayOfMonth} ${t} ${s.timezone}`
   }
