@@ -13,6 +13,7 @@ import type { Metrics } from '../domain/metrics.ts'
 import type { Cloud, ListScope } from '../domain/ports.ts'
 import type { BackupTask as StoredTask, Store } from '../domain/store-port.ts'
 import { Pool } from '../executor/pool.ts'
+import { waitForStatus } from '../executor/wait-for-status.ts'
 import { runBackupTasks, type BackupTaskResult } from '../executor/run-backup-tasks.ts'
 import { discoverBackupTargets, type BackupDiscovery } from '../planner/backup-discovery.ts'
 import { BACKUP_DESCRIPTION, BACKUP_MARKS } from '../planner/backup-marks.ts'
@@ -219,24 +220,56 @@ export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycle
   const deleted: string[] = []
   const failed: { backupId: string; code: string; message: string }[] = []
   if (!opts.planOnly && !opts.dryRun) {
-    for (const { result } of perVolume) {
-      // Children first, as planned; a refusal stops this chain until the next cycle (no blocking retry loop).
-      for (const { backup } of result.remove) {
-        try {
-          await deps.cloud.deleteBackup(backup.id, opts.signal)
-          await deps.store.markBackupDeleted(backup.id, now)
-          deleted.push(backup.id)
-          deps.metrics.inc('snapwarden_backups_deleted_total', {})
-        } catch (err) {
-          const info = toErrorInfo(err)
-          failed.push({ backupId: backup.id, ...info })
-          deps.logger.warn({ backupId: backup.id, volumeId: backup.volumeId, error: info }, 'backup delete refused; retried next retention cycle')
-          break
-        }
-      }
-    }
+    const pool = new Pool({ global: c.backup_workers, perProject: c.backup_workers })
+    await Promise.all(
+      perVolume.map(({ volumeId, result }) =>
+        pool.run(volumeId, () => deleteChildrenFirst(deps, result, now, deleted, failed, opts.signal), opts.signal ? { signal: opts.signal } : {}),
+      ),
+    )
   }
   return { now, perVolume, deleted, failed, closedRows }
+}
+
+/**
+ * Deletes one volume's expired backups in the planned order (children first). Cinder refuses a
+ * parent while a child is still `deleting`, so each delete is followed until the backup is gone
+ * before the next one is sent. A refusal or a delete that does not finish in time stops this
+ * volume until the next retention cycle: nothing is retried in a loop.
+ */
+async function deleteChildrenFirst(
+  deps: BackupCycleDeps,
+  result: BackupRetentionResult,
+  now: Date,
+  deleted: string[],
+  failed: { backupId: string; code: string; message: string }[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const timeoutMs = durationSeconds(deps.config.conductor.backup_cycle_timout ?? deps.config.conductor.backup_cycle_timeout) * 1000
+  for (const [i, { backup }] of result.remove.entries()) {
+    try {
+      await deps.cloud.deleteBackup(backup.id, signal)
+      if (i < result.remove.length - 1) {
+        await waitForStatus((sig) => deps.cloud.getBackup(backup.id, sig), {
+          target: 'deleted',
+          failures: ['error_deleting'],
+          timeoutMs,
+          intervalMs: 2_000,
+          clock: deps.clock,
+          sleep: deps.sleep,
+          what: `backup ${backup.id} being deleted`,
+          ...(signal ? { signal } : {}),
+        })
+      }
+      await deps.store.markBackupDeleted(backup.id, now)
+      deleted.push(backup.id)
+      deps.metrics.inc('snapwarden_backups_deleted_total', { project: backup.projectId })
+    } catch (err) {
+      const info = toErrorInfo(err)
+      failed.push({ backupId: backup.id, ...info })
+      deps.logger.warn({ backupId: backup.id, volumeId: backup.volumeId, error: info }, 'backup delete refused or unfinished; retried next retention cycle')
+      return
+    }
+  }
 }
 
 function scopeCovers(scope: ListScope, projectId: string): boolean {

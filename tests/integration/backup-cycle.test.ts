@@ -1,0 +1,415 @@
+// The backup conductor end to end against the in-process simulator: our real client, adapter,
+// planner, executor and a SQLite store on a temp file. Time is the simulator's ManualClock
+// (sleep advances it), so a 10-minute timeout passes without waiting.
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { executeClaimed, runBackupCycle, runRetentionCycle, type BackupCycleOptions, type BackupCycleReport } from '../../src/cli/backup-cycle.ts'
+import type { BackupTaskResult } from '../../src/executor/run-backup-tasks.ts'
+import {
+  addProtectedServer,
+  backupConfig,
+  backupDeletes,
+  BACKUP_ROUTES,
+  beforeCreateBackup,
+  callsOf,
+  HOUR,
+  MINUTE,
+  recordPlannedTasks,
+  recordingLogger,
+  simBackupsOf,
+  startBackupHarness,
+  type BackupHarness,
+} from '../support/backup-sim.ts'
+
+const RUN: BackupCycleOptions = { allProjects: false }
+
+async function withBackups<T>(fn: (b: BackupHarness) => Promise<T>, opts: Parameters<typeof startBackupHarness>[0] = {}): Promise<T> {
+  const b = await startBackupHarness(opts)
+  try {
+    return await fn(b)
+  } finally {
+    await b.close()
+  }
+}
+
+function only(report: BackupCycleReport): BackupTaskResult {
+  assert.equal(report.results.length, 1, JSON.stringify(report.results, null, 2))
+  return report.results[0]!
+}
+
+function succeeded(report: BackupCycleReport): BackupTaskResult {
+  const r = only(report)
+  assert.equal(r.outcome, 'succeeded', JSON.stringify(r, null, 2))
+  return r
+}
+
+const kindOf = (b: { parentId: string | null }): string => (b.parentId === null ? 'full' : 'incremental')
+
+describe('backup cycle against the simulator', () => {
+  test('full_backup_depth 2 gives full, incremental, incremental, then full again', () =>
+    withBackups(async (b) => {
+      const { volumes: [vol] } = addProtectedServer(b.sim, b.projectId, 'depth')
+      const deps = b.deps(backupConfig({ full_backup_depth: 2, backup_min_interval: 3600 }))
+
+      const kinds: (string | undefined)[] = []
+      for (let i = 0; i < 4; i++) {
+        kinds.push(succeeded(await runBackupCycle(deps, RUN)).kind)
+        b.h.clock.advance(2 * HOUR)
+      }
+
+      assert.deepEqual(kinds, ['full', 'incremental', 'incremental', 'full'])
+      const made = simBackupsOf(b.sim, vol!.id)
+      assert.deepEqual(made.map(kindOf), ['full', 'incremental', 'incremental', 'full'])
+      assert.equal(made[1]!.parentId, made[0]!.id)
+      assert.equal(made[2]!.parentId, made[1]!.id)
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 4)
+    }))
+
+  test('a failed backup does not count towards full_backup_depth', () =>
+    withBackups(async (b) => {
+      const { volumes: [vol] } = addProtectedServer(b.sim, b.projectId, 'depth-failed')
+      const deps = b.deps(backupConfig({ full_backup_depth: 2 }))
+
+      const outcomes: string[] = []
+      for (let i = 0; i < 5; i++) {
+        if (i === 2) b.sim.faults.failTransitions('backup', { times: 1 })
+        const r = only(await runBackupCycle(deps, RUN))
+        outcomes.push(`${r.kind}:${r.outcome}`)
+        b.h.clock.advance(HOUR)
+      }
+
+      assert.deepEqual(outcomes, ['full:succeeded', 'incremental:succeeded', 'incremental:failed', 'incremental:succeeded', 'full:succeeded'])
+      assert.deepEqual(simBackupsOf(b.sim, vol!.id).map((x) => x.status), ['available', 'available', 'error', 'available', 'available'])
+    }))
+
+  test('an incremental refused because its parent was deleted outside falls back to a full in the same cycle', () =>
+    withBackups(async (b) => {
+      const { volumes: [vol] } = addProtectedServer(b.sim, b.projectId, 'fallback')
+      const first = succeeded(await runBackupCycle(b.deps(backupConfig({ full_backup_depth: 2 })), RUN))
+      b.h.clock.advance(HOUR)
+      // The full disappears after planning (which saw it) and before the incremental is sent.
+      const cloud = beforeCreateBackup(b.client.cloud, (req) => {
+        const parent = b.sim.state.backups.get(first.backupId!)
+        if (req.incremental && parent) b.sim.state.removeResource(parent)
+      })
+
+      const report = await runBackupCycle(b.deps(backupConfig({ full_backup_depth: 2 }), { cloud }), RUN)
+
+      assert.equal(report.plan.tasks[0]?.kind, 'incremental', 'the planner saw the full and planned an incremental')
+      const r = succeeded(report)
+      assert.equal(r.kind, 'full')
+      assert.ok(r.steps.some((s) => /falling back to a full/.test(s)), r.steps.join('\n'))
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 3, 'first full, refused incremental, fallback full')
+      const made = simBackupsOf(b.sim, vol!.id)
+      assert.deepEqual(made.map((x) => [x.id, kindOf(x)]), [[r.backupId, 'full']])
+      assert.equal((await b.store.getBackup(r.backupId!))?.kind, 'full')
+    }))
+
+  test('backup_min_interval skips a volume backed up too recently, and backs it up once the interval passed', () =>
+    withBackups(async (b) => {
+      const { volumes: [vol] } = addProtectedServer(b.sim, b.projectId, 'interval')
+      const deps = b.deps(backupConfig({ backup_min_interval: 3600 }))
+      const first = succeeded(await runBackupCycle(deps, RUN))
+
+      b.h.clock.advance(30 * MINUTE)
+      const early = await runBackupCycle(deps, RUN)
+      assert.deepEqual(early.results, [])
+      assert.equal(early.planned, 0)
+      const skip = early.plan.skipped.find((s) => s.volumeId === vol!.id)
+      assert.equal(skip?.reason, 'min_interval')
+      assert.match(skip?.message ?? '', new RegExp(first.backupId!))
+
+      b.h.clock.advance(31 * MINUTE)
+      assert.equal(succeeded(await runBackupCycle(deps, RUN)).kind, 'incremental')
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 2)
+    }))
+
+  test('a backup that would exceed the backup quota is recorded as over_quota and never sent', () =>
+    withBackups(async (b) => {
+      b.sim.state.setQuota(b.projectId, { backups: 1 })
+      const { volumes } = addProtectedServer(b.sim, b.projectId, 'quota', { volumes: 2 })
+
+      const report = await runBackupCycle(b.deps(), RUN)
+
+      const done = succeeded(report)
+      assert.equal(report.plan.overQuota.length, 1)
+      const overVolume = report.plan.overQuota[0]!.task.volumeId
+      assert.notEqual(overVolume, report.plan.tasks[0]?.volumeId)
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 1, 'only the backup within quota reached Cinder')
+      const rows = await b.store.tasksForReport(b.projectId)
+      const over = rows.filter((t) => t.state === 'over_quota')
+      assert.equal(over.length, 1, JSON.stringify(rows, null, 2))
+      assert.equal(over[0]!.volumeId, overVolume)
+      assert.equal(over[0]!.errorCode, 'EXEC_OVER_QUOTA')
+      assert.equal(over[0]!.backupId, undefined)
+      assert.deepEqual(rows.filter((t) => t.state === 'succeeded').map((t) => t.id), [done.taskId])
+      assert.deepEqual(volumes.map((v) => simBackupsOf(b.sim, v.id).length).sort(), [0, 1])
+      assert.equal((await b.store.openTasks()).length, 0)
+    }))
+
+  test('an invalid __staffeln_retention on one server is reported, that server gets the default, and the others go on', () =>
+    withBackups(async (b) => {
+      const bad = addProtectedServer(b.sim, b.projectId, 'retention-bad', { metadata: { __staffeln_retention: '20m' } })
+      const good = addProtectedServer(b.sim, b.projectId, 'retention-good', { metadata: { __staffeln_retention: '20min' } })
+      const logger = recordingLogger()
+      const deps = b.deps(backupConfig({ full_backup_depth: 0 }), { logger })
+
+      const first = await runBackupCycle(deps, RUN)
+      assert.equal(first.discovery.problems.length, 1)
+      const problem = first.discovery.problems[0]!
+      assert.equal(problem.serverId, bad.server.id)
+      assert.equal(problem.key, '__staffeln_retention')
+      assert.equal(problem.value, '20m')
+      assert.match(problem.message, /default retention_time/)
+      assert.ok(logger.warnings.some((w) => w.obj['serverId'] === bad.server.id), 'the problem was not logged')
+      assert.deepEqual(first.results.map((r) => r.outcome), ['succeeded', 'succeeded'], 'both servers are backed up')
+
+      b.h.clock.advance(HOUR)
+      assert.deepEqual((await runBackupCycle(deps, RUN)).results.map((r) => r.outcome), ['succeeded', 'succeeded'])
+      b.h.clock.advance(MINUTE)
+      const [goodOld, goodNew] = simBackupsOf(b.sim, good.volumes[0]!.id).map((x) => x.id)
+      const retention = await runRetentionCycle(deps, RUN)
+
+      assert.deepEqual(retention.deleted, [goodOld], 'the 20min server loses its hour-old backup')
+      assert.deepEqual(simBackupsOf(b.sim, good.volumes[0]!.id).map((x) => x.id), [goodNew])
+      assert.equal(simBackupsOf(b.sim, bad.volumes[0]!.id).length, 2, 'the server with the invalid value keeps both (default 2w3d)')
+      assert.deepEqual(retention.failed, [])
+    }))
+
+  test('two workers on one database never start the same task and lose none', () =>
+    withBackups(async (b) => {
+      const { volumes } = addProtectedServer(b.sim, b.projectId, 'workers', { volumes: 8 })
+      const config = backupConfig({ backup_workers: 1 }) // one worker loop per executeClaimed: the two interleave task by task
+      const planned = await recordPlannedTasks(b.deps(config))
+      assert.equal(planned.length, 8)
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 0)
+      const second = await b.openSecondStore()
+
+      const [one, two] = await Promise.all([
+        executeClaimed(b.deps(config), 'swtest-J-worker-1'),
+        executeClaimed(b.deps(config, { store: second }), 'swtest-J-worker-2'),
+      ])
+
+      const ids = [...one, ...two].map((r) => r.taskId)
+      assert.equal(new Set(ids).size, 8, `tasks run: ${ids.join(', ')}`)
+      assert.equal(ids.length, 8, 'a task ran twice')
+      assert.ok(one.length > 0 && two.length > 0, `both workers claimed work (${one.length} + ${two.length})`)
+      assert.ok([...one, ...two].every((r) => r.outcome === 'succeeded'), JSON.stringify([...one, ...two], null, 2))
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 8)
+      for (const v of volumes) assert.equal(simBackupsOf(b.sim, v.id).length, 1, `volume ${v.id}`)
+      assert.deepEqual(await b.store.openTasks(), [])
+    }))
+
+  test('a worker that died after sending a create leaves a task the next cycle adopts by name, without a second backup', () =>
+    withBackups(async (b) => {
+      const { volumes: [vol] } = addProtectedServer(b.sim, b.projectId, 'dead')
+      const deps = b.deps(backupConfig({ backup_cycle_timeout: '5min' })) // lease: 10 min
+      await recordPlannedTasks(deps)
+      const [task] = await b.store.claimTasks('swtest-J-dead', 10, deps.clock.now(), 10 * MINUTE)
+      assert.ok(task)
+      const name = `swtest-J-dead-${task.id}`
+      await b.store.recordIntent(task.id, 'swtest-J-dead', name)
+      const sent = await b.client.cloud.createBackup({ volumeId: vol!.id, projectId: b.projectId, name, incremental: false, force: true })
+      // ...and the worker dies before recording the answer.
+
+      b.h.clock.advance(MINUTE)
+      const whileHeld = await runBackupCycle(deps, RUN)
+      assert.deepEqual(whileHeld.results, [], 'a task whose lease still runs is not taken over')
+      assert.equal(whileHeld.plan.skipped[0]?.reason, 'open_task')
+
+      b.h.clock.advance(10 * MINUTE)
+      const r = succeeded(await runBackupCycle(deps, RUN))
+
+      assert.equal(r.taskId, task.id)
+      assert.equal(r.backupId, sent.id)
+      assert.ok(r.steps.some((s) => s.startsWith(`adopted ${sent.id}`)), r.steps.join('\n'))
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 1, 'no second backup was sent')
+      assert.deepEqual(simBackupsOf(b.sim, vol!.id).map((x) => x.id), [sent.id])
+      const row = await b.store.getTask(task.id)
+      assert.equal(row?.state, 'succeeded')
+      assert.equal(row?.attempts, 2)
+      assert.equal((await b.store.getBackup(sent.id))?.status, 'available')
+    }))
+
+  test('a started task of a dead worker is resumed: its backup is followed, not sent again', () =>
+    withBackups(async (b) => {
+      const { volumes: [vol] } = addProtectedServer(b.sim, b.projectId, 'resume')
+      b.sim.faults.stick('backup', 'creating')
+      const deps = b.deps(backupConfig({ backup_cycle_timeout: '1h' })) // lease: 2 h
+      await recordPlannedTasks(deps)
+      const now = deps.clock.now()
+      const [task] = await b.store.claimTasks('swtest-J-gone', 10, now, 2 * HOUR)
+      assert.ok(task)
+      await b.store.recordIntent(task.id, 'swtest-J-gone', `swtest-J-resume-${task.id}`)
+      const sent = await b.client.cloud.createBackup({ volumeId: vol!.id, projectId: b.projectId, name: `swtest-J-resume-${task.id}`, incremental: false, force: true })
+      await b.store.markStarted(task.id, 'swtest-J-gone', sent.id, now, new Date(now.getTime() + HOUR))
+
+      b.h.clock.advance(2 * HOUR + MINUTE)
+      b.sim.faults.unstick()
+      const r = succeeded(await runBackupCycle(deps, RUN))
+
+      assert.equal(r.taskId, task.id)
+      assert.equal(r.backupId, sent.id)
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 1)
+      assert.deepEqual(simBackupsOf(b.sim, vol!.id).map((x) => [x.id, x.status]), [[sent.id, 'available']])
+    }))
+
+  test('a backup stuck in creating is cancelled at its timeout and force-deleted; the task is cancelled and the row closed', () =>
+    withBackups(async (b) => {
+      const { volumes: [vol] } = addProtectedServer(b.sim, b.projectId, 'stuck')
+      b.sim.faults.stick('backup', 'creating')
+      const deps = b.deps(backupConfig({ backup_cycle_timeout: '2min' }))
+
+      const r = only(await runBackupCycle(deps, RUN))
+
+      assert.equal(r.outcome, 'cancelled', JSON.stringify(r, null, 2))
+      assert.ok(r.steps.some((s) => /timed out after 120000 ms/.test(s)), r.steps.join('\n'))
+      assert.ok(r.steps.some((s) => s === `force-deleted ${r.backupId}`), r.steps.join('\n'))
+      const task = await b.store.getTask(r.taskId)
+      assert.equal(task?.state, 'cancelled')
+      assert.equal(task?.errorCode, 'OS_WAIT_TIMEOUT')
+      assert.equal(task!.deadlineAt!.getTime() - task!.startedAt!.getTime(), 2 * MINUTE, 'the deadline is measured from the backup start')
+      assert.ok((await b.store.getBackup(r.backupId!))?.deletedAt, 'the tracked backup row is closed')
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.action), 1, 'one force-delete')
+      assert.deepEqual(simBackupsOf(b.sim, vol!.id), [], 'nothing is left in Cinder')
+    }))
+
+  test('a timed-out backup that becomes deletable during the grace period is deleted, not force-deleted', () =>
+    withBackups(async (b) => {
+      const { volumes: [vol] } = addProtectedServer(b.sim, b.projectId, 'late')
+      b.sim.faults.stick('backup', 'creating')
+      const base = b.deps(backupConfig({ backup_cycle_timeout: '2min' }))
+      const start = b.h.clock.now()
+      const deps = b.deps(base.config, {
+        sleep: async (ms) => {
+          b.h.clock.advance(ms)
+          if (b.h.clock.now() - start > 4 * MINUTE) b.sim.faults.unstick() // finishes late, after the timeout
+        },
+      })
+
+      const r = only(await runBackupCycle(deps, RUN))
+
+      assert.equal(r.outcome, 'cancelled', JSON.stringify(r, null, 2))
+      assert.ok(r.steps.includes(`deleted ${r.backupId}`), r.steps.join('\n'))
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.remove), 1)
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.action), 0)
+      assert.ok((await b.store.getBackup(r.backupId!))?.deletedAt)
+      assert.deepEqual(simBackupsOf(b.sim, vol!.id), [])
+    }))
+})
+
+describe('backup retention against the simulator', () => {
+  /** Backups of one volume at one-hour steps, one cycle each; returns their ids oldest first. */
+  async function chain(b: BackupHarness, name: string, depth: number, count: number): Promise<{ volumeId: string; ids: string[] }> {
+    const { volumes: [vol] } = addProtectedServer(b.sim, b.projectId, name)
+    const deps = b.deps(backupConfig({ full_backup_depth: depth }))
+    const ids: string[] = []
+    for (let i = 0; i < count; i++) {
+      if (i > 0) b.h.clock.advance(HOUR)
+      ids.push(succeeded(await runBackupCycle(deps, RUN)).backupId!)
+    }
+    return { volumeId: vol!.id, ids }
+  }
+
+  test('an expired chain is deleted children first, and the newer full stays', () =>
+    withBackups(async (b) => {
+      const { volumeId, ids } = await chain(b, 'expire', 2, 4)
+      const [f1, i1, i2, f2] = ids
+      assert.deepEqual(simBackupsOf(b.sim, volumeId).map(kindOf), ['full', 'incremental', 'incremental', 'full'])
+      b.h.clock.advance(10 * MINUTE)
+      const from = b.client.requests.length
+
+      const report = await runRetentionCycle(b.deps(backupConfig({ retention_time: '1h' })), RUN)
+
+      assert.deepEqual(report.deleted, [i2, i1, f1])
+      assert.deepEqual(backupDeletes(b.client.requests.slice(from)), [i2, i1, f1], 'delete requests go children first')
+      assert.deepEqual(report.failed, [])
+      assert.deepEqual(simBackupsOf(b.sim, volumeId).map((x) => x.id), [f2])
+      for (const id of [f1, i1, i2]) assert.ok((await b.store.getBackup(id!))?.deletedAt, `row of ${id} closed`)
+      assert.equal((await b.store.getBackup(f2!))?.deletedAt, undefined)
+    }))
+
+  test('when deletes take time (as in Cinder), a parent is not sent a delete while its child is still deleting', () =>
+    withBackups(
+      async (b) => {
+        // transitionMs: creates and deletes finish 2 s after they start, not at the next request.
+        const { volumeId, ids } = await chain(b, 'slow-delete', 2, 4)
+        const [f1, i1, i2, f2] = ids
+        b.h.clock.advance(10 * MINUTE)
+        const from = b.client.requests.length
+
+        const report = await runRetentionCycle(b.deps(backupConfig({ retention_time: '1h' })), RUN)
+
+        assert.deepEqual(report.failed, [], 'Cinder refused a delete (Incremental backups exist for this backup)')
+        assert.deepEqual(report.deleted, [i2, i1, f1])
+        assert.deepEqual(backupDeletes(b.client.requests.slice(from)), [i2, i1, f1])
+        b.h.clock.advance(MINUTE)
+        assert.deepEqual(simBackupsOf(b.sim, volumeId).map((x) => x.id), [f2])
+      },
+      { transitionMs: 2_000 },
+    ))
+
+  test('a kept incremental keeps its expired parent', () =>
+    withBackups(async (b) => {
+      const { volumeId, ids } = await chain(b, 'keep-parent', 1, 3)
+      const [f1, i1] = ids
+      b.h.clock.advance(10 * MINUTE)
+      const from = b.client.requests.length
+
+      const report = await runRetentionCycle(b.deps(backupConfig({ retention_time: '80min' })), RUN)
+
+      assert.deepEqual(report.deleted, [])
+      assert.deepEqual(backupDeletes(b.client.requests.slice(from)), [])
+      const kept = report.perVolume.find((v) => v.volumeId === volumeId)?.result.keep.find((k) => k.backup.id === f1)
+      assert.deepEqual(kept?.reasons, [`parent of kept incremental ${i1}`])
+      assert.equal(simBackupsOf(b.sim, volumeId).length, 3)
+    }))
+
+  test('a parent is not sent for deletion while its incremental is still deleting, and nothing is retried in a loop', () =>
+    withBackups(async (b) => {
+      const { volumeId, ids } = await chain(b, 'refused', 1, 3)
+      const [f1, i1, f2] = ids
+      b.sim.faults.stick('backup', 'deleting', i1) // the child's delete is accepted but does not finish
+      b.h.clock.advance(10 * MINUTE)
+      const deps = b.deps(backupConfig({ retention_time: '1h' }))
+
+      let from = b.client.requests.length
+      const first = await runRetentionCycle(deps, RUN)
+      assert.deepEqual(backupDeletes(b.client.requests.slice(from)), [i1], 'the parent is not sent while its child is still deleting')
+      assert.deepEqual(first.deleted, [])
+      assert.equal(first.failed.length, 1)
+      assert.equal(first.failed[0]!.backupId, i1)
+      assert.equal(first.failed[0]!.code, 'OS_WAIT_TIMEOUT')
+
+      b.h.clock.advance(20 * MINUTE)
+      from = b.client.requests.length
+      const second = await runRetentionCycle(deps, RUN)
+      assert.deepEqual(backupDeletes(b.client.requests.slice(from)), [], 'the parent waits while its child is still deleting')
+      assert.deepEqual(second.failed, [])
+      const kept = second.perVolume[0]?.result.keep.find((k) => k.backup.id === f1)
+      assert.match(kept?.reasons.join('; ') ?? '', /still deleting/)
+
+      b.sim.faults.unstick()
+      b.h.clock.advance(20 * MINUTE)
+      const third = await runRetentionCycle(deps, RUN)
+      assert.deepEqual(third.deleted, [f1])
+      assert.deepEqual(simBackupsOf(b.sim, volumeId).map((x) => x.id), [f2])
+    }))
+
+  test('a backup deleted outside Snapwarden closes its row', () =>
+    withBackups(async (b) => {
+      const { volumeId, ids: [id] } = await chain(b, 'outside', 2, 1)
+      const gone = b.sim.state.backups.get(id!)
+      assert.ok(gone)
+      b.sim.state.removeResource(gone)
+      b.h.clock.advance(MINUTE)
+      const deps = b.deps()
+
+      const report = await runRetentionCycle(deps, RUN)
+
+      assert.equal(report.closedRows, 1)
+      assert.equal((await b.store.getBackup(id!))?.deletedAt?.getTime(), report.now.getTime())
+      assert.deepEqual(await b.store.listBackups({ volumeId }), [])
+      assert.equal((await runRetentionCycle(deps, RUN)).closedRows, 0, 'a closed row is closed once')
+    }))
+})
