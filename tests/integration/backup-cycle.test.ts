@@ -329,6 +329,20 @@ describe('backup retention against the simulator', () => {
       assert.equal((await b.store.getBackup(f2!))?.deletedAt, undefined)
     }))
 
+  test('keep_count and keep_tiers from the config keep backups past retention_time, with their chain', () =>
+    withBackups(async (b) => {
+      const { volumeId, ids } = await chain(b, 'tiers', 2, 4)
+      const [f1, i1, i2, f2] = ids
+      b.h.clock.advance(10 * MINUTE)
+      // Every backup is older than 1h; keep_tiers.last 2 keeps f2 and i2, and i2 keeps i1 and f1 (its chain).
+      const report = await runRetentionCycle(b.deps(backupConfig({ retention_time: '1h', keep_tiers: { last: 2 } })), RUN)
+      assert.deepEqual(report.deleted, [])
+      assert.deepEqual(simBackupsOf(b.sim, volumeId).map((x) => x.id), [f1, i1, i2, f2])
+      // keep_count 1 keeps only the newest full: the older chain goes, children first.
+      const counted = await runRetentionCycle(b.deps(backupConfig({ retention_time: '1h', keep_count: 1 })), RUN)
+      assert.deepEqual(counted.deleted, [i2, i1, f1])
+    }))
+
   test('when deletes take time (as in Cinder), a parent is not sent a delete while its child is still deleting', () =>
     withBackups(
       async (b) => {
