@@ -1,7 +1,9 @@
 /** The daemon's backup and retention jobs, on Staffeln's periods (backup_service_period, retention_service_period). */
 import type { Job } from '../daemon/job-scheduler.ts'
 import type { Metrics } from '../domain/metrics.ts'
-import { executeClaimed, runBackupCycle, runRetentionCycle, workerId, type BackupCycleDeps } from './backup-cycle.ts'
+import { executeClaimed, runBackupCycle } from './backup-cycle.ts'
+import { workerId, type BackupCycleDeps } from './backup-inventory.ts'
+import { runRetentionCycle } from './retention-cycle.ts'
 import type { CliDeps } from './deps.ts'
 import { sendFailures } from './notify-failures.ts'
 import { openMigratedStore } from './open-store.ts'

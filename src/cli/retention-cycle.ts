@@ -1,0 +1,109 @@
+/** The retention cycle: chain-aware expiry of backups, children first, never a blocking retry loop. */
+import { toErrorInfo } from '../domain/errors.ts'
+import type { BackupRecord } from '../domain/inventory.ts'
+import type { ListScope } from '../domain/ports.ts'
+import { Pool } from '../executor/pool.ts'
+import { waitForStatus } from '../executor/wait-for-status.ts'
+import { applyBackupRetention, type BackupRetentionResult } from '../planner/backup-retention.ts'
+import { retentionCutoff } from '../planner/retention-time.ts'
+import { durationSeconds } from '../config/validate.ts'
+import { backupInventory, defaultRetention, type BackupCycleDeps, type BackupCycleOptions } from './backup-inventory.ts'
+
+export interface RetentionReport {
+  readonly now: Date
+  readonly perVolume: readonly { readonly volumeId: string; readonly result: BackupRetentionResult }[]
+  readonly deleted: readonly string[]
+  readonly failed: readonly { readonly backupId: string; readonly code: string; readonly message: string }[]
+  readonly closedRows: number
+}
+
+/** Retention: chain-aware, deletes children first, never blocks on "Incremental backups exist". */
+export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<RetentionReport> {
+  const c = deps.config.conductor
+  const { now, scope, backups, discovery } = await backupInventory(deps, opts)
+  // Backups deleted outside Snapwarden close their rows.
+  const present = new Set(backups.map((b) => b.id))
+  let closedRows = 0
+  if (!opts.planOnly && !opts.dryRun) {
+    for (const tracked of await deps.store.listBackups({ includeDeleted: false })) {
+      if (scopeCovers(scope, tracked.projectId) && !present.has(tracked.backupId)) {
+        if (await deps.store.markBackupDeleted(tracked.backupId, now)) closedRows++
+      }
+    }
+  }
+  const retentionOf = new Map(discovery.targets.map((t) => [t.volume.id, t.retention]))
+  const byVolume = new Map<string, BackupRecord[]>()
+  for (const b of backups) byVolume.set(b.volumeId, [...(byVolume.get(b.volumeId) ?? []), b])
+  const perVolume: { volumeId: string; result: BackupRetentionResult }[] = []
+  for (const [volumeId, list] of [...byVolume].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const retention = retentionOf.get(volumeId) ?? defaultRetention(deps.config)
+    perVolume.push({
+      volumeId,
+      result: applyBackupRetention({
+        backups: list,
+        retentionCutoff: retentionCutoff(retention, now, deps.config.timezone),
+        ...(c.keep_count !== undefined ? { keepCount: c.keep_count } : {}),
+        ...(c.keep_tiers !== undefined ? { tiers: c.keep_tiers } : {}),
+        timezone: deps.config.timezone,
+        now,
+      }),
+    })
+  }
+  const deleted: string[] = []
+  const failed: { backupId: string; code: string; message: string }[] = []
+  if (!opts.planOnly && !opts.dryRun) {
+    const pool = new Pool({ global: c.backup_workers, perProject: c.backup_workers })
+    await Promise.all(
+      perVolume.map(({ volumeId, result }) =>
+        pool.run(volumeId, () => deleteChildrenFirst(deps, result, now, deleted, failed, opts.signal), opts.signal ? { signal: opts.signal } : {}),
+      ),
+    )
+  }
+  return { now, perVolume, deleted, failed, closedRows }
+}
+
+/**
+ * Deletes one volume's expired backups in the planned order (children first). Cinder refuses a
+ * parent while a child is still `deleting`, so each delete is followed until the backup is gone
+ * before the next one is sent. A refusal or a delete that does not finish in time stops this
+ * volume until the next retention cycle: nothing is retried in a loop.
+ */
+async function deleteChildrenFirst(
+  deps: BackupCycleDeps,
+  result: BackupRetentionResult,
+  now: Date,
+  deleted: string[],
+  failed: { backupId: string; code: string; message: string }[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const timeoutMs = durationSeconds(deps.config.conductor.backup_cycle_timout ?? deps.config.conductor.backup_cycle_timeout) * 1000
+  for (const [i, { backup }] of result.remove.entries()) {
+    try {
+      await deps.cloud.deleteBackup(backup.id, signal)
+      if (i < result.remove.length - 1) {
+        await waitForStatus((sig) => deps.cloud.getBackup(backup.id, sig), {
+          target: 'deleted',
+          failures: ['error_deleting'],
+          timeoutMs,
+          intervalMs: 2_000,
+          clock: deps.clock,
+          sleep: deps.sleep,
+          what: `backup ${backup.id} being deleted`,
+          ...(signal ? { signal } : {}),
+        })
+      }
+      await deps.store.markBackupDeleted(backup.id, now)
+      deleted.push(backup.id)
+      deps.metrics.inc('snapwarden_backups_deleted_total', { project: backup.projectId })
+    } catch (err) {
+      const info = toErrorInfo(err)
+      failed.push({ backupId: backup.id, ...info })
+      deps.logger.warn({ backupId: backup.id, volumeId: backup.volumeId, error: info }, 'backup delete refused or unfinished; retried next retention cycle')
+      return
+    }
+  }
+}
+
+function scopeCovers(scope: ListScope, projectId: string): boolean {
+  return scope.allProjects || scope.projectId === projectId
+}
