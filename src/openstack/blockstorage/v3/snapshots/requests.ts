@@ -1,7 +1,8 @@
+import { getMetadata as getMetadataAt, mergeMetadata } from '../../../core/metadata.ts'
 import { compact } from '../../../core/compact.ts'
 import { paginate } from '../../../core/pagination.ts'
 import { withQuery, type ServiceClient } from '../../../core/service-client.ts'
-import { parseMetadata, parseSnapshot, type Snapshot } from './results.ts'
+import { parseSnapshot, type Snapshot } from './results.ts'
 import { actionUrl, createUrl, getUrl, listDetailUrl, metadataUrl } from './urls.ts'
 
 export interface ListOpts {
@@ -77,18 +78,16 @@ export async function resetStatus(client: ServiceClient, id: string, status: str
   await client.post(actionUrl(client, id), { 'os-reset_status': { status } }, { okCodes: [202], signal })
 }
 
-export async function getMetadata(client: ServiceClient, id: string, signal?: AbortSignal): Promise<Record<string, string>> {
-  const res = await client.get(metadataUrl(client, id), { okCodes: [200], signal })
-  return parseMetadata(res.body)
+export function getMetadata(client: ServiceClient, id: string, signal?: AbortSignal): Promise<Record<string, string>> {
+  return getMetadataAt(client, metadataUrl(client, id), signal)
 }
 
 /** POST /snapshots/{id}/metadata: merges these keys; returns the whole metadata. */
-export async function setMetadata(
+export function setMetadata(
   client: ServiceClient,
   id: string,
   metadata: Readonly<Record<string, string>>,
   signal?: AbortSignal,
 ): Promise<Record<string, string>> {
-  const res = await client.post(metadataUrl(client, id), { metadata }, { okCodes: [200], signal })
-  return parseMetadata(res.body)
+  return mergeMetadata(client, metadataUrl(client, id), metadata, signal)
 }

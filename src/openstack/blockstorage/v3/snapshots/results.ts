@@ -54,6 +54,3 @@ export function parseSnapshot(raw: unknown): Snapshot {
   }
 }
 
-export function parseMetadata(raw: unknown): Record<string, string> {
-  return (raw as { metadata?: Record<string, string> } | undefined)?.metadata ?? {}
-}

@@ -1,7 +1,8 @@
+import { getMetadata as getMetadataAt, mergeMetadata } from '../../../core/metadata.ts'
 import { compact } from '../../../core/compact.ts'
 import { paginate } from '../../../core/pagination.ts'
 import { withQuery, type ServiceClient } from '../../../core/service-client.ts'
-import { parseMetadata, parseVolume, type Volume } from './results.ts'
+import { parseVolume, type Volume } from './results.ts'
 import { actionUrl, createUrl, getUrl, listDetailUrl, metadataKeyUrl, metadataUrl } from './urls.ts'
 
 export interface ListOpts {
@@ -40,20 +41,18 @@ export async function get(client: ServiceClient, id: string, signal?: AbortSigna
   return parseVolume((res.body as { volume: unknown }).volume)
 }
 
-export async function getMetadata(client: ServiceClient, id: string, signal?: AbortSignal): Promise<Record<string, string>> {
-  const res = await client.get(metadataUrl(client, id), { okCodes: [200], signal })
-  return parseMetadata(res.body)
+export function getMetadata(client: ServiceClient, id: string, signal?: AbortSignal): Promise<Record<string, string>> {
+  return getMetadataAt(client, metadataUrl(client, id), signal)
 }
 
 /** POST /volumes/{id}/metadata: merges these keys (others are kept); returns the whole metadata. */
-export async function setMetadata(
+export function setMetadata(
   client: ServiceClient,
   id: string,
   metadata: Readonly<Record<string, string>>,
   signal?: AbortSignal,
 ): Promise<Record<string, string>> {
-  const res = await client.post(metadataUrl(client, id), { metadata }, { okCodes: [200], signal })
-  return parseMetadata(res.body)
+  return mergeMetadata(client, metadataUrl(client, id), metadata, signal)
 }
 
 /** DELETE /volumes/{id}/metadata/{key}. */

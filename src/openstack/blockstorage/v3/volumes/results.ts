@@ -103,6 +103,3 @@ export function parseVolume(raw: unknown): Volume {
   }
 }
 
-export function parseMetadata(raw: unknown): Record<string, string> {
-  return ((raw as { metadata?: Record<string, string> } | undefined)?.metadata ?? {})
-}

@@ -1,7 +1,8 @@
+import { getMetadata as getMetadataAt, mergeMetadata } from '../../../core/metadata.ts'
 import { compact } from '../../../core/compact.ts'
 import { paginate } from '../../../core/pagination.ts'
 import { withQuery, type ServiceClient } from '../../../core/service-client.ts'
-import { parseMetadata, parseServer, type CreatedServer, type Server } from './results.ts'
+import { parseServer, type CreatedServer, type Server } from './results.ts'
 import { createUrl, getUrl, listDetailUrl, metadataUrl } from './urls.ts'
 
 export interface ListOpts {
@@ -34,20 +35,18 @@ export async function get(client: ServiceClient, id: string, signal?: AbortSigna
   return parseServer((res.body as { server: unknown }).server)
 }
 
-export async function getMetadata(client: ServiceClient, id: string, signal?: AbortSignal): Promise<Record<string, string>> {
-  const res = await client.get(metadataUrl(client, id), { okCodes: [200], signal })
-  return parseMetadata(res.body)
+export function getMetadata(client: ServiceClient, id: string, signal?: AbortSignal): Promise<Record<string, string>> {
+  return getMetadataAt(client, metadataUrl(client, id), signal)
 }
 
 /** POST /servers/{id}/metadata: merges these keys; returns the whole metadata. */
-export async function setMetadata(
+export function setMetadata(
   client: ServiceClient,
   id: string,
   metadata: Readonly<Record<string, string>>,
   signal?: AbortSignal,
 ): Promise<Record<string, string>> {
-  const res = await client.post(metadataUrl(client, id), { metadata }, { okCodes: [200], signal })
-  return parseMetadata(res.body)
+  return mergeMetadata(client, metadataUrl(client, id), metadata, signal)
 }
 
 export interface CreateOpts {

@@ -52,6 +52,3 @@ export function parseServer(raw: unknown): Server {
   }
 }
 
-export function parseMetadata(raw: unknown): Record<string, string> {
-  return (raw as { metadata?: Record<string, string> } | undefined)?.metadata ?? {}
-}
