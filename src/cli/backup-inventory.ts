@@ -1,12 +1,9 @@
 /** What the backup and retention cycles share: their deps and options, and one read of the cloud. */
 import { hostname } from 'node:os'
 import { randomUUID } from 'node:crypto'
-import type { Clock, Random, Sleep } from '../domain/clock.ts'
 import { UserError } from '../domain/errors.ts'
 import type { BackupRecord, ServerRef, VolumeRef } from '../domain/inventory.ts'
-import type { Logger } from '../domain/logger.ts'
-import type { Metrics } from '../domain/metrics.ts'
-import type { Cloud, ListScope } from '../domain/ports.ts'
+import type { ListScope } from '../domain/ports.ts'
 import type { Store } from '../domain/store-port.ts'
 import type { BackupTaskResult } from '../executor/run-backup-tasks.ts'
 import { discoverBackupTargets, type BackupDiscovery } from '../planner/backup-discovery.ts'
@@ -14,16 +11,10 @@ import type { BackupPlan } from '../planner/backup-plan.ts'
 import { parseRetentionTime, type RetentionTime } from '../planner/retention-time.ts'
 import type { Config } from '../config/schema.ts'
 import { listAll, readWithRetry, scopeFor } from './cloud-scope.ts'
+import type { CycleDeps } from './snapshot-cycle.ts'
 
-export interface BackupCycleDeps {
-  readonly cloud: Cloud
+export interface BackupCycleDeps extends CycleDeps {
   readonly store: Store
-  readonly clock: Clock
-  readonly sleep: Sleep
-  readonly random: Random
-  readonly logger: Logger
-  readonly metrics: Metrics
-  readonly config: Config
 }
 
 export interface BackupCycleOptions {

@@ -3,24 +3,15 @@
  * snapshots once per scope → pure plan → execute → result. Used by `plan`, `create-snapshots`,
  * `expire-snapshots`, `run` and the daemon's jobs.
  */
-import type { Clock, Random, Sleep } from '../domain/clock.ts'
 import type { PolicyProblem } from '../domain/policy.ts'
-import type { Logger } from '../domain/logger.ts'
-import type { Metrics } from '../domain/metrics.ts'
-import type { Cloud } from '../domain/ports.ts'
-import { runSnapshotPlan, type SnapshotProgress, type SnapshotRunResult } from '../executor/run-snapshot-plan.ts'
+import { runSnapshotPlan, type ExecutorDeps, type SnapshotProgress, type SnapshotRunResult } from '../executor/run-snapshot-plan.ts'
 import { buildSnapshotPlan, type SnapshotPlan, type SnapshotPlanMode } from '../planner/snapshot-plan.ts'
 import { listAll, readWithRetry, scopeFor } from './cloud-scope.ts'
 import type { Config } from '../config/schema.ts'
 import { durationSeconds } from '../config/validate.ts'
 
-export interface CycleDeps {
-  readonly cloud: Cloud
-  readonly clock: Clock
-  readonly sleep: Sleep
-  readonly random: Random
-  readonly logger: Logger
-  readonly metrics: Metrics
+/** What a cycle needs: the executor's ports plus the configuration. */
+export interface CycleDeps extends ExecutorDeps {
   readonly config: Config
 }
 
