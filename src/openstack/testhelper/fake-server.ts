@@ -1,3 +1,4 @@
+import { after, before } from 'node:test'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { HttpTransport } from '../core/request.ts'
@@ -108,6 +109,36 @@ export function fakeServiceClient(
   const sender = new StaticTokenSender()
   const client = new ServiceClient(sender, `${server.url}${path}`, opts)
   return { client, close: () => sender.transport.close() }
+}
+
+/**
+ * Registers node:test `before`/`after` hooks that start a FakeServer and a ServiceClient on `path`
+ * and close both; read `server` and `client` inside tests (after `before` ran).
+ */
+export function useFakeService(
+  path: string,
+  opts: { serviceType: string; microversionName?: string; microversion?: string },
+): { readonly server: FakeServer; readonly client: ServiceClient } {
+  let server: FakeServer | undefined
+  let made: { client: ServiceClient; close: () => Promise<void> } | undefined
+  before(async () => {
+    server = await FakeServer.start()
+    made = fakeServiceClient(server, path, opts)
+  })
+  after(async () => {
+    await made?.close()
+    await server?.close()
+  })
+  return {
+    get server() {
+      if (!server) throw new Error('useFakeService: read server inside a test')
+      return server
+    },
+    get client() {
+      if (!made) throw new Error('useFakeService: read client inside a test')
+      return made.client
+    },
+  }
 }
 
 /** Collects an async iterable (Node 20 has no Array.fromAsync). */

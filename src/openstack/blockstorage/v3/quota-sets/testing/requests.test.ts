@@ -1,30 +1,18 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { ServiceClient } from '../../../../core/service-client.ts'
-import { FakeServer, fakeServiceClient } from '../../../../testhelper/fake-server.ts'
+import { describe, test } from 'node:test'
+import { useFakeService } from '../../../../testhelper/fake-server.ts'
 import * as quotaSets from '../index.ts'
 import { LIMITS_RESPONSE, PROJECT_ID, USAGE_RESPONSE } from './fixtures.ts'
 
 const base = `/v3/${PROJECT_ID}`
-let server: FakeServer
-let cinder: ServiceClient
-let closeClient: () => Promise<void>
-
-before(async () => {
-  server = await FakeServer.start()
-  ;({ client: cinder, close: closeClient } = fakeServiceClient(server, base, { serviceType: 'block-storage' }))
-})
-after(async () => {
-  await closeClient()
-  await server.close()
-})
+const fake = useFakeService(base, { serviceType: 'block-storage' })
 
 describe('quota-sets', () => {
   test('get with usage asks usage=true and gives limit, in use and reserved per resource', async () => {
-    server.on(`GET ${base}/os-quota-sets/${PROJECT_ID}`, (req) => ({
+    fake.server.on(`GET ${base}/os-quota-sets/${PROJECT_ID}`, (req) => ({
       body: req.query.get('usage') === 'true' ? USAGE_RESPONSE : LIMITS_RESPONSE,
     }))
-    const q = await quotaSets.get(cinder, PROJECT_ID, { usage: true })
+    const q = await quotaSets.get(fake.client, PROJECT_ID, { usage: true })
     assert.equal(q.projectId, PROJECT_ID)
     assert.deepEqual(q.usage['snapshots'], { limit: 10, inUse: 1, reserved: 0, allocated: undefined })
     assert.equal(q.usage['backup_gigabytes']?.limit, 1000)
@@ -32,7 +20,7 @@ describe('quota-sets', () => {
   })
 
   test('get without usage gives limits only', async () => {
-    const q = await quotaSets.get(cinder, PROJECT_ID)
+    const q = await quotaSets.get(fake.client, PROJECT_ID)
     assert.equal(q.limits['backups'], 10)
     assert.deepEqual(q.usage, {})
   })

@@ -1,40 +1,28 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { BadRequestError } from '../../../../core/errors.ts'
-import type { ServiceClient } from '../../../../core/service-client.ts'
-import { collect, FakeServer, fakeServiceClient, TEST_TOKEN } from '../../../../testhelper/fake-server.ts'
+import { TEST_TOKEN, collect, useFakeService } from '../../../../testhelper/fake-server.ts'
 import * as snapshots from '../index.ts'
 import { BAD_REQUEST, CREATE_RESPONSE, LIST_PAGE_1, LIST_PAGE_2, PROJECT_ID } from './fixtures.ts'
 
 const base = `/v3/${PROJECT_ID}`
-let server: FakeServer
-let cinder: ServiceClient
-let closeClient: () => Promise<void>
-
-before(async () => {
-  server = await FakeServer.start()
-  ;({ client: cinder, close: closeClient } = fakeServiceClient(server, base, {
-    serviceType: 'block-storage',
-    microversionName: 'volume',
-    microversion: '3.70',
-  }))
-})
-after(async () => {
-  await closeClient()
-  await server.close()
+const fake = useFakeService(base, {
+  serviceType: 'block-storage',
+  microversionName: 'volume',
+  microversion: '3.70',
 })
 
 describe('snapshots', () => {
   test('create POSTs volume_id, name, metadata and force and parses the creating snapshot', async () => {
-    server.on(`POST ${base}/snapshots`, { status: 202, body: CREATE_RESPONSE })
-    const s = await snapshots.create(cinder, {
+    fake.server.on(`POST ${base}/snapshots`, { status: 202, body: CREATE_RESPONSE })
+    const s = await snapshots.create(fake.client, {
       volumeId: '805a2a60-195d-46a7-86b6-9fa84190109b',
       name: 'swtest-a-snap',
       description: 'fixture snap',
       metadata: { swtest: 'fixture' },
       force: true,
     })
-    const [call] = server.calls(`POST ${base}/snapshots`)
+    const [call] = fake.server.calls(`POST ${base}/snapshots`)
     assert.equal(call?.headers['x-auth-token'], TEST_TOKEN)
     assert.equal(call?.headers['openstack-api-version'], 'volume 3.70')
     assert.deepEqual(call?.body, {
@@ -53,31 +41,31 @@ describe('snapshots', () => {
   })
 
   test('list filters by volume and follows snapshots_links', async () => {
-    const next = (LIST_PAGE_1.snapshots_links[0]?.href ?? '').replace('http://127.0.0.1:8776', server.url)
-    server.on(`GET ${base}/snapshots/detail`, (req) =>
+    const next = (LIST_PAGE_1.snapshots_links[0]?.href ?? '').replace('http://127.0.0.1:8776', fake.server.url)
+    fake.server.on(`GET ${base}/snapshots/detail`, (req) =>
       req.query.has('marker') ? { body: LIST_PAGE_2 } : { body: { ...LIST_PAGE_1, snapshots_links: [{ rel: 'next', href: next }] } },
     )
-    const got = await collect(snapshots.list(cinder, { allTenants: true, volumeId: 'v1', status: 'available' }))
+    const got = await collect(snapshots.list(fake.client, { allTenants: true, volumeId: 'v1', status: 'available' }))
     assert.equal(got.length, 1)
     assert.equal(got[0]?.projectId, PROJECT_ID)
     assert.equal(got[0]?.progress, '100%')
-    const calls = server.calls(`GET ${base}/snapshots/detail`)
+    const calls = fake.server.calls(`GET ${base}/snapshots/detail`)
     assert.equal(calls.length, 2)
     assert.equal(calls[0]?.query.get('volume_id'), 'v1')
     assert.equal(calls[0]?.query.get('status'), 'available')
   })
 
   test('forceDelete and resetStatus POST the admin actions', async () => {
-    server.on(`POST ${base}/snapshots/s1/action`, { status: 202 })
-    await snapshots.forceDelete(cinder, 's1')
-    await snapshots.resetStatus(cinder, 's1', 'error')
-    const bodies = server.calls(`POST ${base}/snapshots/s1/action`).map((c) => c.body)
+    fake.server.on(`POST ${base}/snapshots/s1/action`, { status: 202 })
+    await snapshots.forceDelete(fake.client, 's1')
+    await snapshots.resetStatus(fake.client, 's1', 'error')
+    const bodies = fake.server.calls(`POST ${base}/snapshots/s1/action`).map((c) => c.body)
     assert.deepEqual(bodies, [{ 'os-force_delete': {} }, { 'os-reset_status': { status: 'error' } }])
   })
 
   test('a refused create throws BadRequestError with Cinder message', async () => {
-    server.on(`POST ${base}/snapshots`, { status: 400, body: BAD_REQUEST })
-    const err = await snapshots.create(cinder, { volumeId: 'nope' }).catch((e: unknown) => e)
+    fake.server.on(`POST ${base}/snapshots`, { status: 400, body: BAD_REQUEST })
+    const err = await snapshots.create(fake.client, { volumeId: 'nope' }).catch((e: unknown) => e)
     assert.ok(err instanceof BadRequestError)
     assert.equal(err.code, 'OS_BAD_REQUEST')
     assert.match(err.apiMessage ?? '', /Invalid input for field\/attribute volume_id/)
@@ -85,9 +73,9 @@ describe('snapshots', () => {
   })
 
   test('remove sends DELETE and accepts 202 only', async () => {
-    server.on(`DELETE ${base}/snapshots/s2`, { status: 202 })
-    await snapshots.remove(cinder, 's2')
-    server.on(`DELETE ${base}/snapshots/s3`, { status: 200 })
-    await assert.rejects(snapshots.remove(cinder, 's3'), { code: 'OS_HTTP', status: 200 })
+    fake.server.on(`DELETE ${base}/snapshots/s2`, { status: 202 })
+    await snapshots.remove(fake.client, 's2')
+    fake.server.on(`DELETE ${base}/snapshots/s3`, { status: 200 })
+    await assert.rejects(snapshots.remove(fake.client, 's3'), { code: 'OS_HTTP', status: 200 })
   })
 })

@@ -1,38 +1,26 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { NotFoundError } from '../../../../core/errors.ts'
-import type { ServiceClient } from '../../../../core/service-client.ts'
-import { collect, FakeServer, fakeServiceClient, TEST_TOKEN } from '../../../../testhelper/fake-server.ts'
+import { TEST_TOKEN, collect, useFakeService } from '../../../../testhelper/fake-server.ts'
 import * as volumes from '../index.ts'
 import { LIST_PAGE_1, LIST_PAGE_2, NOT_FOUND, PROJECT_ID, SET_METADATA_RESPONSE } from './fixtures.ts'
 
 const base = `/v3/${PROJECT_ID}`
-let server: FakeServer
-let cinder: ServiceClient
-let closeClient: () => Promise<void>
-
-before(async () => {
-  server = await FakeServer.start()
-  ;({ client: cinder, close: closeClient } = fakeServiceClient(server, base, {
-    serviceType: 'block-storage',
-    microversionName: 'volume',
-    microversion: '3.70',
-  }))
-})
-after(async () => {
-  await closeClient()
-  await server.close()
+const fake = useFakeService(base, {
+  serviceType: 'block-storage',
+  microversionName: 'volume',
+  microversion: '3.70',
 })
 
-const local = (o: unknown): unknown => JSON.parse(JSON.stringify(o).replaceAll('http://127.0.0.1:8776', server.url))
+const local = (o: unknown): unknown => JSON.parse(JSON.stringify(o).replaceAll('http://127.0.0.1:8776', fake.server.url))
 
 describe('volumes', () => {
   test('list follows the next links of every page and sends token, microversion and filters', async () => {
-    server.on(`GET ${base}/volumes/detail`, (req) => ({ body: req.query.has('marker') ? LIST_PAGE_2 : local(LIST_PAGE_1) }))
+    fake.server.on(`GET ${base}/volumes/detail`, (req) => ({ body: req.query.has('marker') ? LIST_PAGE_2 : local(LIST_PAGE_1) }))
     const got = []
-    for await (const v of volumes.list(cinder, { allTenants: true, limit: 1, metadata: { a: '1' } })) got.push(v)
+    for await (const v of volumes.list(fake.client, { allTenants: true, limit: 1, metadata: { a: '1' } })) got.push(v)
     assert.deepEqual(got.map((v) => v.id), ['bd78d9d5-9cd0-4574-96d6-a61dc27f0e36', '805a2a60-195d-46a7-86b6-9fa84190109b'])
-    const calls = server.calls(`GET ${base}/volumes/detail`)
+    const calls = fake.server.calls(`GET ${base}/volumes/detail`)
     assert.equal(calls.length, 2)
     const first = calls[0]!
     assert.equal(first.headers['x-auth-token'], TEST_TOKEN)
@@ -44,8 +32,8 @@ describe('volumes', () => {
   })
 
   test('list results are camelCase with zone-less Cinder timestamps read as UTC', async () => {
-    server.on(`GET ${base}/volumes/detail`, { body: LIST_PAGE_2 })
-    const [v] = await collect(volumes.list(cinder))
+    fake.server.on(`GET ${base}/volumes/detail`, { body: LIST_PAGE_2 })
+    const [v] = await collect(volumes.list(fake.client))
     assert.ok(v)
     assert.equal(v.projectId, PROJECT_ID)
     assert.equal(v.createdAt.toISOString(), '2026-11-22T01:57:19.000Z')
@@ -58,23 +46,23 @@ describe('volumes', () => {
 
   test('setMetadata POSTs the keys to merge and returns the whole metadata', async () => {
     const id = '805a2a60-195d-46a7-86b6-9fa84190109b'
-    server.on(`POST ${base}/volumes/${id}/metadata`, { body: SET_METADATA_RESPONSE })
-    const md = await volumes.setMetadata(cinder, id, { k2: 'v2' })
+    fake.server.on(`POST ${base}/volumes/${id}/metadata`, { body: SET_METADATA_RESPONSE })
+    const md = await volumes.setMetadata(fake.client, id, { k2: 'v2' })
     assert.deepEqual(md, { k2: 'v2', swtest: 'fixture' })
-    const [call] = server.calls(`POST ${base}/volumes/${id}/metadata`)
+    const [call] = fake.server.calls(`POST ${base}/volumes/${id}/metadata`)
     assert.deepEqual(call?.body, { metadata: { k2: 'v2' } })
     assert.equal(call?.headers['content-type'], 'application/json')
   })
 
   test('deleteMetadataKey DELETEs the url-encoded key', async () => {
-    server.on(`DELETE ${base}/volumes/v1/metadata/a%20b`, { status: 200 })
-    await volumes.deleteMetadataKey(cinder, 'v1', 'a b')
-    assert.equal(server.calls(`DELETE ${base}/volumes/v1/metadata/a%20b`).length, 1)
+    fake.server.on(`DELETE ${base}/volumes/v1/metadata/a%20b`, { status: 200 })
+    await volumes.deleteMetadataKey(fake.client, 'v1', 'a b')
+    assert.equal(fake.server.calls(`DELETE ${base}/volumes/v1/metadata/a%20b`).length, 1)
   })
 
   test('get of a missing volume throws NotFoundError carrying Cinder message and request id', async () => {
-    server.on(`GET ${base}/volumes/nonexist`, { status: 404, body: NOT_FOUND, headers: { 'x-openstack-request-id': 'req-123' } })
-    const err = await volumes.get(cinder, 'nonexist').catch((e: unknown) => e)
+    fake.server.on(`GET ${base}/volumes/nonexist`, { status: 404, body: NOT_FOUND, headers: { 'x-openstack-request-id': 'req-123' } })
+    const err = await volumes.get(fake.client, 'nonexist').catch((e: unknown) => e)
     assert.ok(err instanceof NotFoundError)
     assert.equal(err.code, 'OS_NOT_FOUND')
     assert.equal(err.status, 404)
@@ -85,11 +73,11 @@ describe('volumes', () => {
   })
 
   test('create sends only the given fields and remove expects 202', async () => {
-    server.on(`POST ${base}/volumes`, { status: 202, body: { volume: LIST_PAGE_2.volumes[0] } })
-    server.on(`DELETE ${base}/volumes/v9`, { status: 202 })
-    await volumes.create(cinder, { size: 1, name: 'n', metadata: { a: 'b' } })
-    assert.deepEqual(server.calls(`POST ${base}/volumes`)[0]?.body, { volume: { size: 1, name: 'n', metadata: { a: 'b' } } })
-    await volumes.remove(cinder, 'v9', { cascade: true })
-    assert.equal(server.calls(`DELETE ${base}/volumes/v9`)[0]?.query.get('cascade'), 'true')
+    fake.server.on(`POST ${base}/volumes`, { status: 202, body: { volume: LIST_PAGE_2.volumes[0] } })
+    fake.server.on(`DELETE ${base}/volumes/v9`, { status: 202 })
+    await volumes.create(fake.client, { size: 1, name: 'n', metadata: { a: 'b' } })
+    assert.deepEqual(fake.server.calls(`POST ${base}/volumes`)[0]?.body, { volume: { size: 1, name: 'n', metadata: { a: 'b' } } })
+    await volumes.remove(fake.client, 'v9', { cascade: true })
+    assert.equal(fake.server.calls(`DELETE ${base}/volumes/v9`)[0]?.query.get('cascade'), 'true')
   })
 })

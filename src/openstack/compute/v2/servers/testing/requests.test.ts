@@ -1,44 +1,32 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { isHttpStatus } from '../../../../core/errors.ts'
-import type { ServiceClient } from '../../../../core/service-client.ts'
-import { collect, FakeServer, fakeServiceClient, TEST_TOKEN } from '../../../../testhelper/fake-server.ts'
+import { TEST_TOKEN, collect, useFakeService } from '../../../../testhelper/fake-server.ts'
 import * as volumeAttachments from '../../volume-attachments/index.ts'
 import * as servers from '../index.ts'
 import { LIST_PAGE_1, LIST_PAGE_2, NOT_FOUND } from './fixtures.ts'
 
 const base = '/v2.1'
-let server: FakeServer
-let nova: ServiceClient
-let closeClient: () => Promise<void>
-
-before(async () => {
-  server = await FakeServer.start()
-  ;({ client: nova, close: closeClient } = fakeServiceClient(server, base, {
-    serviceType: 'compute',
-    microversionName: 'compute',
-    microversion: '2.93',
-  }))
-})
-after(async () => {
-  await closeClient()
-  await server.close()
+const fake = useFakeService(base, {
+  serviceType: 'compute',
+  microversionName: 'compute',
+  microversion: '2.93',
 })
 
 describe('servers', () => {
   test('list sends both microversion headers, follows servers_links and gives attached volume ids', async () => {
-    const next = (LIST_PAGE_1.servers_links[0]?.href ?? '').replace('http://127.0.0.1:8774', server.url)
-    server.on(`GET ${base}/servers/detail`, (req) =>
+    const next = (LIST_PAGE_1.servers_links[0]?.href ?? '').replace('http://127.0.0.1:8774', fake.server.url)
+    fake.server.on(`GET ${base}/servers/detail`, (req) =>
       req.query.has('marker') ? { body: LIST_PAGE_2 } : { body: { ...LIST_PAGE_1, servers_links: [{ rel: 'next', href: next }] } },
     )
-    const got = await collect(servers.list(nova, { allTenants: true, limit: 1 }))
+    const got = await collect(servers.list(fake.client, { allTenants: true, limit: 1 }))
     assert.equal(got.length, 1)
     const s = got[0]!
     assert.equal(s.projectId, '7a6fdb06c99e4419b423b36a1e358df8')
     assert.deepEqual(s.volumeIds, ['805a2a60-195d-46a7-86b6-9fa84190109b'])
     assert.deepEqual(s.metadata, { swtest: 'fixture' })
     assert.equal(s.createdAt.toISOString(), '2026-11-22T02:00:51.000Z')
-    const calls = server.calls(`GET ${base}/servers/detail`)
+    const calls = fake.server.calls(`GET ${base}/servers/detail`)
     assert.equal(calls.length, 2)
     assert.equal(calls[0]?.headers['x-auth-token'], TEST_TOKEN)
     assert.equal(calls[0]?.headers['openstack-api-version'], 'compute 2.93')
@@ -47,36 +35,36 @@ describe('servers', () => {
   })
 
   test('setMetadata POSTs the keys to merge', async () => {
-    server.on(`POST ${base}/servers/s1/metadata`, { body: { metadata: { a: '1', swtest: 'fixture' } } })
-    assert.deepEqual(await servers.setMetadata(nova, 's1', { a: '1' }), { a: '1', swtest: 'fixture' })
-    assert.deepEqual(server.calls(`POST ${base}/servers/s1/metadata`)[0]?.body, { metadata: { a: '1' } })
+    fake.server.on(`POST ${base}/servers/s1/metadata`, { body: { metadata: { a: '1', swtest: 'fixture' } } })
+    assert.deepEqual(await servers.setMetadata(fake.client, 's1', { a: '1' }), { a: '1', swtest: 'fixture' })
+    assert.deepEqual(fake.server.calls(`POST ${base}/servers/s1/metadata`)[0]?.body, { metadata: { a: '1' } })
   })
 
   test('create sends networks none and keeps only the id of the answer', async () => {
-    server.on(`POST ${base}/servers`, { status: 202, body: { server: { id: 'n1', adminPass: 'hunter2', links: [] } } })
-    const created = await servers.create(nova, { name: 'swtest', flavorRef: 'f1', imageRef: 'i1', networks: 'none' })
+    fake.server.on(`POST ${base}/servers`, { status: 202, body: { server: { id: 'n1', adminPass: 'hunter2', links: [] } } })
+    const created = await servers.create(fake.client, { name: 'swtest', flavorRef: 'f1', imageRef: 'i1', networks: 'none' })
     assert.deepEqual(created, { id: 'n1' })
-    assert.deepEqual(server.calls(`POST ${base}/servers`)[0]?.body, {
+    assert.deepEqual(fake.server.calls(`POST ${base}/servers`)[0]?.body, {
       server: { name: 'swtest', flavorRef: 'f1', imageRef: 'i1', networks: 'none' },
     })
   })
 
   test('get of a missing server is a 404 that isHttpStatus recognises', async () => {
-    server.on(`GET ${base}/servers/nonexistent`, { status: 404, body: NOT_FOUND, headers: { 'x-compute-request-id': 'req-n' } })
-    const err = await servers.get(nova, 'nonexistent').catch((e: unknown) => e)
+    fake.server.on(`GET ${base}/servers/nonexistent`, { status: 404, body: NOT_FOUND, headers: { 'x-compute-request-id': 'req-n' } })
+    const err = await servers.get(fake.client, 'nonexistent').catch((e: unknown) => e)
     assert.ok(isHttpStatus(err, 404))
     assert.equal(err.requestId, 'req-n')
     assert.equal(err.apiMessage, 'Instance nonexistent could not be found.')
   })
 
   test('volume attachments are created and removed through the server', async () => {
-    server.on(`POST ${base}/servers/s1/os-volume_attachments`, {
+    fake.server.on(`POST ${base}/servers/s1/os-volume_attachments`, {
       body: { volumeAttachment: { volumeId: 'v1', serverId: 's1', device: '/dev/sdb', tag: null } },
     })
-    server.on(`DELETE ${base}/servers/s1/os-volume_attachments/v1`, { status: 202 })
-    const a = await volumeAttachments.create(nova, 's1', { volumeId: 'v1' })
+    fake.server.on(`DELETE ${base}/servers/s1/os-volume_attachments/v1`, { status: 202 })
+    const a = await volumeAttachments.create(fake.client, 's1', { volumeId: 'v1' })
     assert.equal(a.device, '/dev/sdb')
-    await volumeAttachments.remove(nova, 's1', 'v1')
-    assert.deepEqual(server.calls(`POST ${base}/servers/s1/os-volume_attachments`)[0]?.body, { volumeAttachment: { volumeId: 'v1' } })
+    await volumeAttachments.remove(fake.client, 's1', 'v1')
+    assert.deepEqual(fake.server.calls(`POST ${base}/servers/s1/os-volume_attachments`)[0]?.body, { volumeAttachment: { volumeId: 'v1' } })
   })
 })
