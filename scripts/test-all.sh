@@ -60,5 +60,5 @@ for f in "$OUT"/unit.tap "$OUT"/realcloud.tap; do
   pass=$((pass + ${p:-0})); fail=$((fail + ${f2:-0}))
 done
 echo
-echo "all tiers: $pass passed, $fail failed"
+echo "total: $pass passed, $fail failed"
 exit $status
