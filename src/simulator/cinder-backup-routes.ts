@@ -62,7 +62,8 @@ function create(ctx: SimContext) {
     throw badRequest(`Invalid snapshot: Snapshot to be backed up must be available, but the current status is "${snap.status}".`)
   }
   const st = ctx.state
-  const projectId = vol.projectId
+  // As Cinder: the backup belongs to (and is counted against) the project of the token.
+  const projectId = ctx.token?.projectId ?? vol.projectId
   const quota = st.quota(projectId)
   const mine = st.backups.list(projectId)
   if (quota.backups >= 0 && mine.length + 1 > quota.backups) {

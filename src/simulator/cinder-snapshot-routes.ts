@@ -53,11 +53,14 @@ function create(ctx: SimContext) {
     )
   }
   const st = ctx.state
-  const quota = st.quota(vol.projectId)
-  if (quota.snapshots >= 0 && st.snapshots.list(vol.projectId).length + 1 > quota.snapshots) {
+  // As Cinder: the snapshot belongs to (and is counted against) the project of the token, which
+  // differs from the volume's when an admin snapshots another project's volume.
+  const projectId = ctx.token?.projectId ?? vol.projectId
+  const quota = st.quota(projectId)
+  if (quota.snapshots >= 0 && st.snapshots.list(projectId).length + 1 > quota.snapshots) {
     return overLimit(`SnapshotLimitExceeded: Maximum number of snapshots allowed (${quota.snapshots}) exceeded`)
   }
-  const used = gigabytesInUse(ctx, vol.projectId)
+  const used = gigabytesInUse(ctx, projectId)
   if (quota.gigabytes >= 0 && used + vol.size > quota.gigabytes) {
     return overLimit(
       `VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested ${vol.size}G, quota is ${quota.gigabytes}G and ${used}G has been consumed.`,
@@ -65,7 +68,7 @@ function create(ctx: SimContext) {
   }
   const snap = st.addSnapshot({
     volumeId: vol.id,
-    projectId: vol.projectId,
+    projectId,
     userId: ctx.token?.userId ?? '',
     name: optString(body['name']),
     description: optString(body['description']),
