@@ -13,6 +13,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .description('Keeps OpenStack block storage protected: Cinder snapshots and backups by policy.')
     .version(VERSION, '-V, --version')
     .addOption(new Option('--os-cloud <name>', 'clouds.yaml entry to use').env('OS_CLOUD'))
+    // SnapSentry's spelling, so its scripts keep working.
+    .addOption(new Option('--cloud <name>', 'alias of --os-cloud (SnapSentry)').hideHelp())
     .option('-c, --config <file>', 'configuration file (default: ./snapwarden.yaml, ~/.config/snapwarden/config.yaml, /etc/snapwarden/config.yaml)')
     .option('--log-level <level>', 'debug, info, warn or error (default: error; daemon: info)')
     .option('--debug', 'print stack traces of unexpected errors', false)
@@ -41,7 +43,10 @@ function attach(program: Command, command: CliCommand<unknown>, setExit: (code: 
   cmd.action(async (...args: unknown[]) => {
     const self = args.at(-1) as Command
     const raw = self.opts()
-    const globals = program.opts() as GlobalOptions
+    const given = program.opts() as GlobalOptions & { cloud?: string }
+    // An explicit --cloud wins over OS_CLOUD; an explicit --os-cloud wins over both.
+    const useAlias = given.cloud !== undefined && program.getOptionValueSource('osCloud') !== 'cli'
+    const globals: GlobalOptions = useAlias ? { ...given, osCloud: given.cloud } : given
     const opts = command.parseOptions(raw, self.args)
     const deps = buildDeps(globals, env, command.name)
     try {

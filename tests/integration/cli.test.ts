@@ -96,6 +96,15 @@ describe('CLI with no cloud configured (built-in simulator)', () => {
     assert.match(at.stderr, /--at "yesterday".*accepted: ISO 8601/)
   })
 
+  test("a cloud that clouds.yaml does not define exits 1 naming it, also through SnapSentry's --cloud spelling", async () => {
+    for (const args of [['--os-cloud', 'nosuch', 'inventory'], ['create-snapshots', '--cloud', 'nosuch']]) {
+      const r = await runCli(args)
+      assert.equal(r.code, 1, `${args.join(' ')}: ${describeRun(r)}`)
+      assert.match(r.stderr, /clouds\.nosuch is not defined/)
+      assert.equal(r.stderr.trim().split('\n').length, 1)
+    }
+  })
+
   test('metadefs prints a Glance namespace with every x-snapwarden-* and x-snapsentry-* key', async () => {
     const r = await runCli(['metadefs'])
     assert.equal(r.code, 0, describeRun(r))
