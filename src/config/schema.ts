@@ -36,6 +36,8 @@ export const SnapshotsConfigSchema = z
 
 export const ConductorConfigSchema = z
   .object({
+    /** The daemon runs the backup and retention cycles (as `daemon --backups`). */
+    enabled: z.boolean().default(false),
     backup_metadata_key: z.string().min(1).default('__staffeln_backup'),
     retention_metadata_key: z.string().min(1).default('__staffeln_retention'),
     retention_time: duration.default('2w3d'),

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Store } from '../../src/domain/store-port.ts'
 import { openStore } from '../../src/store/index.ts'
 import { collectOutput, type OutputCollector } from '../support/backup-daemon.ts'
-import { spawnCli, tempDir, type SpawnedCli } from '../support/run-cli.ts'
+import { spawnCli, tempDir, writeConfig, type SpawnedCli } from '../support/run-cli.ts'
 
 const START_MS = 30_000
 const STOP_MS = 15_000
@@ -101,5 +101,32 @@ describe('daemon --backups as a child process', () => {
     const code = await out.exit(STOP_MS)
     assert.equal(code, 0, out.text())
     assert.match(out.text(), /"msg":"daemon stopped"/)
+  })
+})
+
+describe('daemon with conductor.enabled in the config file', () => {
+  test('runs the backup and retention jobs without --backups, and only with it or the option', async () => {
+    const home = tempDir('swtest-J-daemon-cfg-')
+    try {
+      const env = { SNAPWARDEN_DB: `sqlite:${join(home.dir, 'state', 'snapwarden.db')}` }
+      const schedules = ['--bind-address', '127.0.0.1:0', '--create-schedule', YEARLY, '--expire-schedule', YEARLY, '--grace-seconds', '1']
+      for (const [enabled, jobs] of [
+        [true, 'jobs: create-snapshots, expire-snapshots, backup, retention'],
+        [false, 'jobs: create-snapshots, expire-snapshots\n'],
+      ] as const) {
+        const config = writeConfig(home.dir, { conductor: { enabled } })
+        const daemon = spawnCli(['--config', config, 'daemon', ...schedules], { dir: home.dir, env, timeoutMs: 60_000 })
+        const out = collectOutput(daemon.child)
+        try {
+          await out.waitFor(/serving \/healthz/, START_MS)
+          assert.ok(out.text().includes(jobs), out.text())
+        } finally {
+          daemon.child.kill('SIGTERM')
+          await out.exit(STOP_MS)
+        }
+      }
+    } finally {
+      home.remove()
+    }
   })
 })

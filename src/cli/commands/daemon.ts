@@ -36,7 +36,7 @@ export const daemonCommand = defineCommand<Options>({
       .option('--expire-schedule <cron>', '5-field cron for expire-snapshots (default config snapshots.expire_schedule, */30 * * * *)')
       .option('--timezone <zone>', 'zone the cron schedules are read in (default config timezone, UTC)')
       .option('--all-projects', 'every project (admin credential)', false)
-      .option('--backups', 'also run the backup and retention cycles (needs the store)', false)
+      .option('--backups', 'also run the backup and retention cycles (config conductor.enabled; uses the store)', false)
       .option('--grace-seconds <n>', 'how long in-flight jobs may finish after SIGTERM', '60'),
   parseOptions(raw) {
     let host: string | undefined
@@ -85,7 +85,7 @@ export const daemonCommand = defineCommand<Options>({
     const jobs: Job[] = [
       snapshotJob('create-snapshots', 'create', opts.createSchedule ?? config.snapshots.create_schedule, '--create-schedule'),
       snapshotJob('expire-snapshots', 'expire', opts.expireSchedule ?? config.snapshots.expire_schedule, '--expire-schedule'),
-      ...(opts.backups ? await backupJobs(deps, metrics, allProjects) : []),
+      ...(opts.backups || config.conductor.enabled ? await backupJobs(deps, metrics, allProjects) : []),
     ]
     // Every job's success or failure to reach the cloud feeds /readyz; a first check runs at start.
     const tracked = jobs.map((job) => ({
