@@ -85,7 +85,13 @@ export async function executeClaimed(deps: BackupCycleDeps, owner: string, signa
       const task = claimed.backupName
         ? claimed
         : await deps.store.recordIntent(claimed.id, owner, backupName(claimed.serverName, claimed.volumeName || claimed.volumeId, claimed.plannedAt))
-      results.push(...(await runBackupTasks([task], { ...deps, store: deps.store }, options)))
+      try {
+        results.push(...(await runBackupTasks([task], { ...deps, store: deps.store }, options)))
+      } catch (err) {
+        // Its lease ran out and another worker re-claimed it: that worker carries it on.
+        if (toErrorInfo(err).code !== 'STORE_CONFLICT') throw err
+        deps.logger.warn({ taskId: task.id, volumeId: task.volumeId, owner }, 'backup task was re-claimed by another worker; leaving it to that worker')
+      }
     }
   }
   await Promise.all(Array.from({ length: c.backup_workers }, worker))

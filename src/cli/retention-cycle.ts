@@ -21,12 +21,13 @@ export interface RetentionReport {
 export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<RetentionReport> {
   const c = deps.config.conductor
   const { now, scope, backups, discovery } = await backupInventory(deps, opts)
-  // Backups deleted outside Snapwarden close their rows.
+  // Backups deleted outside Snapwarden close their rows. Only rows older than the listing: a
+  // backup a concurrent backup cycle created after `now` is simply not in the listing yet.
   const present = new Set(backups.map((b) => b.id))
   let closedRows = 0
   if (!opts.planOnly && !opts.dryRun) {
     for (const tracked of await deps.store.listBackups({ includeDeleted: false })) {
-      if (scopeCovers(scope, tracked.projectId) && !present.has(tracked.backupId)) {
+      if (tracked.createdAt.getTime() < now.getTime() && scopeCovers(scope, tracked.projectId) && !present.has(tracked.backupId)) {
         if (await deps.store.markBackupDeleted(tracked.backupId, now)) closedRows++
       }
     }

@@ -7,6 +7,7 @@ import { executeClaimed, runBackupCycle } from '../../src/cli/backup-cycle.ts'
 import type { BackupCycleOptions, BackupCycleReport } from '../../src/cli/backup-inventory.ts'
 import { runRetentionCycle } from '../../src/cli/retention-cycle.ts'
 import type { BackupTaskResult } from '../../src/executor/run-backup-tasks.ts'
+import { StoreConflictError } from '../../src/store/index.ts'
 import {
   addProtectedServer,
   backupConfig,
@@ -200,6 +201,40 @@ describe('backup cycle against the simulator', () => {
       assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 8)
       for (const v of volumes) assert.equal(simBackupsOf(b.sim, v.id).length, 1, `volume ${v.id}`)
       assert.deepEqual(await b.store.openTasks(), [])
+    }))
+
+  test('a task re-claimed by another worker mid-run is left to it; the worker goes on with the other tasks', () =>
+    withBackups(async (b) => {
+      addProtectedServer(b.sim, b.projectId, 'reclaimed', { volumes: 3 })
+      const config = backupConfig({ backup_workers: 1 })
+      await recordPlannedTasks(b.deps(config))
+      // The first task's lease runs out while its backup is being created and another worker takes
+      // it: from then on every owner-checked change of that task by this worker is refused.
+      let stolen: string | undefined
+      let conflicts = 0
+      const ownerChecked = new Set(['markStarted', 'renewLease', 'finishTask'])
+      const store = new Proxy(b.store, {
+        get(target, prop, receiver) {
+          const v = Reflect.get(target, prop, receiver) as unknown
+          if (typeof v !== 'function') return v
+          if (typeof prop === 'string' && ownerChecked.has(prop)) {
+            return async (taskId: string, ...rest: unknown[]) => {
+              stolen ??= taskId
+              if (taskId === stolen) {
+                conflicts++
+                throw new StoreConflictError(`task ${taskId} is owned by swtest-J-other now`)
+              }
+              return (v as (...a: unknown[]) => unknown).call(target, taskId, ...rest)
+            }
+          }
+          return v.bind(target)
+        },
+      })
+      const results = await executeClaimed(b.deps(config, { store }), 'swtest-J-worker')
+      assert.ok(conflicts >= 1)
+      assert.equal(results.length, 2, JSON.stringify(results))
+      assert.ok(results.every((r) => r.taskId !== stolen))
+      assert.ok(results.every((r) => r.outcome === 'succeeded'))
     }))
 
   test('a worker that died after sending a create leaves a task the next cycle adopts by name, without a second backup', () =>
@@ -410,6 +445,23 @@ describe('backup retention against the simulator', () => {
       const third = await runRetentionCycle(deps, RUN)
       assert.deepEqual(third.deleted, [f1])
       assert.deepEqual(simBackupsOf(b.sim, volumeId).map((x) => x.id), [f2])
+    }))
+
+  test('a tracked backup newer than the listing is not taken for deleted outside (a concurrent backup cycle made it)', () =>
+    withBackups(async (b) => {
+      const { volumeId } = await chain(b, 'concurrent', 2, 1)
+      const deps = b.deps()
+      await b.store.recordBackup({
+        backupId: 'swtest-J-made-after-listing',
+        volumeId,
+        projectId: b.projectId,
+        kind: 'full',
+        status: 'creating',
+        createdAt: new Date(deps.clock.now().getTime() + MINUTE),
+      })
+      const report = await runRetentionCycle(deps, RUN)
+      assert.equal(report.closedRows, 0)
+      assert.equal((await b.store.getBackup('swtest-J-made-after-listing'))?.deletedAt, undefined)
     }))
 
   test('a backup deleted outside Snapwarden closes its row', () =>
