@@ -38,17 +38,16 @@ export async function backupJobs(deps: CliDeps, metrics: Metrics, allProjects: b
           ? (await runBackupCycle(d, { allProjects, owner, signal })).results
           : await executeClaimed(d, owner, signal)
         const failed = results.filter((r) => r.outcome !== 'succeeded')
-        const tasks = failed.length ? await Promise.all(failed.map((r) => store.getTask(r.taskId))) : []
         await sendFailures(
           deps,
           'backup',
           startedAt,
           { succeeded: results.length - failed.length, failed: failed.length, skipped: 0 },
-          failed.map((r, i) => ({
+          failed.map((r) => ({
             action: 'backup',
-            volumeId: tasks[i]?.volumeId ?? '',
-            projectId: tasks[i]?.projectId ?? '',
-            ...(tasks[i]?.serverId ? { serverId: tasks[i]!.serverId } : {}),
+            volumeId: r.volumeId,
+            projectId: r.projectId,
+            serverId: r.serverId,
             ...(r.backupId ? { backupId: r.backupId } : {}),
             error: r.error ?? { code: r.outcome.toUpperCase(), message: r.outcome },
           })),

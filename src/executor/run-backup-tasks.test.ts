@@ -37,6 +37,7 @@ describe('runBackupTasks', () => {
     const [result] = await run()
     assert.equal(result?.outcome, 'succeeded')
     assert.equal(result?.kind, 'full')
+    assert.equal(result?.volumeId, 'vol-1', 'the result names the volume it is about')
     assert.deepEqual(cloud.calls.filter((c) => c.startsWith('create-backup')), ['create-backup refused', 'create-backup vol-1 full'])
     assert.equal(store.tasks.get('t1')?.backupId, 'backup-0001')
     assert.equal(store.tracked.get('backup-0001')?.kind, 'full')

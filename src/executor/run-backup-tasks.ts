@@ -30,6 +30,9 @@ export interface BackupRunOptions {
 
 export interface BackupTaskResult {
   readonly taskId: string
+  readonly volumeId: string
+  readonly serverId: string
+  readonly projectId: string
   readonly outcome: TaskOutcome
   readonly backupId?: string
   readonly kind?: BackupKind
@@ -75,7 +78,7 @@ async function runTask(task: BackupTask, deps: BackupRunDeps, options: BackupRun
   const finish = async (outcome: TaskOutcome, error?: ErrorInfo): Promise<BackupTaskResult> => {
     await store.finishTask(task.id, owner, outcome, clock.now(), error)
     deps.metrics.inc('snapwarden_backup_tasks_total', { outcome })
-    return { taskId: task.id, outcome, steps: run.steps, kind, ...(backupId && { backupId }), ...(error && { error }) }
+    return { taskId: task.id, volumeId: task.volumeId, serverId: task.serverId, projectId: task.projectId, outcome, steps: run.steps, kind, ...(backupId && { backupId }), ...(error && { error }) }
   }
   try {
     let startedAt = task.startedAt ?? clock.now()

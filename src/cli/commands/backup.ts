@@ -61,7 +61,13 @@ export const backupRunCommand = defineCommand<Options>({
       if (rows.length) deps.out.line(table(['VOLUME', 'SERVER', 'KIND', 'STATE', 'WHY'], rows))
       if (report.results.length) {
         deps.out.line('')
-        deps.out.line(table(['TASK', 'OUTCOME', 'BACKUP', 'KIND', 'STEPS / ERROR'], report.results.map((r) => [r.taskId, r.outcome, r.backupId ?? '', r.kind ?? '', r.error ? `${r.error.code}: ${r.error.message}` : r.steps.at(-1) ?? ''])))
+        deps.out.line(
+          table(
+            ['VOLUME', 'SERVER', 'PROJECT', 'OUTCOME', 'BACKUP', 'KIND', 'STEPS / ERROR'],
+            report.results.map((r) => [r.volumeId, r.serverId, r.projectId, r.outcome, r.backupId ?? '', r.kind ?? '', r.error ? `${r.error.code}: ${r.error.message}` : r.steps.at(-1) ?? '']),
+          ),
+        )
+        if (report.results.some((r) => r.outcome === 'failed')) deps.out.line('failed tasks are planned again by the next cycle')
       }
       for (const p of report.discovery.problems) deps.out.line(`problem: ${p.message}`)
     }
