@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/backup-cycle.bench.ts [--quick]
  */
-import { runBackupCycle } from '../src/cli/backup-cycle.ts'
+import { runBackupCycle } from '../src/cycles/backup-cycle.ts'
 import { realSleep } from '../src/cli/deps.ts'
 import { validateConfig } from '../src/config/validate.ts'
 import { noopMetrics } from '../src/domain/metrics.ts'

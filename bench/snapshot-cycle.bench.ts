@@ -5,7 +5,7 @@
  *
  *   node --import tsx bench/snapshot-cycle.bench.ts [--quick]
  */
-import { runSnapshotCycle } from '../src/cli/snapshot-cycle.ts'
+import { runSnapshotCycle } from '../src/cycles/snapshot-cycle.ts'
 import { realSleep } from '../src/cli/deps.ts'
 import { validateConfig } from '../src/config/validate.ts'
 import { noopMetrics } from '../src/domain/metrics.ts'

@@ -13,15 +13,17 @@ const doc = (name: string): string => readFileSync(new URL(`../docs/${name}`, im
 const code = (name: string): string => `\`${name}\``
 
 interface SchemaNode {
-  readonly def: { readonly type: string; readonly innerType?: SchemaNode }
+  readonly def: { readonly type: string; readonly innerType?: SchemaNode; readonly in?: SchemaNode }
   readonly shape?: Record<string, SchemaNode>
 }
 
 /** Strips default/optional wrappers; returns the object's shape, or undefined for a leaf option. */
 function shapeOf(node: SchemaNode): Record<string, SchemaNode> | undefined {
   let t = node
-  for (let i = 0; i < 10 && t.def.innerType && ['default', 'optional', 'nullable', 'prefault', 'readonly'].includes(t.def.type); i++) {
-    t = t.def.innerType
+  for (let i = 0; i < 10; i++) {
+    if (t.def.innerType && ['default', 'optional', 'nullable', 'prefault', 'readonly'].includes(t.def.type)) t = t.def.innerType
+    else if (t.def.type === 'pipe' && t.def.in) t = t.def.in // a section with a .transform()
+    else break
   }
   return t.def.type === 'object' ? t.shape : undefined
 }

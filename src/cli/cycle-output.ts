@@ -1,6 +1,6 @@
 /** Prints a snapshot cycle: what was created, kept and deleted, and why. */
 import type { SnapshotPlanItem } from '../domain/plan.ts'
-import type { CycleReport } from './snapshot-cycle.ts'
+import type { CycleReport } from '../cycles/snapshot-cycle.ts'
 import type { Out } from './output.ts'
 import { table } from './output.ts'
 

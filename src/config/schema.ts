@@ -3,10 +3,13 @@
  * `conductor:` so a Staffeln operator recognises them; snapshot options follow SnapSentry's flags.
  */
 import { z } from 'zod'
+import type { CycleConfig } from '../domain/cycle-config.ts'
+import { durationSeconds } from './duration.ts'
 
 /** Staffeln's duration grammar (`<n>y<n>mon<n>w<n>d<n>h<n>min<n>s`, in that order) or plain seconds. */
 export const DURATION_PATTERN = /^(?=\d)(\d+y)?(\d+mon)?(\d+w)?(\d+d)?(\d+h)?(\d+min)?(\d+s)?$/
-const duration = z.union([
+/** A duration as written: seconds, or Staffeln's grammar (kept as text where calendar units matter). */
+const durationText = z.union([
   z.number().int().nonnegative(),
   z
     .string()
@@ -15,6 +18,8 @@ const duration = z.union([
       message: 'expected seconds or a duration like 20min, 2w3d, 1y2mon (units y, mon, w, d, h, min, s in that order)',
     }),
 ])
+/** A duration resolved to seconds (fixed-length units: mon = 30 d, y = 365 d). */
+const duration = durationText.transform(durationSeconds)
 const cron = z.string().refine((s) => s.trim().split(/\s+/).length === 5, { message: 'expected a 5-field cron expression' })
 
 export const SnapshotsConfigSchema = z
@@ -28,9 +33,9 @@ export const SnapshotsConfigSchema = z
     /** SnapSentry's behaviour: detached and multi-attached volumes one after another. */
     sequential_detached: z.boolean().default(false),
     /** Snapshots in creating/deleting/error/error_deleting longer than this are healed. */
-    stuck_after: duration.default('2h'),
+    stuck_after: duration.prefault('2h'),
     wait_for_available: z.boolean().default(true),
-    wait_timeout: duration.default('10min'),
+    wait_timeout: duration.prefault('10min'),
   })
   .strict()
 
@@ -40,10 +45,10 @@ export const ConductorConfigSchema = z
     enabled: z.boolean().default(false),
     backup_metadata_key: z.string().min(1).default('__staffeln_backup'),
     retention_metadata_key: z.string().min(1).default('__staffeln_retention'),
-    retention_time: duration.default('2w3d'),
+    retention_time: durationText.default('2w3d'),
     full_backup_depth: z.number().int().min(0).default(2),
     backup_min_interval: z.number().int().min(0).default(0),
-    backup_cycle_timeout: duration.default('5min'),
+    backup_cycle_timeout: duration.prefault('5min'),
     /** Staffeln's spelling of backup_cycle_timeout, accepted as an alias. */
     backup_cycle_timout: duration.optional(),
     backup_service_period: z.number().int().min(10).default(1800),
@@ -68,6 +73,8 @@ export const ConductorConfigSchema = z
       .optional(),
   })
   .strict()
+  // Staffeln's misspelling is folded in here, once: the rest of the code reads backup_cycle_timeout.
+  .transform(({ backup_cycle_timout, ...c }) => ({ ...c, backup_cycle_timeout: backup_cycle_timout ?? c.backup_cycle_timeout }))
 
 export const ConfigSchema = z
   .object({
@@ -97,3 +104,7 @@ export const ConfigSchema = z
   .strict()
 
 export type Config = z.infer<typeof ConfigSchema>
+
+/** The parsed config is what the cycles read (checked here, at compile time). */
+const _cyclesReadTheConfig = (c: Config): CycleConfig => c
+void _cyclesReadTheConfig

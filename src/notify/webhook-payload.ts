@@ -3,6 +3,10 @@
  * SnapSentry's snake_case names (`service`, `volume_id`, `snapshot_id`, `virtual_machine_id`,
  * `message`), so receivers written for SnapSentry's failure notifications can read them.
  */
+import type { FailedItem, FailureCounts } from '../domain/failure-report.ts'
+
+export type { FailedItem }
+
 export interface WebhookFailure {
   readonly service: 'snapwarden'
   /** What was being done: create, delete, backup, … */
@@ -30,23 +34,12 @@ export interface WebhookPayload {
   readonly failures_omitted: number
 }
 
-export interface FailedItem {
-  readonly action: string
-  readonly volumeId: string
-  readonly projectId: string
-  readonly snapshotId?: string
-  readonly backupId?: string
-  readonly serverId?: string
-  readonly policy?: string
-  readonly error: { readonly code: string; readonly message: string }
-}
-
 export interface RunSummary {
   readonly runId: string
   readonly job: string
   readonly startedAt: Date
   readonly finishedAt: Date
-  readonly counts: { readonly succeeded: number; readonly failed: number; readonly skipped: number }
+  readonly counts: FailureCounts
   readonly failed: readonly FailedItem[]
 }
 

@@ -3,9 +3,9 @@
 // (sleep advances it), so a 10-minute timeout passes without waiting.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { executeClaimed, runBackupCycle } from '../../src/cli/backup-cycle.ts'
-import type { BackupCycleOptions, BackupCycleReport } from '../../src/cli/backup-inventory.ts'
-import { runRetentionCycle } from '../../src/cli/retention-cycle.ts'
+import { executeClaimed, runBackupCycle } from '../../src/cycles/backup-cycle.ts'
+import type { BackupCycleOptions, BackupCycleReport } from '../../src/cycles/backup-inventory.ts'
+import { runRetentionCycle } from '../../src/cycles/retention-cycle.ts'
 import type { BackupTaskResult } from '../../src/executor/run-backup-tasks.ts'
 import { StoreConflictError } from '../../src/store/index.ts'
 import {

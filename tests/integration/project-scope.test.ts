@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { simulatorCloudConfig } from '../../src/cli/demo-simulator.ts'
-import { runSnapshotCycle } from '../../src/cli/snapshot-cycle.ts'
+import { runSnapshotCycle } from '../../src/cycles/snapshot-cycle.ts'
 import { OpenStackCloud } from '../../src/cloud/openstack-cloud.ts'
 import { silentLogger } from '../../src/domain/logger.ts'
 import { noopMetrics } from '../../src/domain/metrics.ts'

@@ -2,7 +2,7 @@
 // planner and executor. Time is the simulator's ManualClock (sleep advances it), so nothing waits.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { failuresOf, runSnapshotCycle, type CycleOptions, type CycleReport } from '../../src/cli/snapshot-cycle.ts'
+import { failuresOf, runSnapshotCycle, type CycleOptions, type CycleReport } from '../../src/cycles/snapshot-cycle.ts'
 import {
   callsOf,
   connectAs,

@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { runBackupCycle } from '../../src/cli/backup-cycle.ts'
-import type { BackupCycleDeps } from '../../src/cli/backup-inventory.ts'
+import { runBackupCycle } from '../../src/cycles/backup-cycle.ts'
+import type { BackupCycleDeps } from '../../src/cycles/backup-inventory.ts'
+import type { CycleConfig } from '../../src/domain/cycle-config.ts'
 import type { Config } from '../../src/config/schema.ts'
 import { validateConfig } from '../../src/config/validate.ts'
 import type { Cloud, CreateBackupRequest } from '../../src/domain/ports.ts'
@@ -42,7 +43,7 @@ export interface BackupHarness {
   /** `sqlite:<temp file>`: open it again for a second worker. */
   readonly storeUrl: string
   /** Deps of runBackupCycle on manual time; `over` replaces any of them. */
-  deps(config?: Config, over?: Partial<BackupCycleDeps>): BackupCycleDeps
+  deps(config?: CycleConfig, over?: Partial<BackupCycleDeps>): BackupCycleDeps
   /** Another store connection on the same file (closed by close()). */
   openSecondStore(): Promise<Store>
   close(): Promise<void>

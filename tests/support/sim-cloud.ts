@@ -5,7 +5,7 @@
  */
 import { OpenStackCloud } from '../../src/cloud/openstack-cloud.ts'
 import { simulatorCloudConfig } from '../../src/cli/demo-simulator.ts'
-import type { CycleDeps } from '../../src/cli/snapshot-cycle.ts'
+import type { CycleDeps } from '../../src/cycles/snapshot-cycle.ts'
 import { validateConfig } from '../../src/config/validate.ts'
 import type { Config } from '../../src/config/schema.ts'
 import type { Clock, Sleep } from '../../src/domain/clock.ts'

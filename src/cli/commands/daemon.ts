@@ -11,9 +11,11 @@ import { runDaemon } from '../../daemon/run-daemon.ts'
 import { defineCommand } from '../command.ts'
 import type { CliDeps } from '../deps.ts'
 import { EXIT } from '../exit-codes.ts'
-import { notifyFailures } from '../notify-failures.ts'
-import { failuresOf, runSnapshotCycle } from '../snapshot-cycle.ts'
-import { backupJobs } from '../backup-jobs.ts'
+import { createFailureNotifier } from '../notify-failures.ts'
+import { openMigratedStore } from '../open-store.ts'
+import { backupJobs } from '../../daemon/backup-jobs.ts'
+import type { DaemonPorts } from '../../daemon/daemon-ports.ts'
+import { snapshotJob } from '../../daemon/snapshot-jobs.ts'
 
 interface Options {
   readonly host: string
@@ -67,25 +69,23 @@ export const daemonCommand = defineCommand<Options>({
     const timezone = opts.timezone ?? config.timezone
     const allProjects = opts.allProjects || config.all_projects
     let cloudCheck: { reachable: boolean; checkedAt: Date; error?: string } | undefined
-    const snapshotJob = (name: string, mode: 'create' | 'expire', cron: string, source: string): Job => ({
-      name,
-      schedule: { cron, timezone },
-      source: { schedule: source, timezone: '--timezone' },
-      async run(signal): Promise<JobOutcome> {
-        const { cloud } = await deps.openCloud()
-        const report = await runSnapshotCycle(
-          { cloud, clock: deps.clock, sleep: deps.sleep, random: deps.random, logger: deps.logger, metrics, config },
-          { mode, allProjects, dryRun: false, signal },
-        )
-        await notifyFailures(deps, name, report)
-        deps.logger.info({ job: name, counts: report.result?.counts, problems: report.problems.length }, 'snapshot cycle finished')
-        return failuresOf(report) > 0 ? 'failed' : 'succeeded'
-      },
-    })
+    const notify = await createFailureNotifier(deps)
+    const ports: DaemonPorts = {
+      clock: deps.clock,
+      sleep: deps.sleep,
+      random: deps.random,
+      logger: deps.logger,
+      metrics,
+      config,
+      openCloud: async () => (await deps.openCloud()).cloud,
+      notify,
+    }
+    const snapshotJobOf = (name: string, mode: 'create' | 'expire', cron: string, source: string): Job =>
+      snapshotJob(ports, { name, mode, cron, timezone, source, allProjects })
     const jobs: Job[] = [
-      snapshotJob('create-snapshots', 'create', opts.createSchedule ?? config.snapshots.create_schedule, '--create-schedule'),
-      snapshotJob('expire-snapshots', 'expire', opts.expireSchedule ?? config.snapshots.expire_schedule, '--expire-schedule'),
-      ...(opts.backups || config.conductor.enabled ? await backupJobs(deps, metrics, allProjects) : []),
+      snapshotJobOf('create-snapshots', 'create', opts.createSchedule ?? config.snapshots.create_schedule, '--create-schedule'),
+      snapshotJobOf('expire-snapshots', 'expire', opts.expireSchedule ?? config.snapshots.expire_schedule, '--expire-schedule'),
+      ...(opts.backups || config.conductor.enabled ? backupJobs({ ...ports, store: await openMigratedStore(deps) }, allProjects) : []),
     ]
     // Every job's success or failure to reach the cloud feeds /readyz; a first check runs at start.
     const tracked = jobs.map((job) => ({

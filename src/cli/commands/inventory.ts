@@ -1,7 +1,7 @@
 /** `snapwarden inventory`: projects, servers, volumes (attachments, metadata), snapshots and backups. */
 import type { BackupRecord, ProjectRef, ServerRef, SnapshotRecord, VolumeRef } from '../../domain/inventory.ts'
 import { defineCommand } from '../command.ts'
-import { listAll, readWithRetry, scopeFor } from '../cloud-scope.ts'
+import { listAll, readWithRetry, scopeFor } from '../../cycles/cloud-reads.ts'
 import { EXIT } from '../exit-codes.ts'
 import { table } from '../output.ts'
 

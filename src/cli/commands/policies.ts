@@ -1,7 +1,7 @@
 /** `policies`: every volume's snapshot policies as parsed, with errors. */
 import { WEEKDAY_NAMES } from '../../planner/metadata-keys.ts'
 import { parseSnapshotPolicies } from '../../planner/snapshot-policy.ts'
-import { listAll, scopeFor } from '../cloud-scope.ts'
+import { listAll, scopeFor } from '../../cycles/cloud-reads.ts'
 import { defineCommand } from '../command.ts'
 import { EXIT } from '../exit-codes.ts'
 import { table } from '../output.ts'

@@ -7,8 +7,8 @@ import { cycleJson, printCycle } from '../cycle-output.ts'
 import type { CliDeps } from '../deps.ts'
 import { EXIT } from '../exit-codes.ts'
 import { progressPrinter } from '../progress.ts'
-import { failuresOf, runSnapshotCycle } from '../snapshot-cycle.ts'
-import { notifyFailures } from '../notify-failures.ts'
+import { failuresOf, runSnapshotCycle } from '../../cycles/snapshot-cycle.ts'
+import { createFailureNotifier, notifyFailures } from '../notify-failures.ts'
 
 interface Options {
   readonly json: boolean
@@ -53,6 +53,7 @@ function cycleCommand(name: string, summary: string, mode: SnapshotPlanMode): Cl
 
 async function execute(opts: Options, deps: CliDeps, mode: SnapshotPlanMode, planOnly: boolean): Promise<number> {
   const { cloud, label } = await deps.openCloud()
+  const notify = planOnly || opts.dryRun ? undefined : await createFailureNotifier(deps)
   const progress = planOnly || opts.json ? undefined : progressPrinter(deps.isTTY)
   const base = deps.config()
   const config = opts.sequentialDetached ? { ...base, snapshots: { ...base.snapshots, sequential_detached: true } } : base
@@ -63,7 +64,7 @@ async function execute(opts: Options, deps: CliDeps, mode: SnapshotPlanMode, pla
   progress?.done()
   if (opts.json) deps.out.json(cycleJson(report, label))
   else printCycle(deps.out, report, label)
-  if (!planOnly && !opts.dryRun) await notifyFailures(deps, `snapshots-${mode}`, report)
+  if (notify) await notifyFailures(notify, `snapshots-${mode}`, report)
   return failuresOf(report) > 0 ? EXIT.partial : EXIT.ok
 }
 

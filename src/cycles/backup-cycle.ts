@@ -11,9 +11,8 @@ import { Pool } from '../executor/pool.ts'
 import { runBackupTasks, type BackupTaskResult } from '../executor/run-backup-tasks.ts'
 import { BACKUP_DESCRIPTION, BACKUP_MARKS } from '../planner/backup-marks.ts'
 import { backupName, planBackups } from '../planner/backup-plan.ts'
-import { durationSeconds } from '../config/validate.ts'
 import { backupInventory, workerId, type BackupCycleDeps, type BackupCycleOptions, type BackupCycleReport } from './backup-inventory.ts'
-import { readWithRetry } from './cloud-scope.ts'
+import { readWithRetry } from './cloud-reads.ts'
 
 export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<BackupCycleReport> {
   const c = deps.config.conductor
@@ -60,7 +59,7 @@ export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOpt
 /** Claims planned tasks (and in-flight tasks of dead workers) and runs them until none is left. */
 export async function executeClaimed(deps: BackupCycleDeps, owner: string, signal?: AbortSignal): Promise<BackupTaskResult[]> {
   const c = deps.config.conductor
-  const timeoutMs = durationSeconds(c.backup_cycle_timout ?? c.backup_cycle_timeout) * 1000
+  const timeoutMs = c.backup_cycle_timeout * 1000
   const leaseMs = Math.max(5 * 60_000, 2 * timeoutMs)
   const results: BackupTaskResult[] = []
   const pool = new Pool({ global: c.backup_workers, perProject: Math.max(1, Math.ceil(c.backup_workers / 2)) })

@@ -9,8 +9,8 @@ import type { BackupTaskResult } from '../executor/run-backup-tasks.ts'
 import { discoverBackupTargets, type BackupDiscovery } from '../planner/backup-discovery.ts'
 import type { BackupPlan } from '../planner/backup-plan.ts'
 import { parseRetentionTime, type RetentionTime } from '../planner/retention-time.ts'
-import type { Config } from '../config/schema.ts'
-import { listAll, readWithRetry, scopeFor } from './cloud-scope.ts'
+import type { CycleConfig } from '../domain/cycle-config.ts'
+import { listAll, readWithRetry, scopeFor } from './cloud-reads.ts'
 import type { CycleDeps } from './snapshot-cycle.ts'
 
 export interface BackupCycleDeps extends CycleDeps {
@@ -37,7 +37,7 @@ export interface BackupCycleReport {
 
 export const workerId = (): string => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
 
-export function defaultRetention(config: Config): RetentionTime {
+export function defaultRetention(config: CycleConfig): RetentionTime {
   const parsed = parseRetentionTime(String(config.conductor.retention_time))
   if (!parsed.ok) throw new UserError(`config conductor.retention_time: ${parsed.message}; accepted: ${parsed.accepted}`, 'CONFIG_INVALID')
   return parsed.value

@@ -6,13 +6,12 @@
 import type { PolicyProblem } from '../domain/policy.ts'
 import { runSnapshotPlan, type ExecutorDeps, type SnapshotProgress, type SnapshotRunResult } from '../executor/run-snapshot-plan.ts'
 import { buildSnapshotPlan, type SnapshotPlan, type SnapshotPlanMode } from '../planner/snapshot-plan.ts'
-import { listAll, readWithRetry, scopeFor } from './cloud-scope.ts'
-import type { Config } from '../config/schema.ts'
-import { durationSeconds } from '../config/validate.ts'
+import { listAll, readWithRetry, scopeFor } from './cloud-reads.ts'
+import type { CycleConfig } from '../domain/cycle-config.ts'
 
 /** What a cycle needs: the executor's ports plus the configuration. */
 export interface CycleDeps extends ExecutorDeps {
-  readonly config: Config
+  readonly config: CycleConfig
 }
 
 export interface CycleOptions {
@@ -50,7 +49,7 @@ export async function runSnapshotCycle(deps: CycleDeps, opts: CycleOptions): Pro
     volumes,
     snapshots,
     now,
-    settings: { mode: opts.mode, stuckAfterMs: durationSeconds(s.stuck_after) * 1000 },
+    settings: { mode: opts.mode, stuckAfterMs: s.stuck_after * 1000 },
   })
   for (const p of plan.problems) deps.logger.warn({ volumeId: p.volumeId, key: p.key, value: p.value, accepted: p.accepted }, p.message)
   deps.metrics.set('snapwarden_policy_problems', plan.problems.length)
@@ -60,8 +59,8 @@ export async function runSnapshotCycle(deps: CycleDeps, opts: CycleOptions): Pro
     dryRun: opts.dryRun,
     sequentialDetached: s.sequential_detached,
     waitForAvailable: s.wait_for_available,
-    createTimeoutMs: durationSeconds(s.wait_timeout) * 1000,
-    healTimeoutMs: durationSeconds(s.wait_timeout) * 1000,
+    createTimeoutMs: s.wait_timeout * 1000,
+    healTimeoutMs: s.wait_timeout * 1000,
     limits: { global: s.concurrency, perProject: s.concurrency_per_project },
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

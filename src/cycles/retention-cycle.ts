@@ -6,7 +6,6 @@ import { Pool } from '../executor/pool.ts'
 import { waitForStatus } from '../executor/wait-for-status.ts'
 import { applyBackupRetention, type BackupRetentionResult } from '../planner/backup-retention.ts'
 import { retentionCutoff } from '../planner/retention-time.ts'
-import { durationSeconds } from '../config/validate.ts'
 import { backupInventory, defaultRetention, type BackupCycleDeps, type BackupCycleOptions } from './backup-inventory.ts'
 
 export interface RetentionReport {
@@ -77,7 +76,7 @@ async function deleteChildrenFirst(
   failed: { backupId: string; code: string; message: string }[],
   signal?: AbortSignal,
 ): Promise<void> {
-  const timeoutMs = durationSeconds(deps.config.conductor.backup_cycle_timout ?? deps.config.conductor.backup_cycle_timeout) * 1000
+  const timeoutMs = deps.config.conductor.backup_cycle_timeout * 1000
   for (const [i, { backup }] of result.remove.entries()) {
     try {
       await deps.cloud.deleteBackup(backup.id, signal)

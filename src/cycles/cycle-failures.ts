@@ -1,0 +1,55 @@
+/** Each cycle's report as the failed items the webhook (and the daemon's job outcome) are built from. */
+import type { FailedItem, FailureCounts } from '../domain/failure-report.ts'
+import type { BackupTaskResult } from '../executor/run-backup-tasks.ts'
+import type { RetentionReport } from './retention-cycle.ts'
+import type { CycleReport } from './snapshot-cycle.ts'
+
+export interface CycleFailures {
+  readonly counts: FailureCounts
+  readonly failed: readonly FailedItem[]
+}
+
+export function snapshotCycleFailures(report: CycleReport): CycleFailures {
+  const failed: FailedItem[] = [
+    ...(report.result?.items ?? [])
+      .filter((r) => r.status === 'failed')
+      .map((r) => ({
+        action: r.item.action,
+        volumeId: r.item.volumeId,
+        projectId: r.item.projectId,
+        ...(r.snapshotId ? { snapshotId: r.snapshotId } : {}),
+        ...(r.item.policy ? { policy: r.item.policy } : {}),
+        error: r.error ?? { code: 'INTERNAL', message: 'failed' },
+      })),
+    ...report.problems.map((p) => ({
+      action: 'parse-policy',
+      volumeId: p.volumeId,
+      projectId: '',
+      ...(p.policy ? { policy: p.policy } : {}),
+      error: { code: 'PLAN_POLICY_INVALID', message: p.message },
+    })),
+  ]
+  return { counts: report.result?.counts ?? { succeeded: 0, failed: 0, skipped: 0 }, failed }
+}
+
+export function backupCycleFailures(results: readonly BackupTaskResult[]): CycleFailures {
+  const failed = results.filter((r) => r.outcome !== 'succeeded')
+  return {
+    counts: { succeeded: results.length - failed.length, failed: failed.length, skipped: 0 },
+    failed: failed.map((r) => ({
+      action: 'backup',
+      volumeId: r.volumeId,
+      projectId: r.projectId,
+      serverId: r.serverId,
+      ...(r.backupId ? { backupId: r.backupId } : {}),
+      error: r.error ?? { code: r.outcome.toUpperCase(), message: r.outcome },
+    })),
+  }
+}
+
+export function retentionCycleFailures(report: RetentionReport): CycleFailures {
+  return {
+    counts: { succeeded: report.deleted.length, failed: report.failed.length, skipped: 0 },
+    failed: report.failed.map((f) => ({ action: 'delete-backup', volumeId: '', projectId: '', backupId: f.backupId, error: { code: f.code, message: f.message } })),
+  }
+}

@@ -1,0 +1,46 @@
+/** The daemon's backup and retention jobs, on Staffeln's periods (backup_service_period, retention_service_period). */
+import { executeClaimed, runBackupCycle } from '../cycles/backup-cycle.ts'
+import { workerId, type BackupCycleDeps } from '../cycles/backup-inventory.ts'
+import { backupCycleFailures, retentionCycleFailures } from '../cycles/cycle-failures.ts'
+import { runRetentionCycle } from '../cycles/retention-cycle.ts'
+import type { StorePorts } from './daemon-ports.ts'
+import type { Job } from './job-scheduler.ts'
+
+const PLANNER_LEASE = 'backup-planner'
+
+export function backupJobs(ports: StorePorts, allProjects: boolean): Job[] {
+  const { store, config } = ports
+  const owner = workerId()
+  const cycleDeps = async (): Promise<BackupCycleDeps> => ({ ...ports, cloud: await ports.openCloud() })
+  const period = config.conductor.backup_service_period
+  return [
+    {
+      name: 'backup',
+      schedule: { everySeconds: period },
+      async run(signal) {
+        const d = await cycleDeps()
+        // One planner at a time across daemons sharing a database; every daemon runs claimed tasks.
+        const leader = await store.acquireLease(PLANNER_LEASE, owner, ports.clock.now(), period * 2000)
+        const startedAt = ports.clock.now()
+        const results = leader
+          ? (await runBackupCycle(d, { allProjects, owner, signal })).results
+          : await executeClaimed(d, owner, signal)
+        const { counts, failed } = backupCycleFailures(results)
+        await ports.notify('backup', startedAt, counts, failed)
+        return failed.length ? 'failed' : 'succeeded'
+      },
+    },
+    {
+      name: 'retention',
+      schedule: { everySeconds: config.conductor.retention_service_period },
+      async run(signal) {
+        const d = await cycleDeps()
+        if (!(await store.acquireLease('retention', owner, ports.clock.now(), config.conductor.retention_service_period * 2000))) return 'skipped'
+        const report = await runRetentionCycle(d, { allProjects, signal })
+        const { counts, failed } = retentionCycleFailures(report)
+        await ports.notify('retention', report.now, counts, failed)
+        return failed.length ? 'failed' : 'succeeded'
+      },
+    },
+  ]
+}
