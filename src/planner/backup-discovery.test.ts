@@ -46,7 +46,7 @@ test('servers without the key or with false are ignored silently', () => {
     volumes: [volume('v1'), volume('v2')],
     settings,
   })
-  assert.deepEqual(result, { targets: [], skipped: [], problems: [] })
+  assert.deepEqual(result, { targets: [], skipped: [], problems: [], holds: [] })
 })
 
 test('a backup key set to yes does not enable backups and is reported as a problem', () => {
@@ -56,6 +56,7 @@ test('a backup key set to yes does not enable backups and is reported as a probl
   assert.equal(result.problems[0]?.key, '__staffeln_backup')
   assert.equal(result.problems[0]?.value, 'yes')
   assert.match(result.problems[0]?.message ?? '', /s1/)
+  assert.deepEqual(result.holds.map((h) => [h.serverId, h.key, h.value, h.volumeIds]), [['s1', '__staffeln_backup', 'yes', ['v1']]])
 })
 
 test('a custom backup_metadata_key is honoured', () => {
@@ -111,19 +112,43 @@ test('a valid retention key on the server overrides the default retention_time',
   ])
 })
 
-test('an invalid retention key is a problem naming server, key, value and grammar, and the default applies', () => {
+for (const [value, why] of [
+  ['3000y', /longer than 1000 years/],
+  ['', /empty/],
+  ['1d2w', /'w' after 'd'/],
+  ['20m', /unknown unit 'm'.*'mon' for months or 'min' for minutes/],
+] as const) {
+  test(`an invalid retention key (${JSON.stringify(value)}) is a problem naming server, key, value and grammar, and holds every backup of the server's volumes`, () => {
+    const result = discoverBackupTargets({
+      servers: [
+        server('s1', { __staffeln_backup: 'true', __staffeln_retention: value }, ['v1', 'v-skip', 'v-gone']),
+        server('s2', { __staffeln_backup: 'true', __staffeln_retention: '1w' }, ['v2']),
+      ],
+      volumes: [volume('v1'), volume('v-skip', 'in-use', { 'x-snapwarden-backup-skip': 'true' }), volume('v2')],
+      settings,
+    })
+    // still backed up
+    assert.deepEqual(result.targets.map((t) => t.volume.id), ['v1', 'v2'])
+    assert.equal(result.problems.length, 1)
+    const problem = result.problems[0]!
+    assert.deepEqual([problem.serverId, problem.key, problem.value], ['s1', '__staffeln_retention', value])
+    assert.match(problem.accepted, /y, mon, w, d, h, min, s/)
+    assert.match(problem.message, why)
+    assert.ok(problem.message.includes(`server s1 (vm-s1): __staffeln_retention=${JSON.stringify(value)}`), problem.message)
+    assert.match(problem.message, /accepted: <int><unit>.*no backup of its volumes expires until the value is fixed/)
+    // every attached volume is held, also the opted-out one and the one missing from the listing
+    assert.deepEqual(result.holds.map((h) => [h.serverId, h.key, h.value, h.volumeIds]), [['s1', '__staffeln_retention', value, ['v1', 'v-skip', 'v-gone']]])
+    assert.match(result.holds[0]!.reason, /server s1 \(vm-s1\).*__staffeln_retention.*no backup of its volumes expires/)
+  })
+}
+
+test('a valid or absent retention key holds nothing', () => {
   const result = discoverBackupTargets({
-    servers: [server('s1', { __staffeln_backup: 'true', __staffeln_retention: '1d2w' }, ['v1'])],
-    volumes: [volume('v1')],
+    servers: [server('s1', { __staffeln_backup: 'true', __staffeln_retention: ' 2D ' }, ['v1']), server('s2', { __staffeln_backup: 'true' }, ['v2'])],
+    volumes: [volume('v1'), volume('v2')],
     settings,
   })
-  assert.equal(result.targets[0]?.retentionSource, 'default')
-  assert.equal(result.targets[0]?.retention.days, 30)
-  const problem = result.problems[0]
-  assert.ok(problem)
-  assert.deepEqual([problem.serverId, problem.key, problem.value], ['s1', '__staffeln_retention', '1d2w'])
-  assert.match(problem.accepted, /y, mon, w, d, h, min, s/)
-  assert.match(problem.message, /s1.*default retention_time/)
+  assert.deepEqual([result.problems, result.holds], [[], []])
 })
 
 test('a volume shared by two backed-up servers is one target with the longer retention', () => {

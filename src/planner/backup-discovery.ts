@@ -12,6 +12,12 @@ import { parseRetentionTime, RETENTION_TIME_ACCEPTED, type RetentionTime } from 
  * up; others are reported as skipped (the conductor reports them, it does not fail every cycle).
  * A volume attached to several backed-up servers is backed up once, for the server with the smallest
  * id (deterministic), with the longest of their retentions.
+ *
+ * A value that cannot be read never deletes anything: a server whose retention key is invalid
+ * (`3000y`, `""`, `1d2w`, `20m`) or whose backup key is neither true nor false is a problem, and
+ * every backup of its volumes (all of them, opted out or not, and backups marked with its id) is held
+ * from retention until the value is fixed (`holds`). Backups are still taken for a server whose only
+ * problem is its retention value.
  */
 export const DEFAULT_BACKUP_METADATA_KEY = '__staffeln_backup'
 export const DEFAULT_RETENTION_METADATA_KEY = '__staffeln_retention'
@@ -57,10 +63,23 @@ export interface BackupDiscoveryProblem {
   readonly message: string
 }
 
+/** Backups retention must not delete: those of a server whose backup metadata cannot be read. */
+export interface RetentionHold {
+  readonly serverId: string
+  readonly projectId: string
+  /** Every volume attached to the server. Backups marked with the server's id are held as well. */
+  readonly volumeIds: readonly string[]
+  readonly key: string
+  readonly value: string
+  /** Shown on each held backup. */
+  readonly reason: string
+}
+
 export interface BackupDiscovery {
   readonly targets: readonly BackupTarget[]
   readonly skipped: readonly BackupDiscoverySkip[]
   readonly problems: readonly BackupDiscoveryProblem[]
+  readonly holds: readonly RetentionHold[]
 }
 
 const isTrue = (v: string | undefined): boolean => v?.trim().toLowerCase() === 'true'
@@ -76,6 +95,13 @@ export function discoverBackupTargets(input: {
   const byVolume = new Map<string, BackupTarget>()
   const skipped = new Map<string, BackupDiscoverySkip>()
   const problems: BackupDiscoveryProblem[] = []
+  const holds: RetentionHold[] = []
+  const hold = (server: ServerRef, key: string, value: string): void => {
+    holds.push({
+      serverId: server.id, projectId: server.projectId, volumeIds: [...server.volumeIds], key, value,
+      reason: `held: server ${server.id} (${server.name}) sets ${key}=${JSON.stringify(value)}, which cannot be read; no backup of its volumes expires until it is fixed`,
+    })
+  }
 
   for (const server of servers) {
     const flag = server.metadata[settings.backupMetadataKey]
@@ -84,12 +110,14 @@ export function discoverBackupTargets(input: {
         problems.push({
           serverId: server.id, projectId: server.projectId, key: settings.backupMetadataKey, value: flag,
           accepted: 'true or false (case-insensitive)',
-          message: `server ${server.id} (${server.name}) sets ${settings.backupMetadataKey}='${flag}'; only 'true' enables backups, so it is not backed up`,
+          message: `server ${server.id} (${server.name}) sets ${settings.backupMetadataKey}='${flag}'; only 'true' enables backups, so it is not backed up, and no backup of its volumes expires until the value is fixed; accepted: true or false (case-insensitive)`,
         })
+        hold(server, settings.backupMetadataKey, flag)
       }
       continue
     }
-    const { retention, source } = serverRetention(server, settings, problems)
+    const { retention, source, invalid } = serverRetention(server, settings, problems)
+    if (invalid !== undefined) hold(server, settings.retentionMetadataKey, invalid)
     for (const volumeId of server.volumeIds) {
       const volume = volumes.get(volumeId)
       const skip = (reason: BackupDiscoverySkipReason, message: string): void => {
@@ -121,14 +149,14 @@ export function discoverBackupTargets(input: {
       })
     }
   }
-  return { targets: [...byVolume.values()], skipped: [...skipped.values()], problems }
+  return { targets: [...byVolume.values()], skipped: [...skipped.values()], problems, holds }
 }
 
 function serverRetention(
   server: ServerRef,
   settings: BackupDiscoverySettings,
   problems: BackupDiscoveryProblem[],
-): { retention: RetentionTime; source: 'server' | 'default' } {
+): { retention: RetentionTime; source: 'server' | 'default'; invalid?: string } {
   const value = server.metadata[settings.retentionMetadataKey]
   if (value === undefined) return { retention: settings.defaultRetention, source: 'default' }
   const parsed = parseRetentionTime(value)
@@ -136,9 +164,11 @@ function serverRetention(
   problems.push({
     serverId: server.id, projectId: server.projectId, key: settings.retentionMetadataKey, value,
     accepted: RETENTION_TIME_ACCEPTED,
-    message: `server ${server.id} (${server.name}): ${parsed.message}; using the default retention_time instead`,
+    message:
+      `server ${server.id} (${server.name}): ${settings.retentionMetadataKey}=${JSON.stringify(value)} cannot be read: ${parsed.message}; ` +
+      `accepted: ${RETENTION_TIME_ACCEPTED}; its volumes are still backed up, but no backup of its volumes expires until the value is fixed`,
   })
-  return { retention: settings.defaultRetention, source: 'default' }
+  return { retention: settings.defaultRetention, source: 'default', invalid: value }
 }
 
 /** Rough length of a retention, only to pick the longer of two. */

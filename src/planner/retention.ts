@@ -88,3 +88,13 @@ function removeReason(policy: SnapshotPolicy): string {
   ].filter((x): x is string => x !== undefined)
   return `expired: ${rules.join(', ')}`
 }
+
+/**
+ * The same verdicts with nothing removed: what retention would expire is kept with `reason` first
+ * (an unknown key holds this policy's expiry on the volume). Newest first, as applySnapshotRetention.
+ */
+export function holdSnapshotRetention(verdicts: SnapshotRetention, reason: string): SnapshotRetention {
+  const held = verdicts.remove.map((r) => ({ snapshot: r.snapshot, reasons: [reason, `otherwise ${r.reasons.join('; ')}`] }))
+  const keep = [...verdicts.keep, ...held].sort((a, b) => newestFirst(a.snapshot, b.snapshot))
+  return { keep, remove: [] }
+}

@@ -198,3 +198,43 @@ describe('buildSnapshotPlan: a simulated DST day of ticks every 20 minutes', () 
     })
   }
 })
+
+describe('buildSnapshotPlan: an unknown key under our prefixes holds expiry', () => {
+  const now = new Date('2026-03-20T12:00:00Z')
+  const daily = (d: number) => ourSnap(`d-${d}`, 'vol-u', 'daily', `daily/2026-03-${String(d).padStart(2, '0')}T00:00+00:00[UTC]`, `2026-03-${String(d).padStart(2, '0')}T00:01:00Z`)
+  const weekly = (d: number) => ourSnap(`w-${d}`, 'vol-u', 'weekly', `weekly/2026-03-${String(d).padStart(2, '0')}T00:00+00:00[UTC]`, `2026-03-${String(d).padStart(2, '0')}T00:01:00Z`)
+  // daily with SnapSentry's default retention (2 days) and a weekly keeping 1; today's daily window is not yet covered
+  const history = [daily(19), daily(18), daily(17), daily(10), weekly(15), weekly(8), weekly(1)]
+  const planWith = (extra: Record<string, string>) =>
+    buildSnapshotPlan({
+      volumes: [aVolume({ id: 'vol-u', name: 'typo', metadata: { ...theirs('daily'), ...ours('weekly', { 'keep-count': '1' }), ...extra } })],
+      snapshots: history,
+      now,
+      settings: { mode: 'all', stuckAfterMs: 2 * HOUR },
+    })
+  const deletes = (p: ReturnType<typeof planWith>) => summary(p.items).filter((l) => l.startsWith('delete'))
+
+  test('a misspelt daily key: no daily snapshot is deleted, the daily create goes on, weekly expires as usual, the problem names the key', () => {
+    const plan = planWith({ 'x-snapwarden-daily-retention': '7' })
+    assert.deepEqual(deletes(plan), ['delete vol-u weekly w-8 (expire)', 'delete vol-u weekly w-1 (expire)'])
+    assert.ok(summary(plan.items).includes('create vol-u daily'))
+    assert.deepEqual(plan.problems.map((p) => [p.volumeId, p.policy, p.key, p.value]), [['vol-u', 'daily', 'x-snapwarden-daily-retention', '7']])
+    assert.match(plan.problems[0]!.message, /did you mean x-snapwarden-daily-retention-days\?/)
+    const held = plan.items.find((i) => i.action === 'keep' && i.snapshotId === 'd-10')
+    assert.deepEqual(held?.reasons, ['expiry held: unknown key x-snapwarden-daily-retention on the volume', 'otherwise expired: older than 2 days'])
+  })
+
+  test('a key that names no policy holds every policy of the volume', () => {
+    const plan = planWith({ 'x-snapwarden-retention-days': '7' })
+    assert.deepEqual(deletes(plan), [])
+    assert.ok(summary(plan.items).includes('create vol-u daily'))
+    assert.equal(plan.problems[0]?.policy, undefined)
+  })
+
+  test('once the key is fixed, expiry resumes; a key outside our prefixes never held it', () => {
+    const expected = ['delete vol-u daily d-18 (expire)', 'delete vol-u daily d-17 (expire)', 'delete vol-u daily d-10 (expire)', 'delete vol-u weekly w-8 (expire)', 'delete vol-u weekly w-1 (expire)']
+    assert.deepEqual(deletes(planWith({ 'x-snapwarden-daily-retention-days': '2' })), expected)
+    const plain = planWith({ 'x-snapwarden_daily_retention': '7', 'backup-owner': 'team-a' })
+    assert.deepEqual([deletes(plain), plain.problems], [expected, []])
+  })
+})

@@ -5,7 +5,8 @@
  *   that volume+policy+window in any status except error/error_deleting/deleting means it is taken
  *   (skip), unless it is being healed in this plan. Volumes not `available`/`in-use` are skipped with a reason.
  * - expire (mode expire|all): retention per volume+policy over managed snapshots (ours and
- *   SnapSentry's). Snapshots of a policy that is not active (disabled, removed or invalid) are kept.
+ *   SnapSentry's). Snapshots of a policy that is not active (disabled, removed or invalid) are kept,
+ *   and so are all of a policy whose expiry an unknown key on the volume holds (snapshot-policy.ts).
  * - heal (mode expire|all): managed snapshots stuck in creating/deleting/error/error_deleting for more
  *   than `stuckAfterMs` (from updatedAt ?? createdAt) are deleted with purpose `heal`; the executor
  *   escalates to force-delete. Their volume need not be in the inventory.
@@ -15,12 +16,12 @@ import type { SnapshotRecord, VolumeRef } from '../domain/inventory.ts'
 import type { SnapshotPlanItem } from '../domain/plan.ts'
 import { SCHEDULE_KINDS } from '../domain/policy.ts'
 import type { PolicyProblem, SnapshotPolicy } from '../domain/policy.ts'
-import { applySnapshotRetention } from './retention.ts'
+import { applySnapshotRetention, holdSnapshotRetention } from './retention.ts'
 import { windowAt } from './schedule.ts'
 import { readSnapshotMarks, snapshotDescription, snapshotMetadata, snapshotName } from './snapshot-metadata.ts'
 import type { SnapshotMarks } from './snapshot-metadata.ts'
 import { parseSnapshotPolicies } from './snapshot-policy.ts'
-import type { PolicyDefaults } from './snapshot-policy.ts'
+import type { ParsedSnapshotPolicies, PolicyDefaults } from './snapshot-policy.ts'
 
 export const SNAPSHOT_PLAN_MODES = ['create', 'expire', 'all'] as const
 export type SnapshotPlanMode = (typeof SNAPSHOT_PLAN_MODES)[number]
@@ -85,9 +86,11 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
   const healed = new Set<string>()
   const marksById = new Map<string, SnapshotMarks>()
   const policiesByVolume = new Map<string, SnapshotPolicy[]>()
+  const heldByVolume = new Map<string, ParsedSnapshotPolicies['heldExpiry']>()
   for (const v of input.volumes) {
     const parsed = parseSnapshotPolicies(v, settings.defaults)
     policiesByVolume.set(v.id, parsed.policies)
+    heldByVolume.set(v.id, parsed.heldExpiry)
     problems.push(...parsed.problems)
   }
   for (const s of input.snapshots) marksById.set(s.id, readSnapshotMarks(s, policiesByVolume.get(s.volumeId) ?? []))
@@ -151,7 +154,9 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
         }
       }
       if (doExpire) {
-        const { keep, remove } = applySnapshotRetention(mine, policy, now)
+        const verdicts = applySnapshotRetention(mine, policy, now)
+        const held = heldByVolume.get(volume.id)!.find((h) => h.policy === policy.name)
+        const { keep, remove } = held ? holdSnapshotRetention(verdicts, `expiry held: unknown key ${held.keys.join(', ')} on the volume`) : verdicts
         for (const k of keep) {
           if (healed.has(k.snapshot.id)) continue
           out.push({ group, at: k.snapshot.createdAt.getTime(), item: { action: 'keep', snapshotId: k.snapshot.id, ...base, policy: policy.name, reasons: k.reasons } })

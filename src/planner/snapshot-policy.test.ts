@@ -100,7 +100,7 @@ describe('parseSnapshotPolicies: valid metadata', () => {
   })
 
   test('keys of a disabled policy are not validated', () => {
-    assert.deepEqual(parse({ 'x-snapsentry-daily-enabled': 'false', 'x-snapsentry-daily-start-time': 'never' }), { policies: [], problems: [] })
+    assert.deepEqual(parse({ 'x-snapsentry-daily-enabled': 'false', 'x-snapsentry-daily-start-time': 'never' }), { policies: [], problems: [], heldExpiry: [] })
   })
 })
 
@@ -176,5 +176,22 @@ describe('parseSnapshotPolicies: every bad value names the volume, key, value an
       const metadata = k.scope === 'volume' ? { ...theirs('daily'), [k.key]: value } : { [`x-snapsentry-${k.scope}-enabled`]: 'true', [k.key]: value }
       assert.deepEqual(parse(metadata).problems, [], k.key)
     }
+  })
+})
+
+describe('parseSnapshotPolicies: unknown keys under our prefixes', () => {
+  test('a misspelt key is a problem of its policy with the closest known key, holds that policy and leaves it active', () => {
+    const { policies, problems, heldExpiry } = parse({ ...theirs('daily'), 'x-snapwarden-daily-retention': '7' })
+    assert.deepEqual(policies.map((p) => p.name), ['daily'])
+    assert.deepEqual(problems.map((p) => [p.policy, p.key, p.value]), [['daily', 'x-snapwarden-daily-retention', '7']])
+    assert.match(problems[0]!.message, /did you mean x-snapwarden-daily-retention-days\?/)
+    assert.deepEqual(heldExpiry, [{ policy: 'daily', keys: ['x-snapwarden-daily-retention'] }])
+  })
+
+  test('unknown keys are reported also on an opted-out volume and beside an invalid managed value', () => {
+    assert.equal(parse({ 'x-snapwarden-managed': 'false', 'x-snapsentry-weekly-enabeld': 'true' }).problems.length, 1)
+    const r = parse({ 'x-snapwarden-managed': 'maybe', 'x-snapsentry-weekly-enabeld': 'true' })
+    assert.deepEqual(r.problems.map((p) => p.key), ['x-snapwarden-managed', 'x-snapsentry-weekly-enabeld'])
+    assert.deepEqual(r.heldExpiry.map((h) => h.policy), ['weekly'])
   })
 })

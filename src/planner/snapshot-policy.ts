@@ -15,6 +15,9 @@
  * - Retention: when no retention key is set at all, the age rule defaults to SnapSentry's per-kind
  *   days (express 1, daily 2, weekly 7, monthly 30). When any retention key is set, only those rules
  *   apply. A SnapSentry retention-days ≤ 0 means its per-kind default (SnapSentry's own behaviour).
+ * - A key under `x-snapwarden-`/`x-snapsentry-` that is not in the registry (a misspelling) is a
+ *   problem naming the closest known key, and holds the expiry of the policy its prefix names (all
+ *   policies when it names none); creates go on (unknown-metadata-keys.ts).
  */
 import type { VolumeRef } from '../domain/inventory.ts'
 import { SCHEDULE_KINDS } from '../domain/policy.ts'
@@ -32,6 +35,10 @@ import type {
 import { DEFAULT_DAY_OF_MONTH, DEFAULT_INTERVAL_HOURS, DEFAULT_RETENTION_DAYS, DEFAULT_TIMEZONE, keysOf } from './metadata-keys.ts'
 import type { KeyField, KeyScope, MetadataKey } from './metadata-keys.ts'
 import { parseField } from './metadata-values.ts'
+import { problemMessage } from './problem-message.ts'
+import { unknownMetadataKeys, type HeldExpiry } from './unknown-metadata-keys.ts'
+
+export { problemMessage }
 
 /** Values used for absent keys (config can set them); SnapSentry's defaults otherwise. */
 export interface PolicyDefaults {
@@ -46,15 +53,11 @@ export interface PolicyDefaults {
 export interface ParsedSnapshotPolicies {
   readonly policies: SnapshotPolicy[]
   readonly problems: PolicyProblem[]
-}
-
-const MAX_SHOWN_VALUE = 80
-
-/** `volume 1b2c… (db-data): x-snapsentry-daily-start-time="25:00" is not a time; accepted: HH:MM, 00:00–23:59` */
-export function problemMessage(volume: Pick<VolumeRef, 'id' | 'name'>, key: string, value: string, reason: string, accepted: string): string {
-  const shown = value.length > MAX_SHOWN_VALUE ? `${value.slice(0, MAX_SHOWN_VALUE)}…` : value
-  const who = volume.name ? `volume ${volume.id} (${volume.name})` : `volume ${volume.id}`
-  return `${who}: ${key}=${JSON.stringify(shown)} ${reason}; accepted: ${accepted}`
+  /**
+   * Policies whose snapshots on this volume retention must not delete: an unknown key under our
+   * prefixes names them (or names no policy: then all). See unknown-metadata-keys.ts.
+   */
+  readonly heldExpiry: HeldExpiry[]
 }
 
 class FieldReader {
@@ -165,12 +168,17 @@ function parseOne(volume: VolumeRef, kind: ScheduleKind, defaults: PolicyDefault
   return { policy: { name: kind, schedule, retention, source }, problems: [] }
 }
 
-/** The volume's active snapshot policies (in SCHEDULE_KINDS order) and the problems found. Never throws. */
+/**
+ * The volume's active snapshot policies (in SCHEDULE_KINDS order), the problems found, and the
+ * policies whose expiry an unknown key holds. Unknown keys are reported whatever the policies' state
+ * (a misspelt `enabled` key leaves its policy off). Never throws.
+ */
 export function parseSnapshotPolicies(volume: VolumeRef, defaults: PolicyDefaults = {}): ParsedSnapshotPolicies {
+  const unknown = unknownMetadataKeys(volume)
   const volumeReader = new FieldReader(volume, undefined)
   const managed = volumeReader.read<boolean>('volume', 'managed')
-  if (volumeReader.problems.length > 0) return { policies: [], problems: volumeReader.problems }
-  if (managed.value === false) return { policies: [], problems: [] }
+  if (volumeReader.problems.length > 0) return { policies: [], problems: [...volumeReader.problems, ...unknown.problems], heldExpiry: unknown.heldExpiry }
+  if (managed.value === false) return { policies: [], problems: unknown.problems, heldExpiry: unknown.heldExpiry }
   const policies: SnapshotPolicy[] = []
   const problems: PolicyProblem[] = []
   for (const kind of SCHEDULE_KINDS) {
@@ -178,5 +186,5 @@ export function parseSnapshotPolicies(volume: VolumeRef, defaults: PolicyDefault
     if (one.policy) policies.push(one.policy)
     problems.push(...one.problems)
   }
-  return { policies, problems }
+  return { policies, problems: [...problems, ...unknown.problems], heldExpiry: unknown.heldExpiry }
 }
