@@ -104,7 +104,9 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
     }
     if (svcName === 'identity') headers['vary'] = 'X-Auth-Token'
 
+    let lostAtOnce = false
     const send = (reply: Reply): void => {
+      if (lostAtOnce) return
       const h: Record<string, string> = { ...headers, ...reply.headers }
       let payload = ''
       if (reply.body !== undefined) {
@@ -125,7 +127,12 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
     let latency = deps.latencyMs()
     const actions = route === undefined || service === undefined ? [] : deps.faults.pick(method, `${service.prefix}${route.template}`)
     for (const a of actions) if (a.kind === 'latency') latency += a.ms
+    if (actions.some((a) => a.kind === 'loseResponse' && a.atOnce === true)) {
+      lostAtOnce = true
+      req.socket.destroy()
+    }
     if (latency > 0) await deps.sleep(latency)
+    for (const a of actions) if (a.kind === 'latency' && a.until !== undefined) await Promise.resolve(a.until).catch(() => undefined)
     for (const a of actions) {
       if (a.kind === 'reset') {
         req.socket.destroy()

@@ -101,6 +101,49 @@ test('a lost response still creates the snapshot, so a retry can find it', async
   }
 })
 
+test('a response lost at once with landAfter: the client fails at once and the create lands only when released', async () => {
+  const sim = await startSimulator({ seed: 3 })
+  try {
+    const s = await login(sim, 'demo')
+    const vol = sim.state.volumes.list(s.projectId).find((v) => v.status === 'available')
+    assert.ok(vol)
+    let land!: () => void
+    sim.faults.loseResponse('POST /volume/v3/{project_id}/snapshots', 1, { landAfter: new Promise<void>((r) => (land = r)) })
+    const before = sim.state.snapshots.size
+    await assert.rejects(s.volume('POST', '/snapshots', { snapshot: { volume_id: vol.id, name: 'late' } }))
+    assert.equal(sim.state.snapshots.size, before, 'the create has not landed while it is held')
+    const second = await s.volume('POST', '/snapshots', { snapshot: { volume_id: vol.id, name: 'retry' } })
+    assert.equal(second.status, 202, 'only the first call is lost and held')
+    land()
+    for (let i = 0; i < 100 && sim.state.snapshots.size < before + 2; i++) await new Promise((r) => setImmediate(r))
+    assert.deepEqual(sim.state.snapshots.list().filter((x) => x.volumeId === vol.id).map((x) => x.name).sort(), ['late', 'retry'])
+  } finally {
+    await sim.close()
+  }
+})
+
+test('a held call is handled once its promise settles', async () => {
+  const sim = await startSimulator({ seed: 3 })
+  try {
+    const s = await login(sim, 'demo')
+    let release!: () => void
+    sim.faults.hold(ROUTE, new Promise<void>((r) => (release = r)), { times: 1 })
+    let answered = false
+    const pending = s.volume('GET', '/volumes/detail').then((r) => {
+      answered = true
+      return r
+    })
+    for (let i = 0; i < 1000 && sim.calls()[ROUTE] === undefined; i++) await new Promise((r) => setImmediate(r))
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r))
+    assert.equal(sim.calls()[ROUTE], 1, 'the call reached the simulator')
+    assert.equal(answered, false, 'the held call was answered')
+    release()
+    assert.equal((await pending).status, 200)
+  } finally {
+    await sim.close()
+  }
+})
+
 test('expiring tokens now makes the next call answer 401 until a new token is issued', async () => {
   const sim = await startSimulator({ seed: 3, clock: createManualClock() })
   try {

@@ -7,12 +7,15 @@ export type FaultAction =
   | { readonly kind: 'status'; readonly status: number }
   /** Destroy the socket before doing anything. */
   | { readonly kind: 'reset' }
-  /** Wait this long (on the simulator's sleep) before handling. */
-  | { readonly kind: 'latency'; readonly ms: number }
+  /** Wait this long (on the simulator's sleep) before handling; with `until`, also until it settles
+   *  (a call the test holds back and releases). */
+  | { readonly kind: 'latency'; readonly ms: number; readonly until?: PromiseLike<unknown> }
   /** 429 with Retry-After, without doing the call. */
   | { readonly kind: 'rateLimit'; readonly retryAfterSeconds: number }
-  /** Do the call (a create really happens), then destroy the socket instead of answering. */
-  | { readonly kind: 'loseResponse' }
+  /** Do the call (a create really happens), then destroy the socket instead of answering. With
+   *  `atOnce`, the socket is destroyed as the request arrives (the client gives up at once, as on its
+   *  own timeout) and the call is still done after any latency or hold. */
+  | { readonly kind: 'loseResponse'; readonly atOnce?: boolean }
 
 export interface FaultRule {
   /** Route template as counted by `calls()`, e.g. `POST /volume/v3/{project_id}/snapshots`;
@@ -73,9 +76,24 @@ export class SimFaults {
     return this.add({ action: { kind: 'rateLimit', retryAfterSeconds }, rate: opts.rate, route: opts.route, times: opts.times })
   }
 
-  /** The next `times` matching calls happen but their answers are lost (socket reset). */
-  loseResponse(route: string, times = 1): () => void {
-    return this.add({ action: { kind: 'loseResponse' }, route, times })
+  /**
+   * The next `times` matching calls happen but their answers are lost (socket reset). With
+   * `landAfter`, the answer is lost at once and the call is done only when `landAfter` settles: a
+   * create that outlived the client's timeout and landed after the client had moved on.
+   */
+  loseResponse(route: string, times = 1, opts: { landAfter?: PromiseLike<unknown> } = {}): () => void {
+    if (opts.landAfter === undefined) return this.add({ action: { kind: 'loseResponse' }, route, times })
+    const removeHold = this.hold(route, opts.landAfter, { times })
+    const removeLose = this.add({ action: { kind: 'loseResponse', atOnce: true }, route, times })
+    return () => {
+      removeHold()
+      removeLose()
+    }
+  }
+
+  /** The next `times` matching calls (default every one) wait until `until` settles before they are handled. */
+  hold(route: string, until: PromiseLike<unknown>, opts: { times?: number } = {}): () => void {
+    return this.add({ action: { kind: 'latency', ms: 0, until }, route, times: opts.times })
   }
 
   /** Resources of this kind (or only `id`) never leave `status` while stuck. */
