@@ -75,14 +75,22 @@ describe('CLI with no cloud configured (built-in simulator)', () => {
   })
 
   test('plan --at shows the plan as it would be at another moment', async () => {
-    const [nowRun, atRun] = await Promise.all([runCli(['plan', '--json']), runCli(['plan', '--at', '2026-11-29T23:00:00+01:00', '--json'])])
-    const now = json<PlanJson>(nowRun)
-    const at = json<PlanJson>(atRun)
-    assert.equal(at.now, '2026-11-29T22:00:00.000Z')
-    assert.notEqual(now.now, at.now)
+    // Two fixed instants in different daily windows (not the real now, which may share a window with either).
+    const [juneRun, novemberRun] = await Promise.all([
+      runCli(['--simulator', 'plan', '--at', '2026-06-15T12:00:00+02:00', '--json']),
+      runCli(['--simulator', 'plan', '--at', '2026-11-29T23:00:00+01:00', '--json']),
+    ])
+    const june = json<PlanJson>(juneRun)
+    const november = json<PlanJson>(novemberRun)
+    assert.equal(june.now, '2026-06-15T10:00:00.000Z')
+    assert.equal(november.now, '2026-11-29T22:00:00.000Z')
     const windows = (p: PlanJson) => p.items.flatMap((i) => (i.window ? [i.window.key] : []))
-    assert.ok(windows(at).includes('daily/2026-11-29T02:00+01:00[Europe/Berlin]'), windows(at).join(', '))
-    assert.notDeepEqual(now.items, at.items)
+    const JUNE_15 = 'daily/2026-06-15T02:00+02:00[Europe/Berlin]'
+    const NOVEMBER_29 = 'daily/2026-11-29T02:00+01:00[Europe/Berlin]'
+    assert.ok(june.items.some((i) => i.action === 'create' && i.window?.key === JUNE_15), windows(june).join(', '))
+    assert.ok(!windows(june).includes(NOVEMBER_29), windows(june).join(', '))
+    assert.ok(windows(november).includes(NOVEMBER_29), windows(november).join(', '))
+    assert.ok(!windows(november).includes(JUNE_15), windows(november).join(', '))
   })
 
   test('a wrong option exits 1 with a one-line message', async () => {
