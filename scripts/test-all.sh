@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite (README's second command; .ci/run calls it):
-# type check, layering check, unit + simulator + store tests (SQLite and a real PostgreSQL),
-# then the real-cloud tier against ../shared/devcloud, which it brings up itself.
+# type check, layering check, lint, every test file in a tier, then the tiers of scripts/test-tiers.mjs:
+# unit + simulator + store tests (SQLite and a real PostgreSQL), the seeded campaigns, and the
+# real-cloud tier against ../shared/devcloud, which it brings up itself.
 # No tier skips itself: a missing server fails the run and says which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,10 @@ step "type check"
 npx --no-install tsc --noEmit -p .
 step "layering check"
 node scripts/check-layers.mjs
+step "lint (eslint.config.mjs: promises that nobody awaits)"
+npx --no-install eslint .
+step "every test file is in a tier"
+node scripts/list-tests.mjs --check
 
 # The real cloud takes minutes to come up: start it now, use it last.
 if [ -z "${SKIP_DEVCLOUD_UP:-}" ]; then
@@ -28,19 +33,27 @@ step "PostgreSQL for the store suite"
 eval "$(bash scripts/start-postgres.sh)"
 export PG_URL REQUIRE_PG=1
 
-run_tier() { # name, concurrency, folders...
-  local name=$1 conc=$2; shift 2
-  local files; files=$(node scripts/list-tests.mjs "$@")
-  [ -n "$files" ] || { echo "no test files in $*"; return 1; }
+declare -A took=()
+run_tier() { # name (a tier of scripts/test-tiers.mjs)
+  local name=$1 files conc start=$SECONDS
+  files=$(node scripts/list-tests.mjs --tier "$name")
+  conc=$(node scripts/list-tests.mjs --concurrency "$name")
+  # An empty tier passed the placement check above, so it may be empty (its folder is not there yet).
+  [ -n "$files" ] || { echo "tier $name: no test files"; return 0; }
   # shellcheck disable=SC2086
   node --import tsx --test --test-concurrency="$conc" \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$OUT/$name.tap" $files
+  local rc=$?
+  took[$name]=$((SECONDS - start))
+  return $rc
 }
 
 status=0
 step "unit, simulator, contract (simulator) and store tests"
-run_tier unit 2 src tests/integration tests/contract || status=1
+run_tier unit || status=1
+step "campaigns (seeded; they print their figures)"
+run_tier campaigns || status=1
 
 if [ -z "${SKIP_DEVCLOUD_UP:-}" ]; then
   step "waiting for the devcloud"
@@ -51,14 +64,15 @@ if [ -z "${SKIP_DEVCLOUD_UP:-}" ]; then
 fi
 export OS_CLIENT_CONFIG_FILE=${OS_CLIENT_CONFIG_FILE:-/var/lib/devcloud/clouds.yaml}
 step "real-cloud tests (devcloud)"
-run_tier realcloud 1 tests/realcloud || status=1
+run_tier realcloud || status=1
 
 pass=0; fail=0
-for f in "$OUT"/unit.tap "$OUT"/realcloud.tap; do
+for f in "$OUT"/unit.tap "$OUT"/campaigns.tap "$OUT"/realcloud.tap; do
   [ -f "$f" ] || continue
   p=$(grep -E '^# pass [0-9]+' "$f" | tail -1 | awk '{print $3}'); f2=$(grep -E '^# fail [0-9]+' "$f" | tail -1 | awk '{print $3}')
   pass=$((pass + ${p:-0})); fail=$((fail + ${f2:-0}))
 done
 echo
-echo "total: $pass passed, $fail failed"
+for name in unit campaigns realcloud; do [ -z "${took[$name]:-}" ] || echo "tier $name: ${took[$name]} s"; done
+echo "total: $pass passed, $fail failed in $SECONDS s"
 exit $status
