@@ -1,26 +1,10 @@
-// Enforces STYLE.md §2 (who may import whom inside src/; the table there and ALLOWED agree). Exits 1 on a forbidden edge.
+// Enforces STYLE.md §2 (who may import whom inside src/): the rooms and edges of scripts/layers.mjs
+// (tests/layers.test.ts keeps them equal to STYLE.md's table). Exits 1 on a forbidden edge.
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
+import { ALLOWED, IMPURE, PURE } from './layers.mjs'
 
 const SRC = resolve(import.meta.dirname, '..', 'src')
-const ALLOWED = {
-  domain: [],
-  openstack: ['openstack'],
-  planner: ['domain'],
-  executor: ['domain', 'planner'],
-  store: ['domain'],
-  cloud: ['domain', 'openstack'],
-  config: ['domain'],
-  cycles: ['domain', 'planner', 'executor'],
-  daemon: ['domain', 'cycles'],
-  api: ['domain'],
-  notify: ['domain'],
-  simulator: ['simulator'],
-  cli: null, // composition root: may import everything
-}
-// Pure rooms may not touch I/O or ambient time/randomness.
-const PURE = new Set(['planner', 'domain'])
-const IMPURE = [/from ['"]node:/, /\bDate\.now\(/, /\bMath\.random\(/, /\bsetTimeout\(/, /\bnew Date\(\)/]
 
 function files(dir) {
   return readdirSync(dir).flatMap((n) => {
