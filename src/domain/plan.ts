@@ -33,8 +33,13 @@ export interface DeleteSnapshotItem {
   readonly volumeId: string
   readonly projectId: string
   readonly policy?: ScheduleKind
-  /** `expire`: retention removed it; `heal`: stuck in a transitional or error state. */
-  readonly purpose: 'expire' | 'heal'
+  /**
+   * `expire`: retention removed it; `heal`: stuck in a transitional or error state; `duplicate`:
+   * another snapshot holds its window (domain/window-survivor.ts).
+   */
+  readonly purpose: 'expire' | 'heal' | 'duplicate'
+  /** For `duplicate`: the window key, looked up again before deleting. */
+  readonly windowKey?: string
   readonly status: string
   readonly reasons: readonly string[]
 }

@@ -1,11 +1,13 @@
 import type { SnapshotRecord } from '../domain/inventory.ts'
 import type { CreateSnapshotItem } from '../domain/plan.ts'
-import { ResourceFailedError, messageOf } from './errors.ts'
-import { errorCodeIs, type ItemOutcome, type ItemRun } from './item-run.ts'
+import { FAILED_SNAPSHOT_STATUSES, isFailedSnapshot, survivorOrder, windowDuplicates, type WindowVerdict } from '../domain/window-survivor.ts'
+import { sleepOrCancel } from './abort.ts'
+import { dedupeWindow, WINDOW_METADATA_KEY } from './dedupe-window.ts'
+import { ResourceFailedError } from './errors.ts'
+import type { ItemOutcome, ItemRun } from './item-run.ts'
 import { waitForStatus } from './wait-for-status.ts'
 
-/** Metadata key that records the schedule window on the snapshot itself. */
-export const WINDOW_METADATA_KEY = 'x-snapwarden-window'
+export { WINDOW_METADATA_KEY } from './dedupe-window.ts'
 
 /** A create whose request has been issued (or whose snapshot was adopted). */
 export interface StartedCreate {
@@ -14,11 +16,6 @@ export interface StartedCreate {
   readonly adopted: boolean
   /** Clock time (ms) of the first create request; undefined when adopted before sending any. */
   readonly startedAtMs: number | undefined
-}
-
-/** The deterministic keeper among snapshots of one window: the oldest (createdAt, then id). */
-export function oldestSnapshot(list: readonly SnapshotRecord[]): SnapshotRecord | undefined {
-  return [...list].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))[0]
 }
 
 const windowFilter = (item: CreateSnapshotItem): Record<string, string> => ({ [WINDOW_METADATA_KEY]: item.window.key })
@@ -37,7 +34,10 @@ export async function startCreate(item: CreateSnapshotItem, run: ItemRun): Promi
   let startedAtMs: number | undefined
   return run.retry('create_snapshot', async (attempt) => {
     if (attempt > 1) {
-      const found = oldestSnapshot(await find())
+      // The failed attempt may still land (a lost answer): the run looks at the window again at its end.
+      run.createMayLandLate = true
+      // Only a healthy snapshot is adopted: an `error` one in the window never holds it.
+      const found = windowDuplicates(await find(), item.window.key).survivor
       if (found) return adopt(run, found, 'found after a create whose answer was lost', startedAtMs)
       run.step(`no snapshot for the window after the failed create; creating again (attempt ${attempt})`)
     }
@@ -67,76 +67,57 @@ function adopt(run: ItemRun, snapshot: SnapshotRecord, why: string, startedAtMs?
 }
 
 /**
- * Confirms the window holds exactly one snapshot and (optionally) waits until it is available.
- * One findSnapshots call per poll both reads the status and reveals duplicates from an overlapping
- * run: the oldest is kept by every run, and a duplicate this run created is deleted.
+ * Confirms the window is held and (optionally) waits until its snapshot is available. Each poll lists
+ * the window once: that reads the status and reveals duplicates from an overlapping run or a create
+ * whose lost answer landed late. Whoever sees a duplicate deletes the one that loses the survivor
+ * order (domain/window-survivor.ts), its own or another run's, once it is deletable; while one is not
+ * yet, the window is looked at again every poll interval, up to the create timeout, and then left to
+ * the next run's planner.
  */
 export async function settleCreate(item: CreateSnapshotItem, run: ItemRun, started: StartedCreate): Promise<ItemOutcome> {
-  const { cloud, clock, sleep } = run.deps
-  const filter = windowFilter(item)
+  const { clock, sleep } = run.deps
   const ownId = started.adopted ? undefined : started.snapshot.id
-  let ownDeleted = false
+  let pending: readonly WindowVerdict[] = []
+  let holder: SnapshotRecord | undefined
 
   const poll = async (): Promise<SnapshotRecord | undefined> => {
-    const list = await run.retry('find_snapshots', () => cloud.findSnapshots(item.volumeId, filter, run.signal))
-    const keeper = oldestSnapshot(list)
-    if (keeper === undefined) return undefined
-    if (ownId !== undefined && keeper.id !== ownId && !ownDeleted) {
-      await deleteDuplicate(run, ownId)
-      ownDeleted = true
-      run.step(`deleted own duplicate ${ownId}; keeping older ${keeper.id} for the window`)
+    const check = await dedupeWindow(run, item.volumeId, item.window.key, { ownId })
+    pending = check.pending
+    // No healthy snapshot: report the best failed one (ours in error, typically).
+    holder = check.survivor ?? survivorOrder(check.listed)[0]
+    if (holder !== undefined && run.snapshotId !== holder.id) {
+      run.snapshotId = holder.id
+      if (holder.id !== ownId) run.step(`window held by ${holder.id} (${holder.status})`)
     }
-    if (run.snapshotId !== keeper.id) {
-      run.snapshotId = keeper.id
-      if (keeper.id !== ownId) run.step(`window kept by ${keeper.id} (${keeper.status})`)
-    }
-    return keeper
+    return holder
   }
 
   const what = `snapshot of volume ${item.volumeId} for window ${item.window.key}`
-  if (!run.settings.waitForAvailable) {
-    const keeper = await poll()
-    if (keeper === undefined) throw new ResourceFailedError(`${what} went away after its create`, undefined)
-    if (keeper.status.toLowerCase() === 'error') throw new ResourceFailedError(`${what} is in status error`, keeper.status)
-    run.step(`confirmed ${keeper.id} (${keeper.status})`)
-    return { status: 'succeeded' }
+  if (run.settings.waitForAvailable) {
+    await waitForStatus(poll, {
+      target: 'available',
+      failures: FAILED_SNAPSHOT_STATUSES,
+      timeoutMs: run.settings.createTimeoutMs,
+      intervalMs: run.settings.pollIntervalMs,
+      clock,
+      sleep,
+      signal: run.signal,
+      what,
+    })
+  } else {
+    await poll()
   }
-  const keeper = await waitForStatus(poll, {
-    target: 'available',
-    failures: ['error'],
-    timeoutMs: run.settings.createTimeoutMs,
-    intervalMs: run.settings.pollIntervalMs,
-    clock,
-    sleep,
-    signal: run.signal,
-    what,
-  })
-  run.step(`available: ${keeper.id}`)
+  if (pending.length > 0) {
+    const since = clock.now().getTime()
+    while (pending.length > 0 && clock.now().getTime() - since < run.settings.createTimeoutMs) {
+      await sleepOrCancel(sleep, run.settings.pollIntervalMs, run.signal, `duplicates in window ${item.window.key}`)
+      await poll()
+    }
+    for (const p of pending) run.step(`left for the next run: ${p.reason}`)
+  }
+  const last = holder as SnapshotRecord | undefined
+  if (last === undefined) throw new ResourceFailedError(`${what} went away after its create`, undefined)
+  if (isFailedSnapshot(last)) throw new ResourceFailedError(`${what} is in status ${last.status}`, last.status)
+  run.step(run.settings.waitForAvailable ? `available: ${last.id}` : `confirmed ${last.id} (${last.status})`)
   return { status: 'succeeded' }
-}
-
-const DELETABLE = new Set(['available', 'error'])
-
-/**
- * Deletes a duplicate this run created. Cinder refuses to delete a snapshot still `creating`
- * (400), so on refusal it waits until the duplicate is deletable (or gone) and deletes again.
- */
-async function deleteDuplicate(run: ItemRun, id: string): Promise<void> {
-  const { cloud, clock, sleep, metrics } = run.deps
-  const remove = (): Promise<void> => run.retry('delete_snapshot', () => cloud.deleteSnapshot(id, run.signal))
-  try {
-    await remove()
-  } catch (err) {
-    if (!errorCodeIs(err, 'OS_BAD_REQUEST', 400) && !errorCodeIs(err, 'OS_CONFLICT', 409)) throw err
-    run.step(`duplicate ${id} not deletable yet (${messageOf(err)}); waiting for it to settle`)
-    await waitForStatus(
-      async () => {
-        const s = await run.retry('get_snapshot', () => cloud.getSnapshot(id, run.signal))
-        return { status: s === undefined || DELETABLE.has(s.status.toLowerCase()) ? 'deletable' : s.status }
-      },
-      { target: 'deletable', failures: [], timeoutMs: run.settings.createTimeoutMs, intervalMs: run.settings.pollIntervalMs, clock, sleep, signal: run.signal, what: `duplicate snapshot ${id}` },
-    )
-    await remove()
-  }
-  metrics.inc('snapwarden_snapshots_deleted_total', { purpose: 'duplicate' })
 }

@@ -1,5 +1,6 @@
 import type { DeleteSnapshotItem } from '../domain/plan.ts'
 import { CancelledError, ResourceFailedError, RetriesExhaustedError, WaitTimeoutError, messageOf } from './errors.ts'
+import { dedupeWindow } from './dedupe-window.ts'
 import { errorCodeIs, type ItemOutcome, type ItemRun } from './item-run.ts'
 import { waitForStatus } from './wait-for-status.ts'
 
@@ -18,6 +19,28 @@ export async function expireSnapshot(item: DeleteSnapshotItem, run: ItemRun): Pr
   }
   run.deps.metrics.inc('snapwarden_snapshots_deleted_total', { purpose: 'expire' })
   return { status: 'succeeded' }
+}
+
+/**
+ * Another snapshot holds the window (the planner saw a duplicate): the window is looked at again and
+ * this snapshot is deleted only if it still loses the survivor order and is deletable; otherwise
+ * nothing is done (skipped, with the reason).
+ */
+export async function removeDuplicate(item: DeleteSnapshotItem, run: ItemRun): Promise<ItemOutcome> {
+  run.snapshotId = item.snapshotId
+  if (item.windowKey === undefined) throw new Error(`duplicate delete of ${item.snapshotId} without a window key`)
+  const check = await dedupeWindow(run, item.volumeId, item.windowKey, { only: item.snapshotId })
+  if (check.deleted.includes(item.snapshotId)) return { status: 'succeeded' }
+  const now = check.listed.find((s) => s.id === item.snapshotId)
+  const pending = check.pending.find((p) => p.snapshot.id === item.snapshotId)
+  if (now === undefined || now.status.toLowerCase() === 'deleting') {
+    run.step(now === undefined ? 'already gone' : 'already being deleted')
+    return { status: 'succeeded' }
+  }
+  if (pending) run.step(`not deleted now: ${pending.reason}`)
+  else if (now.status.toLowerCase() === 'error_deleting') run.step('in error_deleting: left to healing')
+  else run.step(`not deleted: the window has changed (${check.survivor ? `held by ${check.survivor.id}` : 'no healthy snapshot holds it'})`)
+  return { status: 'skipped' }
 }
 
 /**

@@ -27,7 +27,8 @@ export interface ItemSettings {
 }
 
 export interface ItemOutcome {
-  readonly status: 'succeeded' | 'failed'
+  /** `skipped`: nothing was done and nothing failed (a planned duplicate delete found the window changed). */
+  readonly status: 'succeeded' | 'failed' | 'skipped'
   readonly error?: ErrorInfo
 }
 
@@ -35,6 +36,8 @@ export interface ItemOutcome {
 export class ItemRun {
   readonly steps: string[] = []
   snapshotId: string | undefined
+  /** A create request of this item failed transiently: its snapshot may still land (a lost answer). */
+  createMayLandLate = false
   readonly log: Logger
   readonly deps: ExecutorDeps
   readonly settings: ItemSettings

@@ -1,7 +1,8 @@
-import type { ErrorInfo } from '../domain/errors.ts'
+import { toErrorInfo, type ErrorInfo } from '../domain/errors.ts'
 import type { CreateSnapshotItem, DeleteSnapshotItem, SnapshotPlanItem } from '../domain/plan.ts'
 import { startCreate, settleCreate, type StartedCreate } from './create-snapshot.ts'
-import { expireSnapshot, healSnapshot } from './delete-snapshot.ts'
+import { dedupeWindow } from './dedupe-window.ts'
+import { expireSnapshot, healSnapshot, removeDuplicate } from './delete-snapshot.ts'
 import { CancelledError } from './errors.ts'
 import { ItemRun, type ExecutorDeps, type ItemOutcome, type ItemSettings } from './item-run.ts'
 import { Pool, type PoolLimits } from './pool.ts'
@@ -119,6 +120,8 @@ export async function runSnapshotPlan(
 
   if (signal?.aborted) throw new SnapshotRunCancelledError(snapshot(), signal.reason)
 
+  // Creates whose answer was lost: their snapshot may land after the item settled.
+  const late: { item: CreateSnapshotItem; run: ItemRun; ownId: string | undefined }[] = []
   const byGroup = new Map<string, number[]>()
   const deletes: number[] = []
   items.forEach((item, i) => {
@@ -168,6 +171,7 @@ export async function runSnapshotPlan(
                 outcome = run.fail('create', err)
               }
             }
+            if (run.createMayLandLate) late.push({ item: c.item, run, ownId: 'snapshot' in s && !s.adopted ? s.snapshot.id : undefined })
             finish(c.index, run, outcome)
           }),
         )
@@ -184,7 +188,8 @@ export async function runSnapshotPlan(
         const run = newRun(item)
         let outcome: ItemOutcome
         try {
-          outcome = item.purpose === 'heal' ? await healSnapshot(item, run) : await expireSnapshot(item, run)
+          outcome =
+            item.purpose === 'heal' ? await healSnapshot(item, run) : item.purpose === 'duplicate' ? await removeDuplicate(item, run) : await expireSnapshot(item, run)
         } catch (err) {
           outcome = run.fail(item.purpose === 'heal' ? 'heal' : 'delete', err)
         }
@@ -213,7 +218,25 @@ export async function runSnapshotPlan(
   if (signal?.aborted) throw new SnapshotRunCancelledError(snapshot(), signal.reason)
   const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
   if (broken) throw broken.reason
+  await Promise.all(late.map((l) => pool.run(l.item.projectId, () => lookAgain(l.item, l.run, l.ownId), { signal })))
+  if (signal?.aborted) throw new SnapshotRunCancelledError(snapshot(), signal.reason)
   return snapshot()
+}
+
+/**
+ * At the end of the run, the window of a create whose answer was lost is looked at once more: the
+ * lost create may have landed after the item settled, next to the one a retry made. A duplicate
+ * still not deletable is left to the next run's planner. Never fails the item.
+ */
+async function lookAgain(item: CreateSnapshotItem, run: ItemRun, ownId: string | undefined): Promise<void> {
+  try {
+    const check = await dedupeWindow(run, item.volumeId, item.window.key, { ownId })
+    for (const p of check.pending) run.step(`left for the next run: ${p.reason}`)
+    run.step(`end of run: window ${item.window.key} looked at again after a lost answer (${check.listed.length} snapshot${check.listed.length === 1 ? '' : 's'})`)
+  } catch (err) {
+    if (err instanceof CancelledError) throw err
+    run.log.warn({ err: toErrorInfo(err) }, 'looking at the window again after a lost answer failed; the next run will')
+  }
 }
 
 function summarize(results: readonly (SnapshotItemResult | undefined)[], groups: readonly GroupStart[]): SnapshotRunResult {

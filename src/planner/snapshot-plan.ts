@@ -7,6 +7,9 @@
  * - expire (mode expire|all): retention per volume+policy over managed snapshots (ours and
  *   SnapSentry's). Snapshots of a policy that is not active (disabled, removed or invalid) are kept,
  *   and so are all of a policy whose expiry an unknown key on the volume holds (snapshot-policy.ts).
+ * - duplicates (every mode): snapshots of one volume+policy that carry the same window key; the one
+ *   that loses the survivor order (domain/window-survivor.ts: healthy first, then oldest, then id) is
+ *   deleted with purpose `duplicate` once deletable, whoever made it; retention does not count them.
  * - heal (mode expire|all): managed snapshots stuck in creating/deleting/error/error_deleting for more
  *   than `stuckAfterMs` (from updatedAt ?? createdAt) are deleted with purpose `heal`; the executor
  *   escalates to force-delete. Their volume need not be in the inventory.
@@ -18,6 +21,8 @@ import { SCHEDULE_KINDS } from '../domain/policy.ts'
 import type { PolicyProblem, SnapshotPolicy } from '../domain/policy.ts'
 import { applySnapshotRetention, holdSnapshotRetention } from './retention.ts'
 import { windowAt } from './schedule.ts'
+import { findWindowDuplicates } from './window-duplicates.ts'
+import { FAILED_SNAPSHOT_STATUSES } from '../domain/window-survivor.ts'
 import { readSnapshotMarks, snapshotDescription, snapshotMetadata, snapshotName } from './snapshot-metadata.ts'
 import type { SnapshotMarks } from './snapshot-metadata.ts'
 import { parseSnapshotPolicies } from './snapshot-policy.ts'
@@ -46,7 +51,7 @@ export interface SnapshotPlan {
 }
 
 /** Statuses that do not count as "this window is taken". */
-export const FAILED_SNAPSHOT_STATUSES: readonly string[] = ['error', 'error_deleting', 'deleting']
+export { FAILED_SNAPSHOT_STATUSES }
 /** Statuses healing acts on (once stuck). */
 export const HEALABLE_SNAPSHOT_STATUSES: readonly string[] = ['creating', 'deleting', 'error', 'error_deleting']
 /** Volume statuses a snapshot can be taken from (`in-use` with Cinder's force flag). */
@@ -128,6 +133,15 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
     const base = { volumeId: volume.id, projectId: volume.projectId }
     for (const policy of policies) {
       const mine = snapshots.filter((s) => marksById.get(s.id)!.policy === policy.name)
+      const duplicates = findWindowDuplicates(mine.filter((s) => !healed.has(s.id)), (s) => marksById.get(s.id)!)
+      for (const d of duplicates.remove) {
+        const s = d.snapshot
+        out.push({
+          group,
+          at: s.createdAt.getTime(),
+          item: { action: 'delete', purpose: 'duplicate', snapshotId: s.id, ...base, policy: policy.name, windowKey: d.windowKey, status: s.status, reasons: [d.reason] },
+        })
+      }
       if (doCreate) {
         const window = windowAt(policy.schedule, now)
         const taken = mine.find((s) => marksById.get(s.id)!.windowKey === window.key && !FAILED_SNAPSHOT_STATUSES.includes(s.status) && !healed.has(s.id))
@@ -154,7 +168,10 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
         }
       }
       if (doExpire) {
-        const verdicts = applySnapshotRetention(mine, policy, now)
+        for (const d of duplicates.later) {
+          out.push({ group, at: d.snapshot.createdAt.getTime(), item: { action: 'keep', snapshotId: d.snapshot.id, ...base, policy: policy.name, reasons: [d.reason] } })
+        }
+        const verdicts = applySnapshotRetention(mine.filter((s) => !duplicates.ids.has(s.id)), policy, now)
         const held = heldByVolume.get(volume.id)!.find((h) => h.policy === policy.name)
         const { keep, remove } = held ? holdSnapshotRetention(verdicts, `expiry held: unknown key ${held.keys.join(', ')} on the volume`) : verdicts
         for (const k of keep) {
