@@ -3,6 +3,7 @@ import { findEndpoint, type EndpointOpts } from './core/catalog.ts'
 import { ConfigError, NoEndpointError } from './core/errors.ts'
 import { discoverVersion, negotiateMicroversion } from './core/microversion.ts'
 import { ProviderClient, type ProviderClock } from './core/provider-client.ts'
+import type { RetryPolicy } from './core/retry-policy.ts'
 import { HttpTransport, type RequestEvent } from './core/request.ts'
 import { ServiceClient } from './core/service-client.ts'
 import type { CloudConfig } from './config/cloud-config.ts'
@@ -21,6 +22,8 @@ export interface ConnectOptions {
   readonly maxMicroversions?: { readonly blockStorage?: string; readonly compute?: string } | undefined
   readonly userAgent?: string | undefined
   readonly signal?: AbortSignal | undefined
+  /** How authentication and version discovery are retried on transient errors (DEFAULT_CONNECT_RETRY). */
+  readonly retry?: Partial<RetryPolicy> | undefined
 }
 
 export interface Connection {
@@ -56,7 +59,7 @@ export async function connect(config: CloudConfig, opts: ConnectOptions = {}): P
     onRequest: opts.onRequest,
   })
   try {
-    const provider = new ProviderClient({ transport, identityUrl: config.authUrl, auth: config.auth, clock: opts.clock })
+    const provider = new ProviderClient({ transport, identityUrl: config.authUrl, auth: config.auth, clock: opts.clock, retry: opts.retry })
     const token = await provider.authenticate(opts.signal)
     const where: Omit<EndpointOpts, 'types'> = { interface: config.interface, region: config.regionName }
     const endpoint = (types: readonly string[]): string | undefined => {
@@ -69,7 +72,7 @@ export async function connect(config: CloudConfig, opts: ConnectOptions = {}): P
     }
     const negotiated = async (url: string | undefined, range: { min: string; max: string }): Promise<string | undefined> => {
       if (url === undefined) return undefined
-      const info = await discoverVersion(url, transport, provider, opts.signal)
+      const info = await provider.retrying(`version discovery of ${url}`, () => discoverVersion(url, transport, provider, opts.signal), opts.signal)
       return info === undefined ? undefined : negotiateMicroversion(info, range)
     }
     const bsUrl = endpoint(TYPES.blockStorage)

@@ -1,6 +1,7 @@
 import * as tokens from '../identity/v3/tokens/index.ts'
 import { UnauthorizedError } from './errors.ts'
 import type { HttpRequest, HttpResponse, RequestSender } from './request.ts'
+import { retryPolicy, retryTransient, type RetryPolicy } from './retry-policy.ts'
 import { ServiceClient } from './service-client.ts'
 
 /** Where the time comes from (structurally the app's Clock). */
@@ -17,12 +18,15 @@ export interface ProviderClientOptions {
   readonly clock?: ProviderClock | undefined
   /** Re-authenticate this long before the token expires (default 60 s). */
   readonly reauthBeforeMs?: number | undefined
+  /** How authentication (and, through retrying(), version discovery) is retried; DEFAULT_CONNECT_RETRY by default. */
+  readonly retry?: Partial<RetryPolicy> | undefined
 }
 
 /**
  * Holds the Keystone token: authenticates lazily, re-authenticates shortly before expiry and once
  * after a 401 (then retries that request once). Concurrent callers share one authentication.
- * It retries nothing else; retry policy belongs to the caller.
+ * A token request that fails transiently (network, timeout, 408, 429, 5xx) is retried with backoff
+ * (`retry`), as the cycles retry every other call; the calls it carries are not retried here.
  */
 export class ProviderClient implements RequestSender {
   readonly identityUrl: string
@@ -30,6 +34,7 @@ export class ProviderClient implements RequestSender {
   readonly #auth: tokens.AuthOptions
   readonly #clock: ProviderClock
   readonly #reauthBeforeMs: number
+  readonly #retry: RetryPolicy
   #token: tokens.Token | undefined
   #inflight: Promise<tokens.Token> | undefined
   #authCount = 0
@@ -40,6 +45,12 @@ export class ProviderClient implements RequestSender {
     this.#auth = opts.auth
     this.#clock = opts.clock ?? { now: () => new Date() }
     this.#reauthBeforeMs = opts.reauthBeforeMs ?? 60_000
+    this.#retry = retryPolicy(opts.retry)
+  }
+
+  /** Runs `fn` with this client's connect retry policy (transient errors only), e.g. version discovery. */
+  retrying<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return retryTransient(what, fn, this.#retry, signal)
   }
 
   /** The current token (undefined before the first authentication). */
@@ -81,8 +92,7 @@ export class ProviderClient implements RequestSender {
     if (this.#inflight === undefined) {
       const keystone = new ServiceClient(this.#transport, this.identityUrl, { serviceType: 'identity' })
       this.#authCount++
-      this.#inflight = tokens
-        .create(keystone, this.#auth)
+      this.#inflight = retryTransient('authentication', () => tokens.create(keystone, this.#auth), this.#retry)
         .then((t) => {
           this.#token = t
           return t
