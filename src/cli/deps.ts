@@ -63,11 +63,17 @@ export function buildDeps(globals: GlobalOptions, env: NodeJS.ProcessEnv, comman
       return config
     },
     openCloud() {
-      cloud ??= openCloud({ cloudName: globals.osCloud ?? deps.config().cloud, env, logger, metrics: () => deps.metrics }).then((c) => {
+      if (cloud) return cloud
+      const opening = openCloud({ cloudName: globals.osCloud ?? deps.config().cloud, env, logger, metrics: () => deps.metrics }).then((c) => {
         closers.push(c.close)
         return c
       })
-      return cloud
+      // An open that failed is not kept: the next call (the daemon's next attempt) connects afresh.
+      cloud = opening
+      void opening.catch(() => {
+        if (cloud === opening) cloud = undefined
+      })
+      return opening
     },
     onClose(fn) {
       closers.push(fn)
