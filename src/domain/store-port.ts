@@ -72,16 +72,32 @@ export interface NewBackupTask {
   readonly deadlineAt?: Date
 }
 
+export interface PlanTasksOptions {
+  /**
+   * Staffeln's `backup_min_interval` in ms (default 0). A volume is also skipped when one of its
+   * tasks succeeded with a backup started at or after `plannedAt - minIntervalMs`: another run
+   * backed it up after this plan's listing was taken, so the plan is stale for that volume.
+   */
+  readonly minIntervalMs?: number
+}
+
 export interface PlanTasksResult {
   /** The tasks that were inserted. */
   readonly inserted: readonly BackupTask[]
-  /** Volume ids skipped because they already had an open task (or the id already existed). */
+  /**
+   * Volume ids skipped because they already had an open task, a task that succeeded within the
+   * min interval (see PlanTasksOptions), or the id already existed.
+   */
   readonly skippedVolumeIds: readonly string[]
 }
 
 export interface BackupTaskStore {
-  /** Inserts planned tasks (results in input order); a volume that already has an open (planned/started) task is skipped. */
-  planTasks(tasks: readonly NewBackupTask[]): Promise<PlanTasksResult>
+  /**
+   * Inserts planned tasks (results in input order), atomically against concurrent planners and
+   * finishers: a volume that has an open (planned/started) task, or a task that succeeded after
+   * this plan was made (PlanTasksOptions.minIntervalMs), is skipped.
+   */
+  planTasks(tasks: readonly NewBackupTask[], opts?: PlanTasksOptions): Promise<PlanTasksResult>
   /** Records a task that was never sent because it would exceed the project's backup quota (state `over_quota`, finished). */
   recordOverQuota(task: NewBackupTask, now: Date, error: ErrorInfo): Promise<BackupTask>
   /**
@@ -96,6 +112,17 @@ export interface BackupTaskStore {
   markStarted(taskId: string, owner: string, backupId: string, now: Date, deadlineAt?: Date): Promise<BackupTask>
   /** Extends the lease of a task the owner still holds. */
   renewLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask>
+  /**
+   * The check right before a create is sent: `owner` holds the task AND its lease has not expired
+   * at `now`; extends it to `now + leaseMs`. Otherwise STORE_CONFLICT and nothing changes (a lease
+   * that ran out may already be another worker's, whoever the row still names).
+   */
+  confirmLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask>
+  /**
+   * Gives an open task back (owner and lease cleared, state kept) so any worker may claim it at
+   * once: a task not sent when its worker stops, or a started one whose backup is still running.
+   */
+  releaseTask(taskId: string, owner: string): Promise<BackupTask>
   /** Closes an open task held by `owner`; the lease is cleared. */
   finishTask(taskId: string, owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<BackupTask>
   /** Cancels an open task whoever holds it (operator action, volume gone); false if not open. */
@@ -107,6 +134,8 @@ export interface BackupTaskStore {
   tasksForReport(projectId?: string): Promise<BackupTask[]>
   /** Marks finished tasks as reported; returns how many changed. */
   markReported(taskIds: readonly string[]): Promise<number>
+  /** Deletes finished tasks (any outcome) that finished before `before`; returns how many. Open tasks are kept. */
+  pruneTasks(before: Date): Promise<number>
 }
 
 /** A Cinder backup that Snapwarden created and tracks. */
@@ -176,6 +205,8 @@ export interface RunLog {
   recordRun(run: RunRecord): Promise<void>
   /** Newest first. */
   lastRuns(limit: number, kind?: string): Promise<RunRecord[]>
+  /** Deletes runs started before `before`; returns how many. */
+  pruneRuns(before: Date): Promise<number>
 }
 
 export interface MigrationStatus {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Insertable, Selectable } from 'kysely'
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely'
 import type { ErrorInfo } from '../domain/errors.ts'
 import {
   OPEN_TASK_STATES,
@@ -7,12 +7,13 @@ import {
   type BackupTask,
   type BackupTaskStore,
   type NewBackupTask,
+  type PlanTasksOptions,
   type PlanTasksResult,
   type TaskOutcome,
 } from '../domain/store-port.ts'
 import { StoreConflictError } from './errors.ts'
 import { toBackupTask } from './row-mappers.ts'
-import type { BackupTasksTable } from './schema.ts'
+import type { BackupTasksTable, Database } from './schema.ts'
 import type { StoreContext } from './store-context.ts'
 
 /** Rows per INSERT: 22 columns × 400 stays under SQLite's and PostgreSQL's parameter limits. */
@@ -27,20 +28,63 @@ export class BackupTaskRepo implements BackupTaskStore {
     this.#ctx = ctx
   }
 
-  async planTasks(tasks: readonly NewBackupTask[]): Promise<PlanTasksResult> {
-    const insertedById = new Map<string, BackupTask>()
+  async planTasks(tasks: readonly NewBackupTask[], opts: PlanTasksOptions = {}): Promise<PlanTasksResult> {
+    const { db, dialect, sqlite } = this.#ctx
+    const minIntervalMs = Math.max(0, opts.minIntervalMs ?? 0)
     const rows = tasks.map(toInsertRow)
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const chunk = rows.slice(i, i + INSERT_CHUNK)
-      // Any unique violation (an open task for the volume, a known id) skips that row only.
-      const got = await this.#ctx.db
-        .insertInto('backup_tasks')
-        .values(chunk)
-        .onConflict((oc) => oc.doNothing())
-        .returningAll()
-        .execute()
-      for (const row of got) insertedById.set(row.id, toBackupTask(row))
+    const chunks: (typeof rows)[] = []
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) chunks.push(rows.slice(i, i + INSERT_CHUNK))
+    // The newest succeeded backup start per volume of a chunk.
+    const lastSucceeded = (q: Kysely<Database>, chunk: typeof rows) =>
+      q
+        .selectFrom('backup_tasks')
+        .select((eb) => ['volume_id', eb.fn.max('started_at').as('last_started')])
+        .where('state', '=', 'succeeded')
+        .where('volume_id', 'in', [...new Set(chunk.map((r) => r.volume_id))])
+        .groupBy('volume_id')
+    // Rows whose volume was not backed up after its plan (within the min interval).
+    const fresh = (chunk: typeof rows, last: readonly { volume_id: string; last_started: unknown }[]) => {
+      const lastStarted = new Map(last.map((r) => [r.volume_id, r.last_started === null ? undefined : Number(r.last_started)]))
+      return chunk.filter((r) => {
+        const started = lastStarted.get(r.volume_id)
+        return started === undefined || started < Number(r.planned_at) - minIntervalMs
+      })
     }
+    // Any unique violation (an open task for the volume, a known id) skips that row only.
+    const insert = (q: Kysely<Database>, chunk: typeof rows) => q.insertInto('backup_tasks').values(chunk).onConflict((oc) => oc.doNothing()).returningAll()
+    // Read-then-insert while no other writer can change backup_tasks: a task another run finishes
+    // meanwhile either finished before our read (seen) or is still open at our insert (skipped).
+    let got: Selectable<BackupTasksTable>[]
+    if (sqlite) {
+      // As in claimTasks: synchronously inside BEGIN IMMEDIATE, on Kysely's one connection.
+      const all = <R>(q: { compile(): { sql: string; parameters: readonly unknown[] } }): R[] => {
+        const { sql: text, parameters } = q.compile()
+        return sqlite.prepare(text).all(...parameters) as R[]
+      }
+      got = await db.connection().execute(async () =>
+        sqlite
+          .transaction(() =>
+            chunks.flatMap((chunk) => {
+              const keep = fresh(chunk, all(lastSucceeded(db, chunk)))
+              return keep.length ? all<Selectable<BackupTasksTable>>(insert(db, keep)) : []
+            }),
+          )
+          .immediate(),
+      )
+    } else {
+      if (dialect !== 'postgres') throw new TypeError(`no exclusive planning for dialect ${dialect}`)
+      got = await db.transaction().execute(async (trx) => {
+        // SHARE ROW EXCLUSIVE: readers go on; writers (finishers, claimers) and other planners wait.
+        await sql`lock table backup_tasks in share row exclusive mode`.execute(trx)
+        const out: Selectable<BackupTasksTable>[] = []
+        for (const chunk of chunks) {
+          const keep = fresh(chunk, await lastSucceeded(trx, chunk).execute())
+          if (keep.length) out.push(...(await insert(trx, keep).execute()))
+        }
+        return out
+      })
+    }
+    const insertedById = new Map(got.map((row) => [row.id, toBackupTask(row)]))
     // Input order; a row whose id appears twice in the input counts once.
     const inserted: BackupTask[] = []
     const skippedVolumeIds: string[] = []
@@ -116,6 +160,25 @@ export class BackupTaskRepo implements BackupTaskStore {
     return this.#updateOwned(taskId, owner, { lease_expires_at: now.getTime() + leaseMs })
   }
 
+  async confirmLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask> {
+    const nowMs = now.getTime()
+    const row = await this.#ctx.db
+      .updateTable('backup_tasks')
+      .set({ lease_expires_at: nowMs + leaseMs })
+      .where('id', '=', taskId)
+      .where('owner', '=', owner)
+      .where('state', 'in', OPEN_TASK_STATES)
+      .where('lease_expires_at', '>', nowMs)
+      .returningAll()
+      .executeTakeFirst()
+    if (row) return toBackupTask(row)
+    throw await this.#conflict(taskId, owner, now)
+  }
+
+  async releaseTask(taskId: string, owner: string): Promise<BackupTask> {
+    return this.#updateOwned(taskId, owner, { owner: null, lease_expires_at: null })
+  }
+
   async finishTask(taskId: string, owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<BackupTask> {
     if (!TASK_OUTCOMES.includes(outcome)) throw new TypeError(`not a task outcome: ${String(outcome)}`)
     return this.#updateOwned(taskId, owner, { state: outcome, finished_at: now.getTime(), lease_expires_at: null, ...errorColumns(error) })
@@ -166,6 +229,15 @@ export class BackupTaskRepo implements BackupTaskStore {
     return Number(res.numUpdatedRows)
   }
 
+  async pruneTasks(before: Date): Promise<number> {
+    const res = await this.#ctx.db
+      .deleteFrom('backup_tasks')
+      .where('state', 'in', TASK_OUTCOMES)
+      .where('finished_at', '<', before.getTime())
+      .executeTakeFirst()
+    return Number(res.numDeletedRows)
+  }
+
   /** Updates an open task only while `owner` holds it; otherwise explains why in a StoreConflictError. */
   async #updateOwned(taskId: string, owner: string, set: Partial<Insertable<BackupTasksTable>>): Promise<BackupTask> {
     const row = await this.#ctx.db
@@ -177,13 +249,20 @@ export class BackupTaskRepo implements BackupTaskStore {
       .returningAll()
       .executeTakeFirst()
     if (row) return toBackupTask(row)
+    throw await this.#conflict(taskId, owner)
+  }
+
+  /** Why `owner` may not change the task (it is gone, finished, someone else's, or its lease ran out). */
+  async #conflict(taskId: string, owner: string, now?: Date): Promise<StoreConflictError> {
     const current = await this.getTask(taskId)
     const why = !current
       ? 'does not exist'
       : current.state !== 'planned' && current.state !== 'started'
         ? `is already ${current.state}`
-        : `is held by another owner (${current.owner ?? 'nobody'})`
-    throw new StoreConflictError(`backup task ${taskId} ${why}; ${owner} may not change it`)
+        : current.owner !== owner
+          ? `is held by another owner (${current.owner ?? 'nobody'})`
+          : `has a lease that ran out at ${current.leaseExpiresAt?.toISOString() ?? '(none)'}${now ? ` (now ${now.toISOString()})` : ''}`
+    return new StoreConflictError(`backup task ${taskId} ${why}; ${owner} may not change it`)
   }
 }
 

@@ -6,6 +6,7 @@ import type {
   BackupTask,
   MigrationStatus,
   NewBackupTask,
+  PlanTasksOptions,
   PlanTasksResult,
   RunRecord,
   Store,
@@ -62,8 +63,8 @@ export class KyselyStore implements Store {
     await this.#db.destroy()
   }
 
-  planTasks(tasks: readonly NewBackupTask[]): Promise<PlanTasksResult> {
-    return this.#guard(() => this.#tasks.planTasks(tasks))
+  planTasks(tasks: readonly NewBackupTask[], opts?: PlanTasksOptions): Promise<PlanTasksResult> {
+    return this.#guard(() => this.#tasks.planTasks(tasks, opts))
   }
 
   recordOverQuota(task: NewBackupTask, now: Date, error: ErrorInfo): Promise<BackupTask> {
@@ -80,6 +81,12 @@ export class KyselyStore implements Store {
   }
   renewLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask> {
     return this.#guard(() => this.#tasks.renewLease(taskId, owner, now, leaseMs))
+  }
+  confirmLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask> {
+    return this.#guard(() => this.#tasks.confirmLease(taskId, owner, now, leaseMs))
+  }
+  releaseTask(taskId: string, owner: string): Promise<BackupTask> {
+    return this.#guard(() => this.#tasks.releaseTask(taskId, owner))
   }
   finishTask(taskId: string, owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<BackupTask> {
     return this.#guard(() => this.#tasks.finishTask(taskId, owner, outcome, now, error))
@@ -98,6 +105,9 @@ export class KyselyStore implements Store {
   }
   markReported(taskIds: readonly string[]): Promise<number> {
     return this.#guard(() => this.#tasks.markReported(taskIds))
+  }
+  pruneTasks(before: Date): Promise<number> {
+    return this.#guard(() => this.#tasks.pruneTasks(before))
   }
 
   recordBackup(backup: TrackedBackup): Promise<boolean> {
@@ -131,6 +141,9 @@ export class KyselyStore implements Store {
   }
   lastRuns(limit: number, kind?: string): Promise<RunRecord[]> {
     return this.#guard(() => this.#runs.lastRuns(limit, kind))
+  }
+  pruneRuns(before: Date): Promise<number> {
+    return this.#guard(() => this.#runs.pruneRuns(before))
   }
 
   async #guard<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import { init } from './migrations/0001-init.ts'
+import { taskHistory } from './migrations/0002-task-history.ts'
 
 /**
  * Every migration, in order, from a static list (no file-system scanning: works the same from
@@ -7,6 +8,7 @@ import { init } from './migrations/0001-init.ts'
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-init': init,
+  '0002-task-history': taskHistory,
 })
 
 export const migrationProvider: MigrationProvider = {

@@ -37,4 +37,9 @@ export class RunLogRepo implements RunLog {
     const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(Math.max(0, limit)).execute()
     return rows.map(toRunRecord)
   }
+
+  async pruneRuns(before: Date): Promise<number> {
+    const res = await this.#ctx.db.deleteFrom('runs').where('started_at', '<', before.getTime()).executeTakeFirst()
+    return Number(res.numDeletedRows)
+  }
 }

@@ -76,6 +76,7 @@ const T0 = Date.parse('2026-03-01T02:00:00.000Z')
 /** A fixed instant `minutes` after T0 (never the system clock). */
 const at = (minutes: number) => new Date(T0 + minutes * 60_000)
 const LEASE_MS = 10 * 60_000
+const MIGRATIONS = ['0001-init', '0002-task-history']
 
 function aTask(volumeId: string, extra: Partial<NewBackupTask> = {}): NewBackupTask {
   return {
@@ -115,20 +116,20 @@ for (const dialect of DIALECTS) {
     })
 
     test('status before migrating lists every migration as pending', async () => {
-      assert.deepEqual(await store.status(), { applied: [], pending: ['0001-init'] })
+      assert.deepEqual(await store.status(), { applied: [], pending: MIGRATIONS })
     })
 
     test('migrating twice applies the schema once and the second run is a no-op', async () => {
-      assert.deepEqual(await store.migrate(), { applied: ['0001-init'] })
+      assert.deepEqual(await store.migrate(), { applied: MIGRATIONS })
       assert.deepEqual(await store.migrate(), { applied: [] })
-      assert.deepEqual(await store.status(), { current: '0001-init', applied: ['0001-init'], pending: [] })
+      assert.deepEqual(await store.status(), { current: MIGRATIONS.at(-1), applied: MIGRATIONS, pending: [] })
     })
 
     if (dialect.shared) {
       test('two processes migrating the same database at once apply each migration exactly once', async () => {
         const second = other()
         const [a, b] = await Promise.all([store.migrate(), second.migrate()])
-        assert.deepEqual([...a.applied, ...b.applied], ['0001-init'])
+        assert.deepEqual([...a.applied, ...b.applied], MIGRATIONS)
         assert.deepEqual((await second.status()).pending, [])
       })
 
@@ -142,7 +143,7 @@ for (const dialect of DIALECTS) {
             [1, 2, 3].map(() => run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 })),
           )
           const applied = runs.flatMap((r) => (JSON.parse(r.stdout) as { applied: string[] }).applied)
-          assert.deepEqual(applied, ['0001-init'])
+          assert.deepEqual(applied, MIGRATIONS)
           assert.deepEqual((await store.status()).pending, [])
         })
       }
@@ -174,6 +175,58 @@ for (const dialect of DIALECTS) {
         const next = await store.planTasks([aTask('v1', { id: 't2', cycleId: 'cycle-2' })])
         assert.deepEqual(next.inserted.map((t) => t.id), ['t2'])
       })
+
+      test('planTasks skips a volume whose task another run finished after this plan was made', async () => {
+        // Another run planned, sent and finished v1 and v2 while this plan (made at 10) was being computed.
+        await store.planTasks([aTask('v1', { id: 'other-v1' }), aTask('v2', { id: 'other-v2' }), aTask('v3', { id: 'other-v3' }), aTask('v4', { id: 'other-v4' })])
+        await other().claimTasks('other-run', 4, at(9), LEASE_MS)
+        await store.markStarted('other-v1', 'other-run', 'b-v1', at(11))
+        await store.finishTask('other-v1', 'other-run', 'succeeded', at(12))
+        await store.markStarted('other-v2', 'other-run', 'b-v2', at(10))
+        await store.finishTask('other-v2', 'other-run', 'succeeded', at(13))
+        await store.markStarted('other-v3', 'other-run', 'b-v3', at(11))
+        await store.finishTask('other-v3', 'other-run', 'failed', at(12), { code: 'OS_RESOURCE_FAILED', message: 'backup went to error' })
+        await store.markStarted('other-v4', 'other-run', 'b-v4', at(9))
+        await store.finishTask('other-v4', 'other-run', 'succeeded', at(9))
+
+        const late = await store.planTasks(['v1', 'v2', 'v3', 'v4'].map((v) => aTask(v, { cycleId: 'cycle-2', plannedAt: at(10) })))
+
+        assert.deepEqual(late.skippedVolumeIds, ['v1', 'v2'], 'a backup started at or after the plan time makes the plan stale')
+        assert.deepEqual(late.inserted.map((t) => t.volumeId), ['v3', 'v4'], 'a failed task, or one our listing already saw, does not block')
+      })
+
+      test('planTasks with a min interval also skips a volume whose backup succeeded within it', async () => {
+        await store.planTasks([aTask('v1', { id: 'recent' }), aTask('v2', { id: 'old' })])
+        await store.claimTasks('w1', 2, at(0), LEASE_MS)
+        await store.markStarted('recent', 'w1', 'b1', at(31))
+        await store.finishTask('recent', 'w1', 'succeeded', at(32))
+        await store.markStarted('old', 'w1', 'b2', at(29))
+        await store.finishTask('old', 'w1', 'succeeded', at(30))
+        const next = await store.planTasks([aTask('v1', { cycleId: 'cycle-2', plannedAt: at(90) }), aTask('v2', { cycleId: 'cycle-2', plannedAt: at(90) })], {
+          minIntervalMs: 60 * 60_000,
+        })
+        assert.deepEqual(next.skippedVolumeIds, ['v1'])
+        assert.deepEqual(next.inserted.map((t) => t.volumeId), ['v2'])
+      })
+
+      if (dialect.shared) {
+        test('planners on separate connections racing with a finishing worker insert one task per volume', async () => {
+          const volumes = Array.from({ length: 40 }, (_, i) => `vol-${i}`)
+          await store.planTasks(volumes.map((v) => aTask(v, { id: `first-${v}` })))
+          const worker = other()
+          await worker.claimTasks('w1', volumes.length, at(1), LEASE_MS)
+          const finishing = (async () => {
+            for (const v of volumes) {
+              await worker.markStarted(`first-${v}`, 'w1', `b-${v}`, at(2))
+              await worker.finishTask(`first-${v}`, 'w1', 'succeeded', at(3))
+            }
+          })()
+          const planners = [store, other(), other()].map((s, p) => s.planTasks(volumes.map((v) => aTask(v, { cycleId: `late-${p}`, plannedAt: at(1) }))))
+          const [results] = await Promise.all([Promise.all(planners), finishing])
+          const inserted = results.flatMap((r) => r.inserted)
+          assert.deepEqual(inserted, [], `re-planned although backed up after the plan: ${inserted.map((t) => t.volumeId).join(', ')}`)
+        })
+      }
 
       test('a planned task round-trips every field with millisecond timestamps', async () => {
         const planned = aTask('v1', { id: 't1', kind: 'incremental', parentBackupId: 'b-full', plannedAt: new Date(T0 + 123), deadlineAt: at(90) })
@@ -248,6 +301,48 @@ for (const dialect of DIALECTS) {
         const renewed = await store.renewLease('t1', 'w1', at(9), LEASE_MS)
         assert.deepEqual(renewed.leaseExpiresAt, new Date(at(9).getTime() + LEASE_MS))
         assert.deepEqual(await store.claimTasks('w2', 1, at(11), LEASE_MS), [])
+      })
+
+      test('confirmLease extends a live lease of its holder and refuses an expired one, even when nobody re-claimed it', async () => {
+        await store.planTasks([aTask('v1', { id: 't1' })])
+        await store.claimTasks('w1', 1, at(0), LEASE_MS)
+        const live = await store.confirmLease('t1', 'w1', at(9), LEASE_MS)
+        assert.deepEqual(live.leaseExpiresAt, new Date(at(9).getTime() + LEASE_MS))
+        await assert.rejects(store.confirmLease('t1', 'w2', at(10), LEASE_MS), { code: 'STORE_CONFLICT', message: /held by another owner \(w1\)/ })
+        const expiry = new Date(at(9).getTime() + LEASE_MS)
+        await assert.rejects(store.confirmLease('t1', 'w1', expiry, LEASE_MS), { code: 'STORE_CONFLICT', message: /lease that ran out/ })
+        assert.deepEqual((await store.getTask('t1'))?.leaseExpiresAt, expiry, 'a refused confirmation changes nothing')
+        // renewLease (while following a backup already sent) is not the guard: it only needs the owner.
+        assert.equal((await store.renewLease('t1', 'w1', at(30), LEASE_MS)).owner, 'w1')
+        await store.finishTask('t1', 'w1', 'succeeded', at(31))
+        await assert.rejects(store.confirmLease('t1', 'w1', at(31), LEASE_MS), { code: 'STORE_CONFLICT', message: /already succeeded/ })
+      })
+
+      test('a released task is claimable at once by another worker, and its former holder may no longer change it', async () => {
+        await store.planTasks([aTask('v1', { id: 't1' })])
+        await store.claimTasks('w1', 1, at(0), LEASE_MS)
+        await store.recordIntent('t1', 'w1', 'name-1')
+        await store.markStarted('t1', 'w1', 'backup-1', at(1))
+        const released = await store.releaseTask('t1', 'w1')
+        assert.deepEqual([released.state, released.owner, released.leaseExpiresAt, released.backupId], ['started', undefined, undefined, 'backup-1'])
+        const [again] = await other().claimTasks('w2', 1, at(2), LEASE_MS)
+        assert.deepEqual([again?.id, again?.owner, again?.attempts], ['t1', 'w2', 2])
+        await assert.rejects(store.finishTask('t1', 'w1', 'succeeded', at(3)), { code: 'STORE_CONFLICT' })
+        await assert.rejects(store.releaseTask('t1', 'w1'), { code: 'STORE_CONFLICT' })
+      })
+
+      test('pruneTasks deletes finished tasks older than the history and keeps open and recent ones', async () => {
+        await store.planTasks([aTask('v1', { id: 'old-ok' }), aTask('v2', { id: 'old-failed' }), aTask('v3', { id: 'recent' }), aTask('v4', { id: 'open' })])
+        await store.claimTasks('w1', 4, at(0), LEASE_MS)
+        await store.finishTask('old-ok', 'w1', 'succeeded', at(1))
+        await store.finishTask('old-failed', 'w1', 'failed', at(2), { code: 'OS_HTTP', message: 'x' })
+        await store.finishTask('recent', 'w1', 'succeeded', at(20))
+        await store.recordOverQuota(aTask('v5', { id: 'old-quota' }), at(3), { code: 'EXEC_OVER_QUOTA', message: 'full' })
+        assert.equal(await store.pruneTasks(at(20)), 3)
+        assert.deepEqual((await store.openTasks()).map((t) => t.id), ['open'])
+        assert.equal((await store.getTask('recent'))?.state, 'succeeded')
+        assert.equal(await store.getTask('old-ok'), undefined)
+        assert.equal(await store.pruneTasks(at(20)), 0)
       })
 
       test('finishing records the outcome and error, clears the lease, and a second finish conflicts', async () => {
@@ -345,6 +440,8 @@ for (const dialect of DIALECTS) {
           { id: 'r1', kind: 'backup-cycle', startedAt: at(0), finishedAt: at(4), exitStatus: 1, summary: { failed: ['t1'] } },
         ])
         assert.deepEqual((await store.lastRuns(1, 'backup-cycle')).map((r) => r.id), ['r1'])
+        assert.equal(await store.pruneRuns(at(1)), 1)
+        assert.deepEqual((await store.lastRuns(10)).map((r) => r.id), ['r2'])
       })
     })
   })
@@ -402,9 +499,9 @@ describe('store errors', () => {
     })
   }
 
-  test('an unsupported URL scheme is refused with STORE_UNAVAILABLE, redacted', () => {
+  test('an unsupported URL scheme is refused as a user error (CONFIG_INVALID), redacted', () => {
     assert.throws(() => openStore({ url: 'mysql://root:hunter2@127.0.0.1/db' }), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'STORE_UNAVAILABLE')
+      assert.equal(err.code, 'CONFIG_INVALID')
       assert.ok(!err.message.includes('hunter2'))
       return true
     })
