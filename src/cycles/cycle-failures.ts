@@ -50,6 +50,16 @@ export function backupCycleFailures(results: readonly BackupTaskResult[]): Cycle
 export function retentionCycleFailures(report: RetentionReport): CycleFailures {
   return {
     counts: { succeeded: report.deleted.length, failed: report.failed.length, skipped: 0 },
-    failed: report.failed.map((f) => ({ action: 'delete-backup', volumeId: '', projectId: '', backupId: f.backupId, error: { code: f.code, message: f.message } })),
+    failed: [
+      ...report.failed.map((f) => ({ action: 'delete-backup', volumeId: '', projectId: '', backupId: f.backupId, error: { code: f.code, message: f.message } })),
+      // Unreadable server metadata: that server's backups are held until it is fixed.
+      ...report.problems.map((p) => ({
+        action: 'parse-server-metadata',
+        volumeId: '',
+        projectId: p.projectId,
+        serverId: p.serverId,
+        error: { code: 'PLAN_POLICY_INVALID', message: p.message },
+      })),
+    ],
   }
 }

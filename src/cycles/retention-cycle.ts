@@ -1,16 +1,19 @@
 /** The retention cycle: chain-aware expiry of backups, children first, never a blocking retry loop. */
 import { toErrorInfo } from '../domain/errors.ts'
-import type { BackupRecord } from '../domain/inventory.ts'
 import type { ListScope } from '../domain/ports.ts'
 import { Pool } from '../executor/pool.ts'
 import { waitForStatus } from '../executor/wait-for-status.ts'
-import { applyBackupRetention, type BackupRetentionResult } from '../planner/backup-retention.ts'
-import { retentionCutoff } from '../planner/retention-time.ts'
+import type { BackupDiscoveryProblem } from '../planner/backup-discovery.ts'
+import { planBackupRetention, type VolumeRetentionPlan } from '../planner/backup-retention-plan.ts'
+import type { BackupRetentionResult } from '../planner/backup-retention.ts'
 import { backupInventory, defaultRetention, type BackupCycleDeps, type BackupCycleOptions } from './backup-inventory.ts'
 
 export interface RetentionReport {
   readonly now: Date
-  readonly perVolume: readonly { readonly volumeId: string; readonly result: BackupRetentionResult }[]
+  /** Per volume; `held` when its server's backup metadata cannot be read (nothing of it is removed). */
+  readonly perVolume: readonly VolumeRetentionPlan[]
+  /** Server metadata that cannot be read (named server, key, value, accepted): exit 3 and the webhook. */
+  readonly problems: readonly BackupDiscoveryProblem[]
   readonly deleted: readonly string[]
   readonly failed: readonly { readonly backupId: string; readonly code: string; readonly message: string }[]
   readonly closedRows: number
@@ -31,24 +34,17 @@ export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycle
       }
     }
   }
-  const retentionOf = new Map(discovery.targets.map((t) => [t.volume.id, t.retention]))
-  const byVolume = new Map<string, BackupRecord[]>()
-  for (const b of backups) byVolume.set(b.volumeId, [...(byVolume.get(b.volumeId) ?? []), b])
-  const perVolume: { volumeId: string; result: BackupRetentionResult }[] = []
-  for (const [volumeId, list] of [...byVolume].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const retention = retentionOf.get(volumeId) ?? defaultRetention(deps.config)
-    perVolume.push({
-      volumeId,
-      result: applyBackupRetention({
-        backups: list,
-        retentionCutoff: retentionCutoff(retention, now, deps.config.timezone),
-        ...(c.keep_count !== undefined ? { keepCount: c.keep_count } : {}),
-        ...(c.keep_tiers !== undefined ? { tiers: c.keep_tiers } : {}),
-        timezone: deps.config.timezone,
-        now,
-      }),
-    })
-  }
+  // A server whose backup metadata cannot be read holds every backup of its volumes (planner).
+  for (const p of discovery.problems) deps.logger.warn({ serverId: p.serverId, key: p.key, value: p.value }, p.message)
+  const perVolume = planBackupRetention({
+    backups,
+    discovery,
+    defaultRetention: defaultRetention(deps.config),
+    ...(c.keep_count !== undefined ? { keepCount: c.keep_count } : {}),
+    ...(c.keep_tiers !== undefined ? { tiers: c.keep_tiers } : {}),
+    timezone: deps.config.timezone,
+    now,
+  })
   const deleted: string[] = []
   const failed: { backupId: string; code: string; message: string }[] = []
   if (!opts.planOnly && !opts.dryRun) {
@@ -59,7 +55,7 @@ export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycle
       ),
     )
   }
-  return { now, perVolume, deleted, failed, closedRows }
+  return { now, perVolume, problems: discovery.problems, deleted, failed, closedRows }
 }
 
 /**

@@ -6,6 +6,13 @@ import { describe, test } from 'node:test'
 import { executeClaimed, runBackupCycle } from '../../src/cycles/backup-cycle.ts'
 import type { BackupCycleOptions, BackupCycleReport } from '../../src/cycles/backup-inventory.ts'
 import { runRetentionCycle } from '../../src/cycles/retention-cycle.ts'
+import { retentionCycleFailures } from '../../src/cycles/cycle-failures.ts'
+import { backupExpireCommand, backupPlanCommand, backupRunCommand } from '../../src/cli/commands/backup.ts'
+import type { CliDeps } from '../../src/cli/deps.ts'
+import { EXIT } from '../../src/cli/exit-codes.ts'
+import type { Config } from '../../src/config/schema.ts'
+import { silentLogger } from '../../src/domain/logger.ts'
+import { noopMetrics } from '../../src/domain/metrics.ts'
 import type { BackupTaskResult } from '../../src/executor/run-backup-tasks.ts'
 import { StoreConflictError } from '../../src/store/index.ts'
 import {
@@ -47,6 +54,32 @@ function succeeded(report: BackupCycleReport): BackupTaskResult {
 }
 
 const kindOf = (b: { parentId: string | null }): string => (b.parentId === null ? 'full' : 'incremental')
+
+/** The deps a `backup …` command gets from the CLI, on the harness's cloud, store file and manual time; output lines are collected. */
+function commandDeps(b: BackupHarness, config: Config): { deps: CliDeps; lines: string[] } {
+  const lines: string[] = []
+  const closers: (() => Promise<void> | void)[] = []
+  const time = b.deps(config)
+  const deps: CliDeps = {
+    globals: { debug: false },
+    env: {},
+    out: { line: (text = '') => void lines.push(...text.split('\n')), json: (value) => void lines.push(JSON.stringify(value)) },
+    logger: silentLogger,
+    clock: time.clock,
+    sleep: time.sleep,
+    random: time.random,
+    isTTY: false,
+    metrics: noopMetrics,
+    config: () => config,
+    chooseCloud: () => { throw new Error('not used: openCloud is given') },
+    openCloud: async () => ({ cloud: b.client.cloud, label: 'test simulator', simulated: true, close: async () => {} }),
+    onClose: (fn) => void closers.push(fn),
+    close: async () => {
+      for (const fn of closers.splice(0)) await fn()
+    },
+  }
+  return { deps, lines }
+}
 
 describe('backup cycle against the simulator', () => {
   test('full_backup_depth 2 gives full, incremental, incremental, then full again', () =>
@@ -150,33 +183,78 @@ describe('backup cycle against the simulator', () => {
       assert.equal((await b.store.openTasks()).length, 0)
     }))
 
-  test('an invalid __staffeln_retention on one server is reported, that server gets the default, and the others go on', () =>
+  for (const value of ['3000y', '', '1d2w', '20m']) {
+    test(`an invalid __staffeln_retention (${JSON.stringify(value)}) keeps every backup of that server until it is fixed, and is reported each cycle`, () =>
+      withBackups(async (b) => {
+        const bad = addProtectedServer(b.sim, b.projectId, 'retention-bad', { metadata: { __staffeln_retention: value }, volumes: 2 })
+        const good = addProtectedServer(b.sim, b.projectId, 'retention-good', { metadata: { __staffeln_retention: '20min' } })
+        const logger = recordingLogger()
+        // retention_time 1h: had the invalid value fallen back to it, the bad server's old backups would go.
+        const deps = b.deps(backupConfig({ full_backup_depth: 0, retention_time: '1h' }), { logger })
+
+        const first = await runBackupCycle(deps, RUN)
+        assert.deepEqual(first.discovery.problems.map((p) => [p.serverId, p.key, p.value]), [[bad.server.id, '__staffeln_retention', value]])
+        assert.ok(logger.warnings.some((w) => w.obj['serverId'] === bad.server.id), 'the problem was not logged')
+        assert.deepEqual(first.results.map((r) => r.outcome), ['succeeded', 'succeeded', 'succeeded'], 'the server is still backed up')
+        b.h.clock.advance(2 * HOUR)
+        await runBackupCycle(deps, RUN)
+        b.h.clock.advance(2 * HOUR)
+        const badVolumes = bad.volumes.map((v) => v.id)
+        const badBackups = () => badVolumes.flatMap((id) => simBackupsOf(b.sim, id).map((x) => x.id))
+        const held = badBackups()
+        assert.equal(held.length, 4)
+
+        for (let cycle = 0; cycle < 2; cycle++) {
+          const from = b.client.requests.length
+          const retention = await runRetentionCycle(deps, RUN)
+          assert.deepEqual(badBackups(), held, 'a backup of the server with the unreadable value was deleted')
+          assert.ok(!backupDeletes(b.client.requests.slice(from)).some((id) => held.includes(id)), 'a delete was sent for a held backup')
+          assert.equal(retention.problems.length, 1, 'the problem is reported by every retention cycle')
+          const problem = retention.problems[0]!
+          assert.deepEqual([problem.serverId, problem.key, problem.value], [bad.server.id, '__staffeln_retention', value])
+          assert.ok(problem.message.includes(bad.server.id) && problem.message.includes(`__staffeln_retention=${JSON.stringify(value)}`), problem.message)
+          assert.match(problem.message, /accepted: <int><unit> parts with units y, mon, w, d, h, min, s/)
+          assert.deepEqual(retention.perVolume.filter((v) => v.held).map((v) => v.volumeId).sort(), [...badVolumes].sort())
+          // The daemon's retention job and its webhook count it as a failure.
+          const { failed } = retentionCycleFailures(retention)
+          assert.deepEqual(failed.map((f) => [f.action, f.serverId, f.error.code]), [['parse-server-metadata', bad.server.id, 'PLAN_POLICY_INVALID']])
+        }
+        assert.equal(simBackupsOf(b.sim, good.volumes[0]!.id).length, 1, 'the 20min server lost its old backup as usual')
+
+        // Fixed: retention resumes with the server's value, and nothing is reported any more.
+        bad.server.metadata.__staffeln_retention = '1h'
+        const fixed = await runRetentionCycle(deps, RUN)
+        assert.deepEqual(fixed.problems, [])
+        assert.deepEqual(retentionCycleFailures(fixed).failed, [])
+        assert.equal(fixed.deleted.length, 2, 'the two 4-hour-old backups of the fixed server go')
+        for (const id of badVolumes) assert.equal(simBackupsOf(b.sim, id).length, 1)
+      }))
+  }
+
+  test('backup plan, expire and run exit 3 naming the server, key, value and what is accepted; 0 once the value is fixed', () =>
     withBackups(async (b) => {
-      const bad = addProtectedServer(b.sim, b.projectId, 'retention-bad', { metadata: { __staffeln_retention: '20m' } })
-      const good = addProtectedServer(b.sim, b.projectId, 'retention-good', { metadata: { __staffeln_retention: '20min' } })
-      const logger = recordingLogger()
-      const deps = b.deps(backupConfig({ full_backup_depth: 0 }), { logger })
+      const bad = addProtectedServer(b.sim, b.projectId, 'retention-cli', { metadata: { __staffeln_retention: '3000y' } })
+      const config = backupConfig({ full_backup_depth: 0, retention_time: '1h' })
+      await runBackupCycle(b.deps(config), RUN)
+      b.h.clock.advance(2 * HOUR)
+      const cli = commandDeps(b, config)
+      const opts = { json: false, allProjects: false, dryRun: false, db: b.storeUrl }
+      const expected = [bad.server.id, '__staffeln_retention="3000y"', 'longer than 1000 years', 'accepted: <int><unit>']
 
-      const first = await runBackupCycle(deps, RUN)
-      assert.equal(first.discovery.problems.length, 1)
-      const problem = first.discovery.problems[0]!
-      assert.equal(problem.serverId, bad.server.id)
-      assert.equal(problem.key, '__staffeln_retention')
-      assert.equal(problem.value, '20m')
-      assert.match(problem.message, /default retention_time/)
-      assert.ok(logger.warnings.some((w) => w.obj['serverId'] === bad.server.id), 'the problem was not logged')
-      assert.deepEqual(first.results.map((r) => r.outcome), ['succeeded', 'succeeded'], 'both servers are backed up')
+      for (const command of [backupPlanCommand, backupExpireCommand, backupRunCommand]) {
+        cli.lines.length = 0
+        assert.equal(await command.run(opts, cli.deps), EXIT.partial, `${command.name}:\n${cli.lines.join('\n')}`)
+        const problem = cli.lines.find((l) => l.startsWith('problem: '))
+        for (const part of expected) assert.ok(problem?.includes(part), `${command.name} does not name ${part}:\n${cli.lines.join('\n')}`)
+      }
+      assert.equal(simBackupsOf(b.sim, bad.volumes[0]!.id).length, 2, 'backup expire deleted a held backup')
 
-      b.h.clock.advance(HOUR)
-      assert.deepEqual((await runBackupCycle(deps, RUN)).results.map((r) => r.outcome), ['succeeded', 'succeeded'])
-      b.h.clock.advance(MINUTE)
-      const [goodOld, goodNew] = simBackupsOf(b.sim, good.volumes[0]!.id).map((x) => x.id)
-      const retention = await runRetentionCycle(deps, RUN)
-
-      assert.deepEqual(retention.deleted, [goodOld], 'the 20min server loses its hour-old backup')
-      assert.deepEqual(simBackupsOf(b.sim, good.volumes[0]!.id).map((x) => x.id), [goodNew])
-      assert.equal(simBackupsOf(b.sim, bad.volumes[0]!.id).length, 2, 'the server with the invalid value keeps both (default 2w3d)')
-      assert.deepEqual(retention.failed, [])
+      bad.server.metadata.__staffeln_retention = '1h'
+      b.h.clock.advance(2 * HOUR)
+      assert.equal(await backupPlanCommand.run(opts, cli.deps), EXIT.ok)
+      assert.equal(await backupExpireCommand.run(opts, cli.deps), EXIT.ok)
+      assert.equal(simBackupsOf(b.sim, bad.volumes[0]!.id).length, 1, 'retention resumed once the value was fixed')
+      await cli.deps.close()
     }))
 
   test('two workers on one database never start the same task and lose none', () =>

@@ -255,6 +255,56 @@ describe('snapshot cycle against the simulator', () => {
       assert.deepEqual(windowsOf(liveSnapshotsOf(h.sim, vol.id)), [TODAY_WINDOW])
     }))
 
+  test('a misspelt key holds expiry of its policy (creates go on) and is reported with the closest known key; removing it resumes expiry', () =>
+    withSim(async (h) => {
+      const { admin } = projectIds(h.sim)
+      const vol = addVolume(h.sim, admin, 'typo', {
+        ...DAILY,
+        'x-snapwarden-daily-retention': '1',
+        'x-snapwarden-weekly-enabled': 'true',
+        'x-snapwarden-weekly-keep-count': '1',
+        'backup-owner': 'team-a', // not under our prefixes: ignored as always
+      })
+      const snap = (policy: string, window: string, daysAgo: number) =>
+        h.sim.state.addSnapshot({
+          volumeId: vol.id,
+          createdAt: h.clock.now() - daysAgo * 86400_000,
+          metadata: { 'x-snapwarden-managed': 'true', 'x-snapwarden-policy': policy, [SNAPSHOT_WINDOW_KEY]: window },
+        }).id
+      // Daily: SnapSentry's default retention (2 days) would expire the two older ones. Weekly: keep-count 1 expires the older one.
+      const daily = [snap('daily', 'daily/2026-03-05T00:00+00:00[UTC]', 5), snap('daily', 'daily/2026-03-06T00:00+00:00[UTC]', 4), snap('daily', 'daily/2026-03-07T00:00+00:00[UTC]', 3)]
+      const [weeklyOld, weeklyNew] = [snap('weekly', 'weekly/2026-02-22T00:00+00:00[UTC]', 16), snap('weekly', 'weekly/2026-03-01T00:00+00:00[UTC]', 9)]
+      const client = await connectAs(h, 'admin')
+      const deps = cycleDeps(h, client)
+      const ALL: CycleOptions = { mode: 'all', allProjects: false, dryRun: false }
+
+      const report = await runSnapshotCycle(deps, ALL)
+
+      assert.deepEqual(report.problems.map((p) => [p.volumeId, p.policy, p.key, p.value]), [[vol.id, 'daily', 'x-snapwarden-daily-retention', '1']])
+      const message = report.problems[0]!.message
+      for (const part of [vol.id, 'x-snapwarden-daily-retention="1"', 'did you mean x-snapwarden-daily-retention-days?', 'accepted: x-snapwarden-daily-{']) {
+        assert.ok(message.includes(part), `message lacks ${part}: ${message}`)
+      }
+      assert.ok(failuresOf(report) >= 1, 'the problem makes the run partial (exit code 3) and fires the webhook')
+      assert.deepEqual(resultsOf(report, 'create').map((r) => [r.item.policy, r.status]), [['daily', 'succeeded'], ['weekly', 'succeeded']], 'creates go on')
+      assert.deepEqual(resultsOf(report, 'delete').map((r) => [r.item.policy, 'snapshotId' in r.item ? r.item.snapshotId : '']), [['weekly', weeklyOld]], 'only the other policy expires')
+      const live = () => liveSnapshotsOf(h.sim, vol.id).map((x) => x.id)
+      for (const id of [...daily, weeklyNew]) assert.ok(live().includes(id), `snapshot ${id} was deleted while the misspelt key was there`)
+
+      h.clock.advance(3600_000)
+      const again = await runSnapshotCycle(deps, EXPIRE)
+      assert.deepEqual(resultsOf(again, 'delete').filter((r) => r.item.policy === 'daily'), [], 'a later run deleted a held snapshot')
+      assert.equal(again.problems.length, 1, 'the problem is reported by every run')
+      for (const id of daily) assert.ok(live().includes(id), `daily snapshot ${id} was deleted by a later run`)
+
+      delete vol.metadata['x-snapwarden-daily-retention']
+      h.clock.advance(3600_000)
+      const fixed = await runSnapshotCycle(deps, EXPIRE)
+      assert.deepEqual(fixed.problems, [])
+      assert.deepEqual(resultsOf(fixed, 'delete').map((r) => [r.item.policy, r.status]), daily.map(() => ['daily', 'succeeded']), 'expiry resumed (daily only: weekly has nothing more to expire)')
+      assert.deepEqual(live().filter((id) => daily.includes(id)), [])
+    }))
+
   test('5xx and 429 answers on creates and deletes are retried and the run succeeds', () =>
     withSim(async (h) => {
       const { admin } = projectIds(h.sim)

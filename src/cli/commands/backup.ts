@@ -91,8 +91,10 @@ export const backupExpireCommand = defineCommand<Options>({
       deps.out.line(rows.length ? table(['ACTION', 'BACKUP', 'VOLUME', 'KIND', 'WHY'], rows) : 'no backups')
       deps.out.line(`deleted ${report.deleted.length}, refused ${report.failed.length} (retried next cycle), closed ${report.closedRows} row(s) of backups deleted outside Snapwarden`)
       for (const f of report.failed) deps.out.line(`  ${f.backupId}: ${f.code}: ${f.message}`)
+      for (const p of report.problems) deps.out.line(`problem: ${p.message}`)
     }
-    return report.failed.length ? EXIT.partial : EXIT.ok
+    // Unreadable server metadata holds that server's backups: reported as a failure until fixed.
+    return report.failed.length || report.problems.length ? EXIT.partial : EXIT.ok
   },
 })
 
@@ -112,14 +114,22 @@ export const backupPlanCommand = defineCommand<Options>({
       overQuota: backup.plan.overQuota,
       skipped: [...backup.discovery.skipped, ...backup.plan.skipped],
       problems: backup.discovery.problems,
-      retention: retention.perVolume.map((v) => ({ volumeId: v.volumeId, keep: v.result.keep.map(ids), remove: v.result.remove.map(ids), chains: v.result.chains })),
+      retention: retention.perVolume.map((v) => ({
+        volumeId: v.volumeId,
+        ...(v.held ? { heldBy: { serverId: v.held.serverId, key: v.held.key, value: v.held.value } } : {}),
+        keep: v.result.keep.map(ids),
+        remove: v.result.remove.map(ids),
+        chains: v.result.chains,
+      })),
     }
     if (opts.json) deps.out.json(plan)
     else {
       deps.out.line(table(['VOLUME', 'KIND', 'WHY'], plan.create.map((t) => [t.volumeId, t.kind, t.reasons.join('; ')])))
       for (const v of plan.retention) for (const r of v.remove) deps.out.line(`delete ${r.id} (${v.volumeId}): ${r.reasons.join('; ')}`)
+      for (const v of retention.perVolume) if (v.held) deps.out.line(`${v.volumeId}: ${v.held.reason}`)
+      for (const p of plan.problems) deps.out.line(`problem: ${p.message}`)
     }
-    return EXIT.ok
+    return plan.problems.length ? EXIT.partial : EXIT.ok
   },
 })
 
