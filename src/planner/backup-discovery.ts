@@ -29,7 +29,7 @@ export interface BackupDiscoverySettings {
   readonly backupMetadataKey: string
   /** Staffeln's `retention_metadata_key`. */
   readonly retentionMetadataKey: string
-  /** Staffeln's `retention_time`, used when a server sets no (valid) retention. */
+  /** Staffeln's `retention_time`, used when a server sets no retention (an invalid one holds its backups instead). */
   readonly defaultRetention: RetentionTime
 }
 
