@@ -96,6 +96,53 @@ describe('runSnapshotPlan: one snapshot per volume, policy and window', () => {
     assert.ok([...a.items[0]!.steps, ...b.items[0]!.steps].some((s) => s.startsWith('deleted own duplicate')))
   })
 
+  it('never adopts an error snapshot of the window after a failed create: it creates again and deletes the error one', async () => {
+    const { cloud, run } = setup()
+    const failed = cloud.addSnapshot({ id: 'snap-failed', volumeId: 'vol-1', status: 'error', createdAt: new Date('2026-03-29T01:00:00Z'), metadata: { [WINDOW_METADATA_KEY]: WINDOW_KEY } })
+    let failures = 1
+    cloud.createSnapshot = async (req, signal) => {
+      if (failures-- > 0) throw transientError()
+      return cloud.base.createSnapshot(req, signal)
+    }
+    const result = await run([aCreate('vol-1')])
+    const r = result.items[0]!
+    assert.equal(r.status, 'succeeded', r.steps.join('\n'))
+    assert.equal(count(cloud.calls, 'create'), 1, 'the failed attempt sent nothing; the retry created')
+    assert.notEqual(r.snapshotId, failed.id)
+    assert.deepEqual(inWindow(cloud).map((s) => [s.id, s.status]), [[r.snapshotId, 'available']])
+    assert.ok(r.steps.some((s) => s.startsWith(`deleted another run's duplicate ${failed.id} (error)`)), r.steps.join('\n'))
+  })
+
+  it("deletes another run's newer duplicate once it leaves creating, polling the window meanwhile", async () => {
+    const { cloud, run } = setup()
+    cloud.readsUntilAvailable = 3
+    const newer = cloud.addSnapshot({ id: 'snap-zzz', volumeId: 'vol-1', status: 'creating', createdAt: new Date('2026-03-29T12:00:00Z'), metadata: { [WINDOW_METADATA_KEY]: WINDOW_KEY } })
+    cloud.createSnapshot = async (req, signal) => ({ ...(await cloud.base.createSnapshot(req, signal)), createdAt: new Date('2026-03-29T11:00:00Z') })
+    const result = await run([aCreate('vol-1')])
+    const r = result.items[0]!
+    assert.equal(r.status, 'succeeded', r.steps.join('\n'))
+    assert.equal(cloud.snapshots.has(newer.id), false)
+    assert.deepEqual(inWindow(cloud).map((s) => s.id), [r.snapshotId])
+    assert.ok(r.steps.some((s) => s.startsWith(`deleted another run's duplicate ${newer.id} (available)`)), r.steps.join('\n'))
+  })
+
+  it('a planned duplicate delete looks at the window again: deleted while another snapshot holds it, kept when it holds the window now', async () => {
+    const { cloud, run } = setup()
+    const meta = { [WINDOW_METADATA_KEY]: WINDOW_KEY }
+    cloud.addSnapshot({ id: 'snap-a', volumeId: 'vol-1', createdAt: new Date('2026-03-29T01:00:00Z'), metadata: meta })
+    cloud.addSnapshot({ id: 'snap-b', volumeId: 'vol-1', createdAt: new Date('2026-03-29T01:00:00Z'), metadata: meta })
+    const dup = (id: string) => aDelete(id, 'duplicate', 'available', { windowKey: WINDOW_KEY })
+    const first = await run([dup('snap-b')])
+    assert.equal(first.items[0]?.status, 'succeeded', first.items[0]?.steps.join('\n'))
+    assert.deepEqual(inWindow(cloud).map((s) => s.id), ['snap-a'])
+    assert.ok(first.items[0]?.steps.some((s) => s.startsWith("deleted another run's duplicate snap-b")), first.items[0]?.steps.join('\n'))
+    // A stale plan: snap-a is alone in its window now, so it is not deleted.
+    const second = await run([dup('snap-a')])
+    assert.equal(second.items[0]?.status, 'skipped')
+    assert.match(second.items[0]?.steps.join(' ') ?? '', /not deleted: the window has changed/)
+    assert.deepEqual(inWindow(cloud).map((s) => s.id), ['snap-a'])
+  })
+
   it('fails the item with OS_RESOURCE_FAILED when the snapshot lands in error, keeping its id for healing', async () => {
     const { cloud, run, metrics } = setup()
     cloud.createSnapshot = async (req, signal) => {

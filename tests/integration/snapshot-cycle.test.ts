@@ -16,6 +16,7 @@ import {
   type SimHarness,
 } from '../support/sim-cloud.ts'
 import { addStuckSnapshot, addVolume, barrier, DAILY, liftQuota, projectIds } from '../support/sim-scenario.ts'
+import type { Simulator } from '../../src/simulator/index.ts'
 
 const CREATE: CycleOptions = { mode: 'create', allProjects: false, dryRun: false }
 const EXPIRE: CycleOptions = { mode: 'expire', allProjects: false, dryRun: false }
@@ -342,5 +343,164 @@ describe('snapshot cycle against the simulator', () => {
 
       assert.deepEqual(resultsOf(report, 'create').map((r) => r.status), ['succeeded'])
       assert.deepEqual(windowsOf(liveSnapshotsOf(h.sim, vol.id)), [TODAY_WINDOW])
+    }))
+})
+
+/** Lets the event loop run until `done()` holds (bounded); no timers. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 5000 && !done(); i++) await new Promise((r) => setImmediate(r))
+  assert.ok(done(), `${what} did not happen`)
+}
+
+/** Every snapshot of the volume the simulator holds, in any status. */
+const allSnapshotsOf = (sim: Simulator, volumeId: string) => sim.state.snapshots.list().filter((s) => s.volumeId === volumeId)
+
+/** The snapshot ids a result's steps say this run created (`create requested: <id>`). */
+const createdBy = (r: { steps: readonly string[] } | undefined): string[] =>
+  (r?.steps ?? []).flatMap((s) => /^create requested: (\S+)/.exec(s)?.slice(1) ?? [])
+
+const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+/** A latency (ms) that marks the snapshot listing route for the simulator's `sleep` hook. */
+const MARK_MS = 7
+
+describe('at most one snapshot per window, also when runs overlap', () => {
+  test('two runs started together, one finishing before the other run\'s create lands: one snapshot per window (10 seeded repetitions)', async () => {
+    // Both creates land in the same second; which one holds the window falls to the ids, so over the
+    // seeds the late create holds it in some repetitions and the early one in others.
+    const late = { held: 0, lost: 0 }
+    for (const seed of SEEDS) {
+      await withSim(
+        async (h) => {
+          const { admin } = projectIds(h.sim)
+          const vol = addVolume(h.sim, admin, `overlap-late-${seed}`)
+          let release!: () => void
+          // The first create to arrive is held until the other run has finished.
+          h.sim.faults.hold(ROUTES.createSnapshot, new Promise<void>((r) => (release = r)), { times: 1 })
+          const [a, b] = [await connectAs(h, 'admin'), await connectAs(h, 'admin')]
+          const finished: number[] = []
+          const runs = [a, b].map((c, i) => runSnapshotCycle(cycleDeps(h, c), CREATE).then((r) => (finished.push(i), r)))
+          await Promise.race(runs)
+          release()
+          const reports = await Promise.all(runs)
+
+          assert.equal(callsOf(h.sim, ROUTES.createSnapshot), 2, `seed ${seed}: both runs created`)
+          for (const r of reports) assert.deepEqual(resultsOf(r, 'create').map((x) => x.status), ['succeeded'], `seed ${seed}: ${JSON.stringify(r.result?.items)}`)
+          const live = liveSnapshotsOf(h.sim, vol.id)
+          assert.deepEqual(windowsOf(live), [TODAY_WINDOW], `seed ${seed}: ${JSON.stringify(live)}`)
+          const lateResult = resultsOf(reports[finished[1]!]!, 'create')[0]
+          if (createdBy(lateResult).includes(live[0]!.id)) late.held++
+          else late.lost++
+        },
+        { seed },
+      )
+    }
+    assert.ok(late.held > 0 && late.lost > 0, `both orders occur over the seeds: ${JSON.stringify(late)}`)
+  })
+
+  for (const when of ['while the run confirms its retry', 'after the run confirmed its retry'] as const) {
+    test(`a create whose answer was lost lands ${when}: one snapshot for the window at the end of the run (10 seeded repetitions)`, async () => {
+      // GETs of the snapshot listing route, in order: 1 the cycle's listing, 2 the look-up after the
+      // lost answer (finds nothing: the first create has not landed), 3 the confirmation of the
+      // retry's create, 4 the look at the window at the end of the run.
+      const landAtGet = when === 'while the run confirms its retry' ? 3 : 4
+      for (const seed of SEEDS) {
+        let release!: () => void
+        const landed = new Promise<void>((r) => (release = r))
+        let gets = 0
+        let sim: Simulator | undefined
+        let volumeId = ''
+        const landedCount = (): number => (sim ? allSnapshotsOf(sim, volumeId).length : 0)
+        await withSim(
+          async (h) => {
+            sim = h.sim
+            const { admin } = projectIds(h.sim)
+            volumeId = addVolume(h.sim, admin, `late-${seed}`).id
+            h.sim.faults.loseResponse(ROUTES.createSnapshot, 1, { landAfter: landed })
+            h.sim.faults.latency(MARK_MS, { route: ROUTES.listSnapshots })
+            const client = await connectAs(h, 'admin')
+
+            const report = await runSnapshotCycle(cycleDeps(h, client), CREATE)
+
+            const [created] = resultsOf(report, 'create')
+            const steps = created?.steps.join('\n')
+            assert.equal(created?.status, 'succeeded', `seed ${seed}: ${steps}`)
+            assert.equal(gets >= landAtGet, true, `seed ${seed}: the lost create landed (${gets} GETs)`)
+            assert.equal(callsOf(h.sim, ROUTES.createSnapshot), 2, `seed ${seed}: the look-up found nothing, so the run created again`)
+            const live = liveSnapshotsOf(h.sim, volumeId)
+            assert.deepEqual(windowsOf(live), [TODAY_WINDOW], `seed ${seed}: ${JSON.stringify(live)}\n${steps}`)
+          },
+          {
+            seed,
+            // The simulator's latency wait: at the marked GET, the lost create lands before the GET is handled.
+            sleep: async (ms) => {
+              if (ms !== MARK_MS || ++gets !== landAtGet) return
+              release()
+              await until(() => landedCount() >= 2, `seed ${seed}: the lost create landing`)
+            },
+          },
+        )
+      }
+    })
+  }
+
+  test('a create whose answer was lost lands after the run ended: the next run deletes the duplicate (10 seeded repetitions)', async () => {
+    for (const seed of SEEDS) {
+      await withSim(
+        async (h) => {
+          const { admin } = projectIds(h.sim)
+          const vol = addVolume(h.sim, admin, `after-${seed}`)
+          let release!: () => void
+          h.sim.faults.loseResponse(ROUTES.createSnapshot, 1, { landAfter: new Promise<void>((r) => (release = r)) })
+          const client = await connectAs(h, 'admin')
+          const deps = cycleDeps(h, client)
+
+          const first = await runSnapshotCycle(deps, CREATE)
+          assert.deepEqual(resultsOf(first, 'create').map((r) => r.status), ['succeeded'])
+          release()
+          await until(() => allSnapshotsOf(h.sim, vol.id).length === 2, `seed ${seed}: the lost create landing`)
+          h.clock.advance(10 * 60_000) // the next daemon tick, same window
+          const second = await runSnapshotCycle(deps, CREATE)
+
+          const dup = second.plan.items.filter((i) => i.action === 'delete' && i.purpose === 'duplicate')
+          assert.equal(dup.length, 1, `seed ${seed}: ${JSON.stringify(second.plan.items)}`)
+          assert.match(dup[0]!.reasons.join(' '), /duplicate in window daily\/2026-03-10/)
+          assert.deepEqual(resultsOf(second, 'delete').map((r) => r.status), ['succeeded'])
+          assert.equal(failuresOf(second), 0)
+          assert.deepEqual(windowsOf(liveSnapshotsOf(h.sim, vol.id)), [TODAY_WINDOW], `seed ${seed}`)
+        },
+        { seed },
+      )
+    }
+  })
+})
+
+describe('the survivor of a window is the good snapshot', () => {
+  test('after a failed create (error), the next run creates one that holds the window, and the error one is deleted', () =>
+    withSim(async (h) => {
+      const { admin } = projectIds(h.sim)
+      const vol = addVolume(h.sim, admin, 'failed-once')
+      h.sim.faults.failTransitions('snapshot', { times: 1 })
+      const client = await connectAs(h, 'admin')
+      const deps = cycleDeps(h, client)
+
+      const first = await runSnapshotCycle(deps, CREATE)
+      assert.deepEqual(resultsOf(first, 'create').map((r) => r.status), ['failed'])
+      const [failed] = liveSnapshotsOf(h.sim, vol.id)
+      assert.equal(failed?.status, 'error')
+      h.clock.advance(30 * 60_000) // the next tick: same window, not yet stuck long enough to heal
+      const second = await runSnapshotCycle(deps, CREATE)
+
+      const [created] = resultsOf(second, 'create')
+      assert.equal(created?.status, 'succeeded', created?.steps.join('\n'))
+      assert.equal(failuresOf(second), 0, 'the window is covered: nothing to report')
+      const live = liveSnapshotsOf(h.sim, vol.id)
+      assert.deepEqual(live.map((s) => s.status), ['available'], JSON.stringify(live))
+      assert.notEqual(live[0]?.id, failed?.id)
+      assert.equal(created?.snapshotId, live[0]?.id)
+      assert.ok(created?.steps.some((s) => s.startsWith(`deleted another run's duplicate ${failed?.id} (error)`)), created?.steps.join('\n'))
+
+      h.clock.advance(30 * 60_000)
+      const third = await runSnapshotCycle(deps, CREATE)
+      assert.equal(resultsOf(third, 'create').length, 0, 'the window stays covered')
     }))
 })

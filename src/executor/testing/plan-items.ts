@@ -20,6 +20,6 @@ export function aCreate(volumeId: string, over: Partial<CreateSnapshotItem> = {}
   }
 }
 
-export function aDelete(snapshotId: string, purpose: 'expire' | 'heal', status = 'available', over: Partial<DeleteSnapshotItem> = {}): DeleteSnapshotItem {
+export function aDelete(snapshotId: string, purpose: DeleteSnapshotItem['purpose'], status = 'available', over: Partial<DeleteSnapshotItem> = {}): DeleteSnapshotItem {
   return { action: 'delete', snapshotId, volumeId: 'vol-1', projectId: 'project-a', purpose, status, reasons: [purpose], ...over }
 }
