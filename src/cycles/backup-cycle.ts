@@ -51,7 +51,7 @@ export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOpt
     await deps.store.recordOverQuota(newTask(o.task), now, { code: 'EXEC_OVER_QUOTA', message: o.message })
     deps.logger.warn({ volumeId: o.task.volumeId, projectId: o.task.projectId }, o.message)
   }
-  if (plan.overQuota.length) deps.metrics.inc('snapwarden_backups_over_quota_total', {}, plan.overQuota.length)
+  for (const o of plan.overQuota) deps.metrics.inc('snapwarden_backups_over_quota_total', { project: o.task.projectId })
   const results = await executeClaimed(deps, owner, opts.signal)
   return { now, discovery, plan, planned: inserted.inserted.length, results }
 }

@@ -27,8 +27,10 @@ export function backupJobs(ports: StorePorts, allProjects: boolean): Job[] {
           : await executeClaimed(d, owner, signal)
         const { counts, failed } = backupCycleFailures(results)
         await ports.notify('backup', startedAt, counts, failed)
-        return failed.length ? 'failed' : 'succeeded'
+        return failed.length ? 'completed_with_failures' : 'succeeded'
       },
+      // A clean stop gives the planner lease up, so a restarted daemon plans within one period.
+      release: () => store.releaseLease(PLANNER_LEASE, owner),
     },
     {
       name: 'retention',
@@ -39,8 +41,9 @@ export function backupJobs(ports: StorePorts, allProjects: boolean): Job[] {
         const report = await runRetentionCycle(d, { allProjects, signal })
         const { counts, failed } = retentionCycleFailures(report)
         await ports.notify('retention', report.now, counts, failed)
-        return failed.length ? 'failed' : 'succeeded'
+        return failed.length ? 'completed_with_failures' : 'succeeded'
       },
+      release: () => store.releaseLease('retention', owner),
     },
   ]
 }

@@ -109,7 +109,55 @@ test('a run records its start, finish, outcome, duration and last success', asyn
     { kind: 'inc', name: 'snapwarden_job_runs_total', value: 1, labels: { job: 'create', outcome: 'succeeded' } },
     { kind: 'observe', name: 'snapwarden_job_duration_seconds', value: 2.5, labels: { job: 'create' } },
     { kind: 'set', name: 'snapwarden_job_last_success_timestamp_seconds', value: 1767225602.5, labels: { job: 'create' } },
+    { kind: 'set', name: 'snapwarden_job_last_completion_timestamp_seconds', value: 1767225602.5, labels: { job: 'create' } },
   ])
+})
+
+test('a run that completed with per-item failures records its completion time and is not counted as a failure', async () => {
+  const clock = manualClock('2026-01-01T00:00:00Z')
+  const { metrics, calls } = recordingMetrics()
+  const job: Job = { name: 'create', schedule: { everySeconds: 600 }, run: async () => 'completed_with_failures' }
+  const s = new JobScheduler([job], { clock, sleep: manualSleep().sleep, metrics })
+  for (let i = 0; i < 3; i++) {
+    clock.advance(60_000)
+    assert.deepEqual(await s.trigger('create'), { started: true, outcome: 'completed_with_failures' })
+  }
+  const st = s.state('create')
+  assert.equal(st.consecutiveFailures, 0)
+  assert.equal(st.lastCompletion?.toISOString(), '2026-01-01T00:03:00.000Z')
+  assert.equal(st.lastSuccess, undefined, 'last success stays for runs where every item went as planned')
+  const completions = calls.filter((c) => c.name === 'snapwarden_job_last_completion_timestamp_seconds')
+  assert.deepEqual(completions.at(-1), { kind: 'set', name: 'snapwarden_job_last_completion_timestamp_seconds', value: 1767225780, labels: { job: 'create' } })
+  assert.deepEqual(
+    calls.filter((c) => c.name === 'snapwarden_job_runs_total').map((c) => c.labels),
+    Array.from({ length: 3 }, () => ({ job: 'create', outcome: 'completed_with_failures' })),
+  )
+})
+
+test('stop releases what each job holds once its last run has finished, and a failing release is only logged', { timeout: 5000 }, async () => {
+  const steps: string[] = []
+  const { job, runs } = controlledJob('backup')
+  const other: Job = {
+    name: 'retention',
+    schedule: { everySeconds: 600 },
+    run: async () => 'skipped',
+    release: async () => {
+      steps.push('release retention')
+      throw new Error('store closed')
+    },
+  }
+  const s = new JobScheduler([{ ...job, release: async () => void steps.push('release backup') }, other], {
+    clock: manualClock('2026-01-01T00:00:00Z'),
+    sleep: manualSleep().sleep,
+  })
+  const run = s.trigger('backup')
+  const stopping = s.stop({ graceMs: 30_000 })
+  await Promise.resolve()
+  assert.deepEqual(steps, [], 'nothing is released while a run is still going')
+  runs[0]!.finish.resolve('succeeded')
+  await run
+  await stopping
+  assert.deepEqual(steps, ['release backup', 'release retention'])
 })
 
 test('a run that throws counts as failed and failures in a row are counted until a success', async () => {

@@ -6,8 +6,18 @@ import { noopMetrics, type Metrics } from '../domain/metrics.ts'
 import { InvalidScheduleError, JobCancelledError } from './errors.ts'
 import { cronFor, nextRuns, validateJobSchedule, type JobSchedule, type ScheduleSource } from './job-schedule.ts'
 
-/** How one run of a job ended (a subset of the domain's phases). A run that throws counts as `failed`. */
-export const JOB_OUTCOMES = ['succeeded', 'failed', 'skipped'] as const
+/**
+ * How one run of a job ended:
+ * - `succeeded`: the cycle completed and every item went as planned;
+ * - `completed_with_failures`: the cycle completed, but some items failed or some metadata could
+ *   not be read; those are per-volume problems, reported per item (webhook, logs,
+ *   snapwarden_job_problems), and do not make the daemon unready;
+ * - `failed`: the run could not complete (it threw: cloud unreachable, store error, cancelled);
+ *   this counts against readiness;
+ * - `skipped`: nothing for this daemon to do (another daemon holds the job's lease).
+ * A run that throws counts as `failed`.
+ */
+export const JOB_OUTCOMES = ['succeeded', 'completed_with_failures', 'failed', 'skipped'] as const
 export type JobOutcome = (typeof JOB_OUTCOMES)[number]
 
 export interface Job {
@@ -17,6 +27,11 @@ export interface Job {
   readonly source?: ScheduleSource
   /** Runs once; the signal aborts when the daemon stops and the grace period is over. */
   run(signal: AbortSignal): Promise<JobOutcome>
+  /**
+   * Called once when the daemon stops, after the job's last run has finished: gives up what the
+   * job holds across runs (its leases), so a restarted daemon need not wait them out.
+   */
+  release?(): Promise<void>
 }
 
 /** What /readyz and metrics read about a job. */
@@ -27,8 +42,11 @@ export interface JobState {
   readonly lastFinish?: Date
   readonly lastOutcome?: JobOutcome
   readonly lastError?: ErrorInfo
+  /** The last run that ended `succeeded`. */
   readonly lastSuccess?: Date
-  /** Failed runs since the last run that did not fail. */
+  /** The last run that did not fail: succeeded, completed with per-item failures, or skipped. */
+  readonly lastCompletion?: Date
+  /** Runs that could not complete (`failed`) since the last run that did. */
   readonly consecutiveFailures: number
   readonly runs: number
   /** Runs that were due while the previous run of the same job was still going, and were skipped. */
@@ -142,6 +160,18 @@ export class JobScheduler {
 
   async #stop(graceMs: number): Promise<void> {
     for (const cron of this.#crons) cron.stop()
+    await this.#waitForRuns(graceMs)
+    for (const job of this.#jobs.values()) {
+      if (!job.release) continue
+      try {
+        await job.release()
+      } catch (err) {
+        this.#logger.error({ job: job.name, err: toErrorInfo(err) }, 'could not release the job\'s leases while stopping')
+      }
+    }
+  }
+
+  async #waitForRuns(graceMs: number): Promise<void> {
     const inFlight = [...this.#inFlight.entries()]
     if (inFlight.length === 0) return
     this.#logger.info({ jobs: inFlight.map(([n]) => n), graceMs }, 'waiting for running jobs to finish')
@@ -186,6 +216,7 @@ export class JobScheduler {
       lastOutcome: outcome,
       lastError: error,
       lastSuccess: outcome === 'succeeded' ? finish : prev.lastSuccess,
+      lastCompletion: outcome !== 'failed' ? finish : prev.lastCompletion,
       consecutiveFailures: outcome === 'failed' ? prev.consecutiveFailures + 1 : 0,
       runs: prev.runs + 1,
     })
@@ -194,7 +225,11 @@ export class JobScheduler {
     if (outcome === 'succeeded') {
       this.#metrics.set('snapwarden_job_last_success_timestamp_seconds', finish.getTime() / 1000, { job: job.name })
     }
+    if (outcome !== 'failed') {
+      this.#metrics.set('snapwarden_job_last_completion_timestamp_seconds', finish.getTime() / 1000, { job: job.name })
+    }
     if (outcome === 'failed') log.error({ outcome, durationSeconds: seconds, err: error }, 'job failed')
+    else if (outcome === 'completed_with_failures') log.warn({ outcome, durationSeconds: seconds }, 'job finished')
     else log.info({ outcome, durationSeconds: seconds }, 'job finished')
     return { started: true, outcome }
   }

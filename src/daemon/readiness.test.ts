@@ -13,27 +13,46 @@ const job = (over: Partial<JobState> = {}): JobState => ({
   ...over,
 })
 
-test('the daemon is ready when config is loaded, the cloud answered and no job keeps failing', () => {
-  const r = readiness({ configLoaded: true, cloud: { reachable: true, checkedAt }, jobs: [job()], maxConsecutiveFailures: 3 })
+test('the daemon is ready when the cloud answered at the last attempt, the store answers and every job completed its last run', () => {
+  const r = readiness({ cloud: { ok: true, checkedAt }, store: { ok: true, checkedAt }, jobs: [job({ runs: 1, lastOutcome: 'succeeded' })] })
   assert.equal(r.ready, true)
   assert.deepEqual(r.reasons, [])
 })
 
-test('an unreachable cloud and a job failing three times in a row are both given as reasons', () => {
+test('a job whose runs completed with per-item failures or invalid metadata leaves the daemon ready', () => {
+  const last = new Date('2026-01-01T00:10:00Z')
   const r = readiness({
-    configLoaded: true,
-    cloud: { reachable: false, checkedAt, error: 'connection refused' },
-    jobs: [job({ consecutiveFailures: 3, lastError: { code: 'OS_NETWORK', message: 'fetch failed' } }), job({ name: 'expire', consecutiveFailures: 2 })],
-    maxConsecutiveFailures: 3,
+    cloud: { ok: true, checkedAt },
+    jobs: [job({ runs: 5, lastOutcome: 'completed_with_failures', lastCompletion: last, consecutiveFailures: 0 })],
+  })
+  assert.equal(r.ready, true, r.reasons.join('; '))
+  assert.equal(r.jobs[0]?.lastCompletion, '2026-01-01T00:10:00.000Z')
+})
+
+test('an unreachable cloud, an unusable store and a job that could not complete are each given as a reason', () => {
+  const r = readiness({
+    cloud: { ok: false, checkedAt, error: 'OS_NETWORK: connection refused' },
+    store: { ok: false, checkedAt, error: 'STORE_UNAVAILABLE: database is locked' },
+    jobs: [
+      job({ consecutiveFailures: 1, lastOutcome: 'failed', lastError: { code: 'OS_NETWORK', message: 'fetch failed' } }),
+      job({ name: 'expire', consecutiveFailures: 3, lastOutcome: 'failed', lastError: { code: 'EXEC_RETRIES_EXHAUSTED', message: 'gave up' } }),
+    ],
   })
   assert.equal(r.ready, false)
   assert.deepEqual(r.reasons, [
-    'the cloud was unreachable at the last check (2026-01-01T00:00:00.000Z): connection refused',
-    'job create failed 3 times in a row (last: OS_NETWORK: fetch failed)',
+    'the cloud was unreachable at the last attempt (2026-01-01T00:00:00.000Z): OS_NETWORK: connection refused',
+    'the store is not usable (2026-01-01T00:00:00.000Z): STORE_UNAVAILABLE: database is locked',
+    'job create could not complete its last run (OS_NETWORK: fetch failed)',
+    'job expire could not complete its last 3 runs (last: EXEC_RETRIES_EXHAUSTED: gave up)',
   ])
 })
 
-test('the daemon is not ready before the config is loaded or the cloud was checked', () => {
-  const r = readiness({ configLoaded: false, jobs: [], maxConsecutiveFailures: 3 })
-  assert.deepEqual(r.reasons, ['configuration is not loaded', 'the cloud has not been checked yet'])
+test('the daemon is not ready before the first attempt to reach the cloud has ended', () => {
+  const r = readiness({ jobs: [] })
+  assert.deepEqual(r.reasons, ['the cloud has not been reached yet (the first connection attempt is still running)'])
+})
+
+test('a threshold above one tolerates that many runs that could not complete', () => {
+  const r = readiness({ cloud: { ok: true, checkedAt }, jobs: [job({ consecutiveFailures: 2 })], maxConsecutiveFailures: 3 })
+  assert.equal(r.ready, true)
 })

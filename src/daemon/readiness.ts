@@ -13,32 +13,47 @@ export interface JobSummary {
   readonly running: boolean
   readonly lastOutcome?: string
   readonly lastSuccess?: string
+  readonly lastCompletion?: string
   readonly consecutiveFailures: number
 }
 
-export interface ReadinessInput {
-  readonly configLoaded: boolean
-  /** The last cloud check (e.g. a token fetch); undefined while none has run yet. */
-  readonly cloud?: { readonly reachable: boolean; readonly checkedAt: Date; readonly error?: string }
-  readonly jobs: readonly JobState[]
-  /** A job that failed this many times in a row makes the daemon not ready. */
-  readonly maxConsecutiveFailures: number
+/** The outcome of the last attempt to use something the daemon needs (the cloud, the store). */
+export interface CheckResult {
+  readonly ok: boolean
+  readonly checkedAt: Date
+  readonly error?: string
 }
 
-/** Ready = config loaded, cloud reachable at the last check, no job failing N times in a row. */
+export interface ReadinessInput {
+  /** The last attempt to reach the cloud (connecting, or a job run); undefined while none has ended. */
+  readonly cloud?: CheckResult
+  /** The store check, when the daemon uses a store (backups); undefined otherwise. */
+  readonly store?: CheckResult
+  readonly jobs: readonly JobState[]
+  /** A job whose last this-many runs could not complete makes the daemon not ready. Default 1. */
+  readonly maxConsecutiveFailures?: number
+}
+
+/**
+ * Ready = the daemon can do its job: the cloud was reachable at the last attempt, the store (if
+ * any) answers, and every job's last run completed. A run that completed with per-item failures or
+ * invalid metadata counts as completed: those are per-volume problems, reported per item, not an
+ * outage of the daemon.
+ */
 export function readiness(input: ReadinessInput): Readiness {
   const reasons: string[] = []
-  if (!input.configLoaded) reasons.push('configuration is not loaded')
-  if (!input.cloud) reasons.push('the cloud has not been checked yet')
-  else if (!input.cloud.reachable) {
-    const why = input.cloud.error ? `: ${input.cloud.error}` : ''
-    reasons.push(`the cloud was unreachable at the last check (${input.cloud.checkedAt.toISOString()})${why}`)
-  }
+  const max = Math.max(1, input.maxConsecutiveFailures ?? 1)
+  if (!input.cloud) reasons.push('the cloud has not been reached yet (the first connection attempt is still running)')
+  else if (!input.cloud.ok) reasons.push(`the cloud was unreachable at the last attempt (${input.cloud.checkedAt.toISOString()})${why(input.cloud)}`)
+  if (input.store && !input.store.ok) reasons.push(`the store is not usable (${input.store.checkedAt.toISOString()})${why(input.store)}`)
   for (const job of input.jobs) {
-    if (job.consecutiveFailures >= input.maxConsecutiveFailures) {
-      const last = job.lastError ? ` (last: ${job.lastError.code}: ${job.lastError.message})` : ''
-      reasons.push(`job ${job.name} failed ${job.consecutiveFailures} times in a row${last}`)
-    }
+    if (job.consecutiveFailures < max) continue
+    const last = job.lastError ? `${job.lastError.code}: ${job.lastError.message}` : 'no error recorded'
+    reasons.push(
+      job.consecutiveFailures === 1
+        ? `job ${job.name} could not complete its last run (${last})`
+        : `job ${job.name} could not complete its last ${job.consecutiveFailures} runs (last: ${last})`,
+    )
   }
   return {
     ready: reasons.length === 0,
@@ -48,7 +63,12 @@ export function readiness(input: ReadinessInput): Readiness {
       running: j.running,
       lastOutcome: j.lastOutcome,
       lastSuccess: j.lastSuccess?.toISOString(),
+      lastCompletion: j.lastCompletion?.toISOString(),
       consecutiveFailures: j.consecutiveFailures,
     })),
   }
+}
+
+function why(check: CheckResult): string {
+  return check.error ? `: ${check.error}` : ''
 }

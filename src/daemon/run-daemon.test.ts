@@ -44,3 +44,42 @@ test('a scheduler that cannot start rejects and leaves no signal listener', asyn
   )
   assert.equal(listeners(), 0)
 })
+
+test('background work starts with the daemon and its signal aborts on SIGTERM', { timeout: 5000 }, async () => {
+  const { proc, send } = fakeProcess()
+  let seen: AbortSignal | undefined
+  const done = runDaemon({
+    scheduler: { start: () => {}, stop: async () => {} },
+    proc,
+    graceMs: 0,
+    background: [
+      (signal) => {
+        seen = signal
+        return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+      },
+    ],
+  })
+  assert.equal(seen?.aborted, false)
+  send('SIGTERM')
+  assert.equal(await done, 'SIGTERM')
+  assert.equal(seen?.aborted, true)
+})
+
+test('a fatal error stops the daemon as a signal would (jobs, then closers) and rejects with that error', { timeout: 5000 }, async () => {
+  const { proc, listeners } = fakeProcess()
+  const steps: string[] = []
+  let fail: (err: unknown) => void = () => {}
+  const fatal = new Promise<never>((_resolve, reject) => (fail = reject))
+  const done = runDaemon({
+    scheduler: { start: () => void steps.push('start'), stop: async () => void steps.push('stop') },
+    proc,
+    graceMs: 1000,
+    closers: [{ name: 'http', close: async () => void steps.push('close http') }],
+    fatal,
+  })
+  const wrong = Object.assign(new Error("clouds.yaml: cloud 'prod' not found"), { code: 'OS_CONFIG' })
+  fail(wrong)
+  await assert.rejects(done, (e: unknown) => e === wrong)
+  assert.deepEqual(steps, ['start', 'stop', 'close http'])
+  assert.equal(listeners(), 0, 'no signal listener is left behind')
+})

@@ -10,6 +10,13 @@ export interface RunDaemonDeps {
   readonly graceMs: number
   /** Closed in order after the jobs stopped (HTTP server, store, …); a failing closer is logged. */
   readonly closers?: readonly { readonly name: string; close(): Promise<void> }[]
+  /** Work beside the jobs (connecting to the cloud in the background); its signal aborts when the daemon stops. */
+  readonly background?: readonly ((signal: AbortSignal) => Promise<void>)[]
+  /**
+   * Rejects when the daemon cannot go on (the cloud configuration is wrong): the daemon then stops
+   * as on SIGTERM and runDaemon rejects with that error (the CLI exits 1 on a configuration error).
+   */
+  readonly fatal?: Promise<never>
   readonly logger?: Logger
 }
 
@@ -19,10 +26,12 @@ export interface RunDaemonDeps {
  */
 export function runDaemon(deps: RunDaemonDeps): Promise<ShutdownSignal> {
   const logger = deps.logger ?? silentLogger
+  const background = new AbortController()
   return new Promise<ShutdownSignal>((resolve, reject) => {
-    const dispose = onShutdown(
-      deps.proc,
-      async (signal) => {
+    let stopping: Promise<void> | undefined
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        background.abort()
         await deps.scheduler.stop({ graceMs: deps.graceMs })
         for (const closer of deps.closers ?? []) {
           try {
@@ -31,6 +40,13 @@ export function runDaemon(deps: RunDaemonDeps): Promise<ShutdownSignal> {
             logger.error({ closer: closer.name, err: toErrorInfo(err) }, 'close failed during shutdown')
           }
         }
+      })()
+      return stopping
+    }
+    const dispose = onShutdown(
+      deps.proc,
+      async (signal) => {
+        await stop()
         logger.info({ signal }, 'daemon stopped')
         resolve(signal)
       },
@@ -41,7 +57,18 @@ export function runDaemon(deps: RunDaemonDeps): Promise<ShutdownSignal> {
       logger.info({ graceMs: deps.graceMs }, 'daemon started')
     } catch (err) {
       dispose()
+      background.abort()
       reject(err)
+      return
     }
+    for (const task of deps.background ?? []) {
+      void task(background.signal).catch((err: unknown) => logger.error({ err: toErrorInfo(err) }, 'background task failed'))
+    }
+    void deps.fatal?.catch(async (err: unknown) => {
+      logger.error({ err: toErrorInfo(err) }, 'the daemon cannot go on; stopping')
+      await stop()
+      dispose()
+      reject(err)
+    })
   })
 }

@@ -51,7 +51,7 @@ export function snapshotJob(ports: DaemonPorts, o: SnapshotJobOptions): Job {
       const { counts, failed } = snapshotCycleFailures(report)
       await ports.notify(o.name, report.now, counts, failed)
       ports.logger.info({ job: o.name, counts: report.result?.counts, problems: report.problems.length }, 'snapshot cycle finished')
-      return failuresOf(report) > 0 ? 'failed' : 'succeeded'
+      return failuresOf(report) > 0 ? 'completed_with_failures' : 'succeeded'
     },
     ...(store ? { release: () => store.releaseLease(lease, owner) } : {}),
   }

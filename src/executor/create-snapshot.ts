@@ -54,7 +54,7 @@ export async function startCreate(item: CreateSnapshotItem, run: ItemRun): Promi
       run.signal,
     )
     run.snapshotId = snapshot.id
-    run.deps.metrics.inc('snapwarden_snapshots_created_total', { policy: item.policy })
+    run.deps.metrics.inc('snapwarden_snapshots_created_total', { project: item.projectId, policy: item.policy })
     run.step(`create requested: ${snapshot.id}`, { status: snapshot.status })
     return { snapshot, adopted: false, startedAtMs }
   })

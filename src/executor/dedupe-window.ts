@@ -63,7 +63,11 @@ async function deleteDuplicate(run: ItemRun, d: WindowVerdict, ownId: string | u
     }
     throw err
   }
-  run.deps.metrics.inc('snapwarden_snapshots_deleted_total', { purpose: 'duplicate' })
+  run.deps.metrics.inc('snapwarden_snapshots_deleted_total', {
+    project: d.snapshot.projectId,
+    policy: d.snapshot.metadata['x-snapwarden-policy'] ?? '',
+    purpose: 'duplicate',
+  })
   run.step(`deleted ${whose} duplicate ${id} (${d.snapshot.status}): ${d.reason}`)
   return true
 }

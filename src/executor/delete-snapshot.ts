@@ -17,7 +17,7 @@ export async function expireSnapshot(item: DeleteSnapshotItem, run: ItemRun): Pr
     if (!isNotFound(err)) throw err
     run.step('already gone')
   }
-  run.deps.metrics.inc('snapwarden_snapshots_deleted_total', { purpose: 'expire' })
+  run.deps.metrics.inc('snapwarden_snapshots_deleted_total', { project: item.projectId, policy: item.policy ?? '', purpose: 'expire' })
   return { status: 'succeeded' }
 }
 
@@ -57,7 +57,7 @@ export async function healSnapshot(item: DeleteSnapshotItem, run: ItemRun): Prom
   }
   const gone = (how: string): ItemOutcome => {
     step('gone', `gone (${how})`)
-    run.deps.metrics.inc('snapwarden_snapshots_deleted_total', { purpose: 'heal' })
+    run.deps.metrics.inc('snapwarden_snapshots_deleted_total', { project: item.projectId, policy: item.policy ?? '', purpose: 'heal' })
     return { status: 'succeeded' }
   }
 

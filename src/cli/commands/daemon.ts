@@ -5,17 +5,13 @@
 import { buildApp, listen } from '../../api/app.ts'
 import { PromMetrics } from '../../api/prom-metrics.ts'
 import { UserError } from '../../domain/errors.ts'
-import { JobScheduler, type Job, type JobOutcome } from '../../daemon/job-scheduler.ts'
-import { readiness } from '../../daemon/readiness.ts'
+import { buildDaemon } from '../../daemon/build-daemon.ts'
 import { runDaemon } from '../../daemon/run-daemon.ts'
 import { defineCommand } from '../command.ts'
 import type { CliDeps } from '../deps.ts'
 import { EXIT } from '../exit-codes.ts'
 import { createFailureNotifier } from '../notify-failures.ts'
 import { openMigratedStore } from '../open-store.ts'
-import { backupJobs } from '../../daemon/backup-jobs.ts'
-import type { DaemonPorts } from '../../daemon/daemon-ports.ts'
-import { snapshotJob } from '../../daemon/snapshot-jobs.ts'
 
 interface Options {
   readonly host: string
@@ -63,69 +59,42 @@ export const daemonCommand = defineCommand<Options>({
     }
   },
   async run(opts, deps) {
+    // A wrong clouds.yaml selection is a UserError here, before anything starts: exit 1.
+    deps.chooseCloud()
     const config = deps.config()
     const metrics = new PromMetrics({ logger: deps.logger })
     deps.metrics = metrics
-    const timezone = opts.timezone ?? config.timezone
-    const allProjects = opts.allProjects || config.all_projects
-    let cloudCheck: { reachable: boolean; checkedAt: Date; error?: string } | undefined
     const notify = await createFailureNotifier(deps)
-    const ports: DaemonPorts = {
-      clock: deps.clock,
-      sleep: deps.sleep,
-      random: deps.random,
-      logger: deps.logger,
-      metrics,
-      config,
-      openCloud: async () => (await deps.openCloud()).cloud,
-      notify,
-    }
-    const snapshotJobOf = (name: string, mode: 'create' | 'expire', cron: string, source: string): Job =>
-      snapshotJob(ports, { name, mode, cron, timezone, source, allProjects })
-    const jobs: Job[] = [
-      snapshotJobOf('create-snapshots', 'create', opts.createSchedule ?? config.snapshots.create_schedule, '--create-schedule'),
-      snapshotJobOf('expire-snapshots', 'expire', opts.expireSchedule ?? config.snapshots.expire_schedule, '--expire-schedule'),
-      ...(opts.backups || config.conductor.enabled ? backupJobs({ ...ports, store: await openMigratedStore(deps) }, allProjects) : []),
-    ]
-    // Every job's success or failure to reach the cloud feeds /readyz; a first check runs at start.
-    const tracked = jobs.map((job) => ({
-      ...job,
-      async run(signal: AbortSignal): Promise<JobOutcome> {
-        try {
-          const outcome = await job.run(signal)
-          cloudCheck = { reachable: true, checkedAt: deps.clock.now() }
-          return outcome
-        } catch (err) {
-          cloudCheck = { reachable: false, checkedAt: deps.clock.now(), error: (err as Error).message }
-          throw err
-        }
+    const store = opts.backups || config.conductor.enabled ? await openMigratedStore(deps) : undefined
+    const daemon = buildDaemon(
+      {
+        clock: deps.clock,
+        sleep: deps.sleep,
+        random: deps.random,
+        logger: deps.logger,
+        metrics,
+        config,
+        openCloud: async () => (await deps.openCloud()).cloud,
+        notify,
       },
-    }))
-    try {
-      const { cloud } = await deps.openCloud()
-      await cloud.identity()
-      cloudCheck = { reachable: true, checkedAt: deps.clock.now() }
-    } catch (err) {
-      cloudCheck = { reachable: false, checkedAt: deps.clock.now(), error: (err as Error).message }
-      deps.logger.error({ error: (err as Error).message }, 'the cloud is not reachable at start; jobs will retry on their schedules')
-    }
-    const scheduler = new JobScheduler(tracked, { clock: deps.clock, sleep: deps.sleep, logger: deps.logger, metrics })
-    const app = buildApp({
-      health: () => ({ status: 'ok' }),
-      ready: () => {
-        const r = readiness({ configLoaded: true, ...(cloudCheck ? { cloud: cloudCheck } : {}), jobs: scheduler.states(), maxConsecutiveFailures: 3 })
-        return { ready: r.ready, reasons: r.reasons, jobs: r.jobs }
+      {
+        create: { cron: opts.createSchedule ?? config.snapshots.create_schedule, source: '--create-schedule' },
+        expire: { cron: opts.expireSchedule ?? config.snapshots.expire_schedule, source: '--expire-schedule' },
+        timezone: opts.timezone ?? config.timezone,
+        allProjects: opts.allProjects || config.all_projects,
+        ...(store ? { store } : {}),
       },
-      metrics,
-      logger: deps.logger,
-    })
+    )
+    const app = buildApp({ health: () => ({ status: 'ok' }), ready: async () => ({ ...(await daemon.ready()) }), metrics, logger: deps.logger })
     const address = await listen(app, { host: opts.host || config.api.bind, port: opts.port >= 0 ? opts.port : config.api.port }, deps.logger)
-    process.stderr.write(`snapwarden daemon: serving /healthz /readyz /metrics on ${address}; jobs: ${jobs.map((j) => j.name).join(', ')}\n`)
+    process.stderr.write(`snapwarden daemon: serving /healthz /readyz /metrics on ${address}; jobs: ${daemon.jobNames.join(', ')}\n`)
     await runDaemon({
-      scheduler,
+      scheduler: daemon.scheduler,
       proc: process,
       graceMs: opts.graceSeconds * 1000,
       closers: [{ name: 'http', close: () => app.close() }],
+      background: [(signal) => daemon.connect(signal)],
+      fatal: daemon.fatal,
       logger: deps.logger,
     })
     return EXIT.ok
