@@ -1,6 +1,6 @@
 /** Implements the domain's Cloud port with the typed OpenStack client. */
 import type { BlockStorageQuota, ProjectRef, ServerRef, SnapshotRecord, VolumeRef, BackupRecord } from '../domain/inventory.ts'
-import type { Cloud, CloudIdentity, CreateBackupRequest, CreateSnapshotRequest, ListScope } from '../domain/ports.ts'
+import type { Cloud, CloudIdentity, CreateBackupRequest, CreateSnapshotRequest, FindBackupsQuery, ListScope } from '../domain/ports.ts'
 import * as backups from '../openstack/blockstorage/v3/backups/index.ts'
 import * as quotaSets from '../openstack/blockstorage/v3/quota-sets/index.ts'
 import * as snapshots from '../openstack/blockstorage/v3/snapshots/index.ts'
@@ -165,6 +165,22 @@ export class OpenStackCloud implements Cloud {
   async *listBackups(scope: ListScope, signal?: AbortSignal): AsyncIterable<BackupRecord> {
     const own = await this.#ownProject(signal)
     for await (const b of backups.list(this.#conn.blockStorage, listOpts(scope), signal)) yield toBackupRecord(b, own)
+  }
+
+  /**
+   * Lists with the same connection a create for `projectId` uses (the scoped one, or the main one
+   * after a fallback), so the look-up sees the project the backup was put in, and no other: an
+   * admin's own listing (without all_tenants) would miss a backup made in the volume's project.
+   */
+  async findBackups(query: FindBackupsQuery, signal?: AbortSignal): Promise<BackupRecord[]> {
+    const client = await this.#blockStorageFor(query.projectId, signal)
+    const holder = client === this.#conn.blockStorage ? await this.#ownProject(signal) : query.projectId
+    const out: BackupRecord[] = []
+    for await (const b of backups.list(client, { volumeId: query.volumeId, name: query.name }, signal)) {
+      // Filter again: a Cinder that ignores a filter must not make us adopt a stranger.
+      if (b.volumeId === query.volumeId && b.name === query.name) out.push(toBackupRecord(b, holder))
+    }
+    return out
   }
 
   async createBackup(req: CreateBackupRequest, signal?: AbortSignal): Promise<{ id: string; name: string }> {

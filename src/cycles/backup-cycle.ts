@@ -7,8 +7,10 @@ import { randomUUID } from 'node:crypto'
 import { toErrorInfo } from '../domain/errors.ts'
 import type { BlockStorageQuota } from '../domain/inventory.ts'
 import type { BackupTask as StoredTask } from '../domain/store-port.ts'
+import { CancelledError } from '../executor/errors.ts'
 import { Pool } from '../executor/pool.ts'
 import { runBackupTasks, type BackupTaskResult } from '../executor/run-backup-tasks.ts'
+import { WaitingLeases } from '../executor/waiting-leases.ts'
 import { BACKUP_DESCRIPTION, BACKUP_MARKS } from '../planner/backup-marks.ts'
 import { backupName, planBackups } from '../planner/backup-plan.ts'
 import { backupInventory, workerId, type BackupCycleDeps, type BackupCycleOptions, type BackupCycleReport } from './backup-inventory.ts'
@@ -44,7 +46,11 @@ export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOpt
     kind: t.kind,
     plannedAt: now,
   })
-  const inserted = await deps.store.planTasks(plan.tasks.map(newTask))
+  // Re-checked by the store against tasks another run finished since our listing (overlapping runs).
+  const inserted = await deps.store.planTasks(plan.tasks.map(newTask), { minIntervalMs: c.backup_min_interval * 1000 })
+  if (inserted.skippedVolumeIds.length) {
+    deps.logger.info({ volumeIds: inserted.skippedVolumeIds }, 'not planned: another run has an open task for these volumes or backed them up after this plan was made')
+  }
   // Over quota is its own result: recorded as a finished task, never sent to Cinder.
   const owner = opts.owner ?? workerId()
   for (const o of plan.overQuota) {
@@ -56,16 +62,26 @@ export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOpt
   return { now, discovery, plan, planned: inserted.inserted.length, results }
 }
 
-/** Claims planned tasks (and in-flight tasks of dead workers) and runs them until none is left. */
+/**
+ * Claims planned tasks (and in-flight tasks of dead workers) and runs them until none is left, with
+ * `backup_workers` loops. Each loop has its own owner id (`<owner>/<run>-w<n>`), so a loop's lease
+ * guard sees a task another loop of the same daemon took over. The loops live and die together:
+ * one loop's failure aborts the others, and this returns (or throws that failure) only when every
+ * loop has stopped, so no loop outlives the job and the next trigger never exceeds backup_workers.
+ */
 export async function executeClaimed(deps: BackupCycleDeps, owner: string, signal?: AbortSignal): Promise<BackupTaskResult[]> {
   const c = deps.config.conductor
   const timeoutMs = c.backup_cycle_timeout * 1000
   const leaseMs = Math.max(5 * 60_000, 2 * timeoutMs)
   const results: BackupTaskResult[] = []
   const pool = new Pool({ global: c.backup_workers, perProject: Math.max(1, Math.ceil(c.backup_workers / 2)) })
+  const stop = new AbortController()
+  const onAbort = (): void => stop.abort(signal?.reason)
+  if (signal?.aborted) onAbort()
+  else signal?.addEventListener('abort', onAbort, { once: true })
   const options = {
-    owner,
     pool,
+    waitingLeases: new WaitingLeases({ store: deps.store, clock: deps.clock, leaseMs, logger: deps.logger }),
     backupTimeoutMs: timeoutMs,
     leaseMs,
     pollIntervalMs: 5_000,
@@ -73,27 +89,39 @@ export async function executeClaimed(deps: BackupCycleDeps, owner: string, signa
       description: BACKUP_DESCRIPTION,
       metadata: { [BACKUP_MARKS.automated]: 'True', [BACKUP_MARKS.managed]: 'true', [BACKUP_MARKS.serverId]: t.serverId },
     }),
-    ...(signal ? { signal } : {}),
+    signal: stop.signal,
   }
-  // backup_workers loops, each claiming one task when it is free: a slot is refilled as soon as its
-  // backup finishes, and a task is only leased while it runs. Bounded: stops when nothing is left.
-  const worker = async (): Promise<void> => {
-    for (let i = 0; i < 100_000 && !signal?.aborted; i++) {
-      const [claimed] = await deps.store.claimTasks(owner, 1, deps.clock.now(), leaseMs)
-      if (!claimed) return
-      const task = claimed.backupName
-        ? claimed
-        : await deps.store.recordIntent(claimed.id, owner, backupName(claimed.serverName, claimed.volumeName || claimed.volumeId, claimed.plannedAt))
-      try {
-        results.push(...(await runBackupTasks([task], { ...deps, store: deps.store }, options)))
-      } catch (err) {
-        // Its lease ran out and another worker re-claimed it: that worker carries it on.
-        if (toErrorInfo(err).code !== 'STORE_CONFLICT') throw err
-        deps.logger.warn({ taskId: task.id, volumeId: task.volumeId, owner }, 'backup task was re-claimed by another worker; leaving it to that worker')
+  const run = randomUUID().slice(0, 8)
+  // Each loop claims one task when it is free: a slot is refilled as soon as its backup finishes,
+  // and a task is only leased while it runs. Bounded: stops when nothing is left.
+  const worker = async (n: number): Promise<void> => {
+    const me = `${owner}/${run}-w${n}`
+    try {
+      for (let i = 0; i < 100_000 && !stop.signal.aborted; i++) {
+        const [claimed] = await deps.store.claimTasks(me, 1, deps.clock.now(), leaseMs)
+        if (!claimed) return
+        const task = claimed.backupName
+          ? claimed
+          : await deps.store.recordIntent(claimed.id, me, backupName(claimed.serverName, claimed.volumeName || claimed.volumeId, claimed.plannedAt))
+        try {
+          results.push(...(await runBackupTasks([task], { ...deps, store: deps.store }, { ...options, owner: me })))
+        } catch (err) {
+          // Its lease ran out and another worker re-claimed it: that worker carries it on.
+          if (toErrorInfo(err).code !== 'STORE_CONFLICT') throw err
+          deps.logger.warn({ taskId: task.id, volumeId: task.volumeId, owner: me, error: toErrorInfo(err) }, 'backup task is no longer ours (re-claimed, or its lease ran out before sending); leaving it to the next claim')
+        }
       }
+    } catch (err) {
+      if (!stop.signal.aborted) stop.abort(err)
+      throw err
     }
   }
-  await Promise.all(Array.from({ length: c.backup_workers }, worker))
+  const settled = await Promise.allSettled(Array.from({ length: c.backup_workers }, (_, n) => worker(n + 1)))
+  signal?.removeEventListener('abort', onAbort)
+  // The loop that failed first is the job's error; the others only stopped because of it.
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof CancelledError))
+  if (failure) throw failure.reason
+  if (stop.signal.aborted) throw new CancelledError('backup cycle', signal?.reason)
   for (const r of results) if (r.outcome !== 'succeeded') deps.logger.warn({ taskId: r.taskId, outcome: r.outcome, error: r.error }, 'backup task did not succeed')
   return results
 }

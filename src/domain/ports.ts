@@ -43,6 +43,13 @@ export interface CreateBackupRequest {
   readonly metadata?: Readonly<Record<string, string>>
 }
 
+export interface FindBackupsQuery {
+  readonly volumeId: string
+  /** The project the create was sent for (CreateBackupRequest.projectId). */
+  readonly projectId: string
+  readonly name: string
+}
+
 /** The cloud as the application sees it. Every method may throw an AppError with an OS_* code. */
 export interface Cloud {
   identity(signal?: AbortSignal): Promise<CloudIdentity>
@@ -67,6 +74,12 @@ export interface Cloud {
   forceDeleteSnapshot(snapshotId: string, signal?: AbortSignal): Promise<void>
 
   listBackups(scope: ListScope, signal?: AbortSignal): AsyncIterable<BackupRecord>
+  /**
+   * Backups of one volume with this name, looked up where `createBackup` with this `projectId`
+   * puts them (the volume's project when a token scoped to it can be had, else the credential's
+   * own): used before re-sending a create whose answer may have been lost.
+   */
+  findBackups(query: FindBackupsQuery, signal?: AbortSignal): Promise<BackupRecord[]>
   /** Cinder answers a create with the id and name only. */
   createBackup(req: CreateBackupRequest, signal?: AbortSignal): Promise<{ id: string; name: string }>
   getBackup(backupId: string, signal?: AbortSignal): Promise<BackupRecord | undefined>

@@ -53,7 +53,7 @@ describe('runBackupTasks', () => {
     }
     const [result] = await run()
     assert.equal(result?.outcome, 'succeeded')
-    assert.deepEqual(store.log, ['intent t1 snapwarden-data-c1', 'started t1 backup-0001', 'finish t1 succeeded'])
+    assert.deepEqual(store.log, ['intent t1 snapwarden-data-c1', 'confirm t1', 'started t1 backup-0001', 'finish t1 succeeded'])
   })
 
   it('adopts the backup found by the recorded name after a lost answer instead of creating a second one', async () => {

@@ -7,6 +7,7 @@ import { ItemRun, errorCodeIs, type ExecutorDeps } from './item-run.ts'
 import { Pool } from './pool.ts'
 import { DEFAULT_RETRY, type RetrySettings } from './retry.ts'
 import { waitForStatus } from './wait-for-status.ts'
+import { WaitingLeases } from './waiting-leases.ts'
 
 export interface BackupRunDeps extends ExecutorDeps {
   readonly store: BackupTaskStore & BackupCatalog
@@ -23,6 +24,8 @@ export interface BackupRunOptions {
   readonly leaseMs?: number
   readonly retry?: Partial<RetrySettings>
   readonly pool?: Pool
+  /** Leases of tasks waiting for a slot of `pool`, renewed as its backups poll (share it with the pool). */
+  readonly waitingLeases?: WaitingLeases
   readonly signal?: AbortSignal
   /** How a backup is marked as automated (description, and metadata where the microversion allows). */
   readonly describe?: (task: BackupTask) => { readonly description: string; readonly metadata: Readonly<Record<string, string>> }
@@ -50,10 +53,39 @@ const NO_PARENT = /no backups available to do an incremental backup/i
  * lack of a parent falls back to a full in the same cycle), record its id at once, follow it until
  * available/error or its own deadline, and cancel it on timeout (delete once deletable, else
  * force-delete). Every backup created is recorded before it is followed, so none is left untracked.
+ *
+ * Leases: a task's lease is renewed while it waits for a pool slot and while its backup is
+ * followed, and a create is only sent after the store confirmed, at that moment, that this owner
+ * still holds a live lease. When the signal aborts (graceful stop), a backup that reached
+ * available/error is still recorded, and a task that was not sent, or whose backup is still
+ * running, is released so the next worker takes it at once; then CancelledError is thrown.
  */
 export async function runBackupTasks(tasks: readonly BackupTask[], deps: BackupRunDeps, options: BackupRunOptions): Promise<BackupTaskResult[]> {
   const pool = options.pool ?? new Pool({ global: 10, perProject: 4 })
-  const settled = await Promise.allSettled(tasks.map((t) => pool.run(t.projectId, () => runTask(t, deps, options), { signal: options.signal })))
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
+  const waiting = options.waitingLeases ?? new WaitingLeases({ store: deps.store, clock: deps.clock, leaseMs, logger: deps.logger })
+  const runOne = async (t: BackupTask): Promise<BackupTaskResult> => {
+    let running = false
+    waiting.add(t.id, options.owner)
+    try {
+      return await pool.run(
+        t.projectId,
+        () => {
+          running = true
+          waiting.delete(t.id)
+          return runTask(t, deps, { ...options, leaseMs }, waiting)
+        },
+        { signal: options.signal },
+      )
+    } catch (err) {
+      // Stopped while waiting for a slot: never sent, so any worker may take it now.
+      if (!running && err instanceof CancelledError) await releaseQuietly(deps, t, options.owner)
+      throw err
+    } finally {
+      waiting.delete(t.id)
+    }
+  }
+  const settled = await Promise.allSettled(tasks.map(runOne))
   if (options.signal?.aborted) throw new CancelledError('backup run', options.signal.reason)
   return settled.map((s) => {
     if (s.status === 'rejected') throw s.reason
@@ -61,7 +93,17 @@ export async function runBackupTasks(tasks: readonly BackupTask[], deps: BackupR
   })
 }
 
-async function runTask(task: BackupTask, deps: BackupRunDeps, options: BackupRunOptions): Promise<BackupTaskResult> {
+const DEFAULT_LEASE_MS = 5 * 60_000
+
+async function releaseQuietly(deps: BackupRunDeps, task: BackupTask, owner: string): Promise<void> {
+  try {
+    await deps.store.releaseTask(task.id, owner)
+  } catch (err) {
+    deps.logger.warn({ taskId: task.id, volumeId: task.volumeId, owner, error: toErrorInfo(err) }, 'could not release a backup task on stop; it is taken over when its lease runs out')
+  }
+}
+
+async function runTask(task: BackupTask, deps: BackupRunDeps, options: BackupRunOptions & { readonly leaseMs: number }, waiting: WaitingLeases): Promise<BackupTaskResult> {
   const { store, cloud, clock } = deps
   const settings = {
     waitForAvailable: true,
@@ -75,26 +117,40 @@ async function runTask(task: BackupTask, deps: BackupRunDeps, options: BackupRun
   const owner = options.owner
   let backupId = task.backupId
   let kind = task.kind
+  /** A create was sent (or may have been) and its answer is not known. */
+  let sent = false
   const finish = async (outcome: TaskOutcome, error?: ErrorInfo): Promise<BackupTaskResult> => {
     await store.finishTask(task.id, owner, outcome, clock.now(), error)
     deps.metrics.inc('snapwarden_backup_tasks_total', { outcome })
     return { taskId: task.id, volumeId: task.volumeId, serverId: task.serverId, projectId: task.projectId, outcome, steps: run.steps, kind, ...(backupId && { backupId }), ...(error && { error }) }
+  }
+  /** Every poll keeps this task's lease and those of the tasks waiting for a slot alive. */
+  const heartbeat = async (): Promise<void> => {
+    await store.renewLease(task.id, owner, clock.now(), options.leaseMs)
+    await waiting.renew()
+  }
+  const guard: SendGuard = {
+    confirm: async () => {
+      await store.confirmLease(task.id, owner, clock.now(), options.leaseMs)
+      sent = true
+    },
   }
   try {
     let startedAt = task.startedAt ?? clock.now()
     let created: Started | undefined
     const name = task.backupName ?? `snapwarden-${task.volumeName || task.volumeId}-${task.cycleId}`
     if (backupId === undefined) {
-      // Only a re-claimed task (its worker died) can have sent a create whose answer was lost.
+      // Only a re-claimed task (its worker died or gave it up) can have sent a create whose answer was lost.
       let backup: Started | undefined = task.backupName && task.attempts > 1 ? await findByName(run, task, name) : undefined
       if (backup) run.step(`adopted ${backup.id}: found by the name recorded before a lost answer`)
       else {
         if (!task.backupName) await store.recordIntent(task.id, owner, name)
-        const made = await createBackup(run, task, name, options.describe?.(task))
+        const made = await createBackup(run, task, name, guard, options.describe?.(task))
         backup = made.backup
         kind = made.kind
       }
       backupId = backup.id
+      sent = false
       startedAt = clock.now()
       await store.markStarted(task.id, owner, backup.id, startedAt, new Date(startedAt.getTime() + options.backupTimeoutMs))
       created = backup
@@ -111,7 +167,7 @@ async function runTask(task: BackupTask, deps: BackupRunDeps, options: BackupRun
     try {
       await waitForStatus(
         async () => {
-          await store.renewLease(task.id, owner, clock.now(), options.leaseMs ?? 5 * 60_000)
+          await heartbeat()
           return run.retry('get_backup', () => cloud.getBackup(id, run.signal))
         },
         { target: 'available', failures: ['error'], timeoutMs: Math.max(0, leftMs), intervalMs: settings.pollIntervalMs, clock, sleep: deps.sleep, signal: run.signal, what: `backup ${id}` },
@@ -119,7 +175,7 @@ async function runTask(task: BackupTask, deps: BackupRunDeps, options: BackupRun
     } catch (err) {
       if (!(err instanceof WaitTimeoutError)) throw err
       run.step(`timed out after ${options.backupTimeoutMs} ms; cancelling ${id}`)
-      const cancelled = await cancelBackup(run, id)
+      const cancelled = await cancelBackup(run, id, heartbeat)
       if (cancelled) await store.markBackupDeleted(id, clock.now())
       return finish(cancelled ? 'cancelled' : 'failed', toErrorInfo(err))
     }
@@ -127,20 +183,53 @@ async function runTask(task: BackupTask, deps: BackupRunDeps, options: BackupRun
     run.step(`available: ${id}`)
     return finish('succeeded')
   } catch (err) {
-    if (err instanceof CancelledError) throw err
+    // Taken over by another worker (its lease ran out): that worker carries the task on.
+    if (toErrorInfo(err).code === 'STORE_CONFLICT') throw err
+    if (err instanceof CancelledError || options.signal?.aborted) {
+      // Stopped: record what is already known, hand back what is not ours to finish, keep the
+      // lease of a create whose answer never came (a later claim adopts it by name, after the lease).
+      if (backupId !== undefined) {
+        const last = await lastLook(deps, backupId)
+        if (last?.status === 'available') {
+          await store.updateBackupStatus(backupId, 'available', clock.now())
+          run.step(`available: ${backupId} (seen while stopping)`)
+          return finish('succeeded')
+        }
+        if (last?.status === 'error') {
+          await store.updateBackupStatus(backupId, 'error')
+          run.step(`error: ${backupId} (seen while stopping)`)
+          return finish('failed', { code: 'OS_RESOURCE_FAILED', message: `backup ${backupId} went to status error` })
+        }
+      }
+      if (backupId !== undefined || !sent) await releaseQuietly(deps, task, owner)
+      throw err instanceof CancelledError ? err : new CancelledError('backup run', options.signal?.reason)
+    }
     if (err instanceof ResourceFailedError && backupId) await store.updateBackupStatus(backupId, err.status ?? 'error')
     const failed = run.fail('backup', err)
     return finish(errorCodeIs(err, 'OS_OVER_LIMIT', 413) ? 'over_quota' : 'failed', failed.error)
   }
 }
 
-async function findByName(run: ItemRun, task: BackupTask, name: string): Promise<BackupRecord | undefined> {
-  return run.retry('list_backups', async () => {
-    for await (const b of run.cloud.listBackups({ allProjects: false, projectId: task.projectId }, run.signal)) {
-      if (b.volumeId === task.volumeId && b.name === name) return b
-    }
+/** One status read on stop, without the aborted signal or retries; undefined when it cannot be had. */
+async function lastLook(deps: BackupRunDeps, backupId: string): Promise<BackupRecord | undefined> {
+  try {
+    return await deps.cloud.getBackup(backupId)
+  } catch {
     return undefined
+  }
+}
+
+/** Looks the backup up where a create for the task's project puts it (the volume's project). */
+async function findByName(run: ItemRun, task: BackupTask, name: string): Promise<BackupRecord | undefined> {
+  return run.retry('find_backup', async () => {
+    const found = await run.cloud.findBackups({ volumeId: task.volumeId, projectId: task.projectId, name }, run.signal)
+    return found.find((b) => b.volumeId === task.volumeId && b.name === name)
   })
+}
+
+/** Confirms, right before each create is sent, that the task is still ours with a live lease. */
+interface SendGuard {
+  confirm(): Promise<void>
 }
 
 /** Creates once; after a transient failure looks the name up before sending again. */
@@ -148,6 +237,7 @@ async function createBackup(
   run: ItemRun,
   task: BackupTask,
   name: string,
+  guard: SendGuard,
   marks?: { readonly description: string; readonly metadata: Readonly<Record<string, string>> },
 ): Promise<{ backup: Started; kind: BackupKind }> {
   const send = (kind: BackupKind): Promise<Started> =>
@@ -157,6 +247,7 @@ async function createBackup(
         if (found) return found
       }
       const req: CreateBackupRequest = { volumeId: task.volumeId, projectId: task.projectId, name, incremental: kind === 'incremental', force: true, ...marks }
+      await guard.confirm()
       const b = await run.cloud.createBackup(req, run.signal)
       run.step(`${kind} backup requested: ${b.id}`)
       return { id: b.id, status: 'creating', createdAt: run.deps.clock.now() }
@@ -172,11 +263,12 @@ async function createBackup(
 }
 
 /** Waits until the backup is deletable and deletes it; force-deletes when it stays busy. True when it is gone or going. */
-async function cancelBackup(run: ItemRun, id: string): Promise<boolean> {
+async function cancelBackup(run: ItemRun, id: string, heartbeat: () => Promise<void>): Promise<boolean> {
   const { cloud, clock, sleep } = run.deps
   try {
     await waitForStatus(
       async () => {
+        await heartbeat()
         const b = await run.retry('get_backup', () => cloud.getBackup(id, run.signal))
         return { status: b === undefined || b.status === 'available' || b.status === 'error' ? 'deletable' : b.status }
       },
@@ -186,7 +278,7 @@ async function cancelBackup(run: ItemRun, id: string): Promise<boolean> {
     run.step(`deleted ${id}`)
     return true
   } catch (err) {
-    if (err instanceof CancelledError) throw err
+    if (err instanceof CancelledError || toErrorInfo(err).code === 'STORE_CONFLICT') throw err
     run.step(`could not delete ${id}: ${messageOf(err)}; force-deleting`)
   }
   try {

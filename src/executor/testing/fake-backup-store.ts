@@ -37,6 +37,16 @@ export function createFakeBackupStore(tasks: readonly BackupTask[]): FakeBackupS
     async renewLease(taskId) {
       return byId.get(taskId)!
     },
+    async confirmLease(taskId) {
+      log.push(`confirm ${taskId}`)
+      return byId.get(taskId)!
+    },
+    async releaseTask(taskId) {
+      log.push(`release ${taskId}`)
+      const { owner: _owner, leaseExpiresAt: _lease, ...rest } = byId.get(taskId)!
+      byId.set(taskId, rest)
+      return rest
+    },
     async finishTask(taskId: string, _owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo) {
       log.push(`finish ${taskId} ${outcome}`)
       return update(taskId, { state: outcome, finishedAt: now, ...(error && { errorCode: error.code, errorMessage: error.message }) })
@@ -74,6 +84,7 @@ export function createFakeBackupStore(tasks: readonly BackupTask[]): FakeBackupS
     openTasks: notInFake('openTasks'),
     tasksForReport: notInFake('tasksForReport'),
     markReported: notInFake('markReported'),
+    pruneTasks: notInFake('pruneTasks'),
     listBackups: notInFake('listBackups'),
   }
 }

@@ -157,6 +157,9 @@ export function createFakeCloud(clock: Clock): FakeCloud {
     async *listBackups() {
       yield* backups.values()
     },
+    async findBackups(query) {
+      return [...backups.values()].filter((b) => b.volumeId === query.volumeId && b.name === query.name)
+    },
     getQuota: notInFake('getQuota'),
   }
   return fake
