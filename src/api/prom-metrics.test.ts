@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
 import { METRIC_DEFINITIONS } from './metric-definitions.ts'
 import { PromMetrics } from './prom-metrics.ts'
@@ -42,6 +44,26 @@ test('in strict mode an unknown name, a wrong kind or an unknown label throws', 
   assert.throws(() => m.inc('snapwarden_made_up_total'), /not in metric-definitions/)
   assert.throws(() => m.observe('snapwarden_snapshots_created_total', 1), /is a counter/)
   assert.throws(() => m.inc('snapwarden_job_runs_total', { job: 'x', colour: 'red' }), /has no label colour/)
+})
+
+test('in strict mode a call without a label the definition promises throws, naming it', () => {
+  const m = new PromMetrics({ defaultMetrics: false, strict: true })
+  assert.throws(() => m.inc('snapwarden_snapshots_created_total', { policy: 'daily' }), /snapwarden_snapshots_created_total recorded without its label project/)
+  assert.throws(() => m.inc('snapwarden_backups_over_quota_total'), /without its label project/)
+})
+
+test('every metric of docs/operations.md has the labels of its definition, and no other metric is listed', () => {
+  const doc = readFileSync(fileURLToPath(new URL('../../docs/operations.md', import.meta.url)), 'utf8')
+  const rows = [...doc.matchAll(/^\| `(snapwarden_[a-z_]+)` \| (\w+) \| ([^|]*) \|/gm)].map((m) => ({
+    name: m[1]!,
+    kind: m[2]!,
+    labels: m[3]!.trim() === '—' ? [] : m[3]!.split(',').map((l) => l.trim()),
+  }))
+  const defined = METRIC_DEFINITIONS.map((d) => ({ name: d.name, kind: d.kind, labels: [...d.labelNames] }))
+  assert.deepEqual(
+    [...rows].sort((a, b) => a.name.localeCompare(b.name)),
+    [...defined].sort((a, b) => a.name.localeCompare(b.name)),
+  )
 })
 
 test('outside strict mode an unknown name is registered as a counter with a generic help, and bad labels are dropped', async () => {

@@ -6,7 +6,7 @@ import { METRIC_DEFINITIONS, type MetricDefinition, type MetricKind } from './me
 export interface PromMetricsOptions {
   /** Also export prom-client's process metrics (CPU, memory, event loop). Default true. */
   readonly defaultMetrics?: boolean
-  /** Throw on an unknown name, a wrong kind or an unknown label (for tests). Default false: warn once and carry on. */
+  /** Throw on an unknown name, a wrong kind, an unknown or a missing label (for tests). Default false: warn once and carry on. */
   readonly strict?: boolean
   readonly definitions?: readonly MetricDefinition[]
   readonly logger?: Logger
@@ -98,6 +98,10 @@ export class PromMetrics implements Metrics {
     for (const [k, v] of Object.entries(labels)) {
       if (def.labelNames.includes(k)) out[k] = v
       else this.#problem(`${def.name}:label:${k}`, `metric ${def.name} has no label ${k} (labels: ${def.labelNames.join(', ')})`)
+    }
+    // Every label the definition (and docs/operations.md) promises is given on every call.
+    for (const name of def.labelNames) {
+      if (!(name in out)) this.#problem(`${def.name}:missing:${name}`, `metric ${def.name} recorded without its label ${name} (labels: ${def.labelNames.join(', ')})`)
     }
     return out
   }
