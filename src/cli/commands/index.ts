@@ -1,4 +1,5 @@
 /** Every CLI command, in the order `--help` lists them. */
+import { apiCommand } from './api.ts'
 import { backupExpireCommand, backupListCommand, backupPlanCommand, backupRunCommand } from './backup.ts'
 import { daemonCommand } from './daemon.ts'
 import { dbMigrateCommand, dbStatusCommand } from './db.ts'
@@ -24,6 +25,7 @@ export const COMMANDS = [
   backupListCommand,
   backupPlanCommand,
   daemonCommand,
+  apiCommand,
   dbMigrateCommand,
   dbStatusCommand,
   simulatorCommand,

@@ -1,0 +1,90 @@
+/**
+ * `api`: serve the protection API alone (Staffeln's staffeln-api): Cinder's backup:delete policy
+ * asks `POST /v1/backup?backup_id=<id>` and gets `True` (a non-admin may delete) or `False`.
+ */
+import { onShutdown } from '../../daemon/signals.ts'
+import { UserError } from '../../domain/errors.ts'
+import { defineCommand } from '../command.ts'
+import { EXIT } from '../exit-codes.ts'
+import { storeUrl } from '../open-store.ts'
+import { startProtectionServer, type ProtectionTlsFiles } from '../protection-server.ts'
+
+interface Options {
+  readonly host?: string
+  readonly port?: number
+  readonly db?: string
+  readonly tlsCert?: string
+  readonly tlsKey?: string
+  readonly tlsClientCa?: string
+}
+
+export const apiCommand = defineCommand<Options>({
+  name: 'api',
+  summary: "serve the protection API that Cinder's backup:delete policy asks (Staffeln's API, fail-closed)",
+  configure: (cmd) =>
+    cmd
+      .option('--bind-address <host:port>', 'listener (default 127.0.0.1:8808 or config protection.bind/protection.port)')
+      .option('--db <url>', 'the store to read: sqlite:<path>, a path or postgres://… (default SNAPWARDEN_DB, config database.url, then SQLite in the state directory)')
+      .option('--tls-cert <file>', 'PEM server certificate: serve HTTPS (default config protection.tls.cert_file)')
+      .option('--tls-key <file>', 'PEM private key of --tls-cert (default config protection.tls.key_file)')
+      .option('--tls-client-ca <file>', 'PEM CA: require client certificates it signed (default config protection.tls.client_ca_file)'),
+  parseOptions(raw) {
+    let host: string | undefined
+    let port: number | undefined
+    if (typeof raw.bindAddress === 'string') {
+      const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(raw.bindAddress)
+      if (!m || Number(m[2]) > 65535) throw new UserError(`--bind-address "${raw.bindAddress}": accepted: host:port such as 127.0.0.1:8808`)
+      host = m[1]!.replace(/^\[|\]$/g, '')
+      port = Number(m[2])
+    }
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
+    const opts: Options = {
+      ...(host !== undefined ? { host } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(str(raw.db) !== undefined ? { db: str(raw.db)! } : {}),
+      ...(str(raw.tlsCert) !== undefined ? { tlsCert: str(raw.tlsCert)! } : {}),
+      ...(str(raw.tlsKey) !== undefined ? { tlsKey: str(raw.tlsKey)! } : {}),
+      ...(str(raw.tlsClientCa) !== undefined ? { tlsClientCa: str(raw.tlsClientCa)! } : {}),
+    }
+    if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
+      throw new UserError(`--tls-cert and --tls-key go together: ${opts.tlsCert === undefined ? '--tls-key' : '--tls-cert'} was given alone`)
+    }
+    if (opts.tlsClientCa !== undefined && opts.tlsCert === undefined) {
+      throw new UserError('--tls-client-ca needs --tls-cert and --tls-key (client certificates are checked over HTTPS only)')
+    }
+    return opts
+  },
+  async run(opts, deps) {
+    const config = deps.config().protection
+    let tls: ProtectionTlsFiles | undefined
+    let tlsSource = { cert: 'protection.tls.cert_file', key: 'protection.tls.key_file', clientCa: 'protection.tls.client_ca_file' }
+    if (opts.tlsCert !== undefined && opts.tlsKey !== undefined) {
+      tls = { certFile: opts.tlsCert, keyFile: opts.tlsKey, ...(opts.tlsClientCa !== undefined ? { clientCaFile: opts.tlsClientCa } : {}) }
+      tlsSource = { cert: '--tls-cert', key: '--tls-key', clientCa: '--tls-client-ca' }
+    } else if (config.tls) {
+      tls = {
+        certFile: config.tls.cert_file,
+        keyFile: config.tls.key_file,
+        ...(config.tls.client_ca_file !== undefined ? { clientCaFile: config.tls.client_ca_file } : {}),
+      }
+    }
+    const server = await startProtectionServer(
+      {
+        host: opts.host ?? config.bind,
+        port: opts.port ?? config.port,
+        storeUrl: storeUrl(deps, opts.db),
+        ...(tls ? { tls, tlsSource } : {}),
+      },
+      deps.logger,
+    )
+    process.stderr.write(`snapwarden api: serving /v1/backup?backup_id= and /v1/snapshot?snapshot_id= on ${server.address}\n`)
+    await new Promise<void>((resolve) => {
+      const off = onShutdown(process, async () => {
+        await server.close()
+        off()
+        resolve()
+      }, { logger: deps.logger })
+    })
+    return EXIT.ok
+  },
+})

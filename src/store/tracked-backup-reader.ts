@@ -1,0 +1,122 @@
+import SqliteDatabase from 'better-sqlite3'
+import pg from 'pg'
+import { AppError } from '../domain/errors.ts'
+import type { TrackedBackupLookup } from '../domain/protection-port.ts'
+import { parseStoreUrl, type StoreTarget } from './dialects.ts'
+import { redactUrl, StoreUnavailableError, toStoreError } from './errors.ts'
+
+/** A read-only view of the `backups` table for the protection API's hot path; close it when done. */
+export interface TrackedBackupReader extends TrackedBackupLookup {
+  /** The store as shown in logs (no password). */
+  readonly display: string
+  close(): Promise<void>
+}
+
+export interface TrackedBackupReaderOptions {
+  /** PostgreSQL: connections in the pool (default 4). */
+  readonly poolSize?: number
+  /** PostgreSQL: how long a connect or a query may take before the read fails (default 2000 ms). */
+  readonly timeoutMs?: number
+}
+
+const SQL = 'select 1 as tracked from backups where backup_id = ? and deleted_at is null'
+const PG_SQL = 'select 1 as tracked from backups where backup_id = $1 and deleted_at is null'
+
+/**
+ * Opens a reader on the store URL (`sqlite:<path>`, a path, or `postgres://…`). Nothing is
+ * opened yet: the first lookup connects, and a failed lookup drops the connection so the next one
+ * opens it again (a replaced or repaired SQLite file is picked up). Every failure throws a
+ * StoreUnavailableError naming the store without its password: it never answers "not tracked"
+ * for a store it could not read.
+ *
+ * SQLite is opened read-only (the file must exist: a missing store is not an empty one), with one
+ * prepared statement; PostgreSQL uses a named prepared statement per pooled connection.
+ */
+export function openTrackedBackupReader(url: string, opts: TrackedBackupReaderOptions = {}): TrackedBackupReader {
+  const target = parseStoreUrl(url)
+  if (target.dialect === 'sqlite' && target.path === ':memory:') {
+    throw new StoreUnavailableError('store :memory: cannot be shared with the protection API: use a SQLite file or PostgreSQL')
+  }
+  return target.dialect === 'sqlite' ? new SqliteReader(target.path) : new PostgresReader(target, opts)
+}
+
+class SqliteReader implements TrackedBackupReader {
+  readonly display: string
+  readonly #path: string
+  #db: SqliteDatabase.Database | undefined
+  #stmt: SqliteDatabase.Statement<[string], { tracked: number }> | undefined
+
+  constructor(path: string) {
+    this.#path = path
+    this.display = `sqlite:${path}`
+  }
+
+  async isTracked(backupId: string): Promise<boolean> {
+    try {
+      if (this.#stmt === undefined) {
+        this.#db = new SqliteDatabase(this.#path, { readonly: true, fileMustExist: true })
+        this.#db.pragma('busy_timeout = 1000')
+        this.#stmt = this.#db.prepare<[string], { tracked: number }>(SQL)
+      }
+      return this.#stmt.get(backupId) !== undefined
+    } catch (err) {
+      this.#drop()
+      throw readError(err, this.display)
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#drop()
+  }
+
+  #drop(): void {
+    this.#stmt = undefined
+    try {
+      this.#db?.close()
+    } catch {
+      // already unusable; nothing to release
+    }
+    this.#db = undefined
+  }
+}
+
+class PostgresReader implements TrackedBackupReader {
+  readonly display: string
+  readonly #pool: pg.Pool
+
+  constructor(target: Extract<StoreTarget, { dialect: 'postgres' }>, opts: TrackedBackupReaderOptions) {
+    this.display = redactUrl(target.url)
+    const timeout = opts.timeoutMs ?? 2000
+    this.#pool = new pg.Pool({
+      connectionString: target.url,
+      max: opts.poolSize ?? 4,
+      connectionTimeoutMillis: timeout,
+      query_timeout: timeout,
+    })
+    // An idle client losing its server must not crash the process; the next lookup reports it.
+    this.#pool.on('error', () => {})
+  }
+
+  async isTracked(backupId: string): Promise<boolean> {
+    try {
+      const res = await this.#pool.query({ name: 'snapwarden_backup_tracked', text: PG_SQL, values: [backupId] })
+      return res.rowCount !== null && res.rowCount > 0
+    } catch (err) {
+      throw readError(err, this.display)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end()
+  }
+}
+
+/** Every read failure is "the store cannot be read", named without credentials. */
+function readError(err: unknown, display: string): AppError {
+  const mapped = toStoreError(err, display)
+  if (mapped instanceof AppError) return mapped
+  const message = err instanceof Error ? err.message : String(err)
+  return new StoreUnavailableError(`store ${display} cannot be read: ${message.replace(/(\/\/[^/:@\s]*:)[^@\s]*@/g, '$1***@')}`, {
+    cause: err,
+  })
+}
