@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test, type TestContext } from 'node:test'
+import Database from 'better-sqlite3'
+import type { Logger } from '../domain/logger.ts'
+import { openStore, openTrackedBackupReader } from '../store/index.ts'
+import { buildProtectionApp } from './protection-app.ts'
+
+const TRACKED = 'c0ffee00-0000-4000-8000-000000000001'
+const DELETED = 'c0ffee00-0000-4000-8000-000000000002'
+const UNKNOWN = 'c0ffee00-0000-4000-8000-00000000000f'
+
+function recordingLogger() {
+  const lines: { level: string; obj: Record<string, unknown>; msg?: string }[] = []
+  const logger: Logger = {
+    debug: (obj, msg) => void lines.push({ level: 'debug', obj, msg }),
+    info: (obj, msg) => void lines.push({ level: 'info', obj, msg }),
+    warn: (obj, msg) => void lines.push({ level: 'warn', obj, msg }),
+    error: (obj, msg) => void lines.push({ level: 'error', obj, msg }),
+    child: () => logger,
+  }
+  return { logger, lines }
+}
+
+/** A real SQLite store file with one tracked and one deleted backup, and the API reading it. */
+async function fixture(t: TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'swtest-protect-'))
+  const path = join(dir, 'store.sqlite')
+  const store = openStore({ url: `sqlite:${path}` })
+  await store.migrate()
+  for (const id of [TRACKED, DELETED]) {
+    await store.recordBackup({ backupId: id, volumeId: 'vol-1', projectId: 'p-1', kind: 'full', status: 'available', createdAt: new Date(0) })
+  }
+  await store.markBackupDeleted(DELETED, new Date(1000))
+  await store.close()
+  const reader = openTrackedBackupReader(`sqlite:${path}`)
+  const { logger, lines } = recordingLogger()
+  const app = buildProtectionApp({ lookup: reader, logger })
+  t.after(async () => {
+    await app.close()
+    await reader.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return { app, lines, path }
+}
+
+/** What oslo.policy's HttpCheck sends by default (remote_content_type application/x-www-form-urlencoded). */
+function form(target: Record<string, unknown>): { payload: string; headers: Record<string, string> } {
+  const body = new URLSearchParams({
+    rule: JSON.stringify('backup:delete'),
+    target: JSON.stringify(target),
+    credentials: JSON.stringify({ user_id: 'u-1', project_id: 'p-1', roles: ['member'], is_admin: false }),
+  })
+  return { payload: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } }
+}
+
+function json(target: Record<string, unknown>): { payload: string; headers: Record<string, string> } {
+  const body = { rule: 'backup:delete', target, credentials: { user_id: 'u-1', project_id: 'p-1', roles: ['member'] } }
+  return { payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
+}
+
+test('a tracked backup answers False, an unknown or deleted one True (Staffeln: unknown ids may be deleted)', async (t) => {
+  const { app } = await fixture(t)
+  for (const method of ['POST', 'GET'] as const) {
+    const tracked = await app.inject({ method, url: `/v1/backup?backup_id=${TRACKED}` })
+    assert.equal(tracked.statusCode, 200)
+    assert.equal(tracked.body, 'False')
+    assert.match(String(tracked.headers['content-type']), /^text\/plain/)
+    const unknown = await app.inject({ method, url: `/v1/backup?backup_id=${UNKNOWN}` })
+    assert.equal(unknown.statusCode, 200)
+    assert.equal(unknown.body, 'True')
+    const deleted = await app.inject({ method, url: `/v1/backup?backup_id=${DELETED}` })
+    assert.equal(deleted.body, 'True')
+  }
+})
+
+test("oslo.policy's form and JSON bodies are read, and a target naming the same backup is accepted", async (t) => {
+  const { app } = await fixture(t)
+  for (const encode of [form, json]) {
+    const tracked = await app.inject({ method: 'POST', url: `/v1/backup?backup_id=${TRACKED}`, ...encode({ id: TRACKED, project_id: 'p-1', metadata: {} }) })
+    assert.deepEqual([tracked.statusCode, tracked.body], [200, 'False'], encode.name)
+    const unknown = await app.inject({ method: 'POST', url: `/v1/backup?backup_id=${UNKNOWN}`, ...encode({ id: UNKNOWN, project_id: 'p-1', metadata: null }) })
+    assert.deepEqual([unknown.statusCode, unknown.body], [200, 'True'], encode.name)
+  }
+})
+
+test("a target whose backup id is not the URL's answers False with 400 and a log line", async (t) => {
+  const { app, lines } = await fixture(t)
+  for (const encode of [form, json]) {
+    const res = await app.inject({ method: 'POST', url: `/v1/backup?backup_id=${UNKNOWN}`, ...encode({ id: TRACKED }) })
+    assert.deepEqual([res.statusCode, res.body], [400, 'False'], encode.name)
+  }
+  const warned = lines.filter((l) => l.level === 'warn')
+  assert.equal(warned.length, 2)
+  assert.match(String(warned[0]!.obj.reason), /target's id .* is not the backup_id of the URL/)
+  assert.equal(warned[0]!.obj.code, 'API_BAD_REQUEST')
+})
+
+test('a hold (x-snapwarden-hold=true, any case) in the target protects any backup or snapshot; false does not; an unreadable value holds', async (t) => {
+  const { app, lines } = await fixture(t)
+  const cases: [string, string, string][] = [
+    ['true', 'False', 'held'],
+    ['TRUE', 'False', 'held'],
+    [' True ', 'False', 'held'],
+    ['false', 'True', 'not held'],
+    ['yes', 'False', 'unreadable: held'],
+    ['', 'False', 'unreadable: held'],
+  ]
+  for (const [value, answer, why] of cases) {
+    for (const kind of ['backup', 'snapshot']) {
+      for (const encode of [form, json]) {
+        const res = await app.inject({
+          method: 'POST',
+          url: `/v1/${kind}?${kind}_id=${UNKNOWN}`,
+          ...encode({ id: UNKNOWN, metadata: { 'x-snapwarden-hold': value, other: 'x' } }),
+        })
+        assert.deepEqual([res.statusCode, res.body], [200, answer], `${kind} ${encode.name} hold=${JSON.stringify(value)} (${why})`)
+      }
+    }
+  }
+  assert.equal(lines.filter((l) => l.level === 'warn' || l.level === 'error').length, 0)
+  const noHold = await app.inject({ method: 'POST', url: `/v1/snapshot?snapshot_id=${UNKNOWN}`, ...form({ id: UNKNOWN, metadata: { 'x-snapwarden-managed': 'true' } }) })
+  assert.equal(noHold.body, 'True')
+  // A tracked backup stays protected when its hold is lifted.
+  const lifted = await app.inject({ method: 'POST', url: `/v1/backup?backup_id=${TRACKED}`, ...form({ id: TRACKED, metadata: { 'x-snapwarden-hold': 'false' } }) })
+  assert.equal(lifted.body, 'False')
+})
+
+test('a malformed request answers False with a 4xx status and a log line, never True', async (t) => {
+  const { app, lines } = await fixture(t)
+  const url = `/v1/backup?backup_id=${UNKNOWN}`
+  const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' }
+  const cases: { name: string; status: number; req: Parameters<typeof app.inject>[0] }[] = [
+    { name: 'no backup_id', status: 400, req: { method: 'POST', url: '/v1/backup' } },
+    { name: 'empty backup_id', status: 400, req: { method: 'POST', url: '/v1/backup?backup_id=' } },
+    { name: 'backup_id twice', status: 400, req: { method: 'POST', url: `${url}&backup_id=${TRACKED}` } },
+    { name: 'backup_id with a space', status: 400, req: { method: 'POST', url: '/v1/backup?backup_id=a%20b' } },
+    { name: 'target not JSON', status: 400, req: { method: 'POST', url, headers: formHeaders, payload: 'target=%7Bnot-json' } },
+    { name: 'target twice', status: 400, req: { method: 'POST', url, headers: formHeaders, payload: `target=${encodeURIComponent('{}')}&target=${encodeURIComponent('{}')}` } },
+    { name: 'target not an object', status: 400, req: { method: 'POST', url, headers: formHeaders, payload: `target=${encodeURIComponent('[1]')}` } },
+    { name: 'metadata not an object', status: 400, req: { method: 'POST', url, ...json({ id: UNKNOWN, metadata: 'x-snapwarden-hold=true' }) } },
+    { name: 'target id not a string', status: 400, req: { method: 'POST', url, ...json({ id: 7 }) } },
+    { name: 'JSON body not JSON', status: 400, req: { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{"target":' } },
+    { name: 'JSON body an array', status: 400, req: { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '[]' } },
+    { name: 'other content type', status: 415, req: { method: 'POST', url, headers: { 'content-type': 'text/xml' }, payload: '<target/>' } },
+    { name: 'body over 64 KiB', status: 413, req: { method: 'POST', url, headers: formHeaders, payload: `rule=${'x'.repeat(70_000)}` } },
+    { name: 'method not served', status: 405, req: { method: 'DELETE', url } },
+    { name: 'unknown path', status: 404, req: { method: 'POST', url: `/v1/backups?backup_id=${UNKNOWN}` } },
+  ]
+  for (const c of cases) {
+    const before = lines.length
+    const res = await app.inject(c.req)
+    assert.deepEqual([res.statusCode, res.body], [c.status, 'False'], c.name)
+    const logged = lines.slice(before).filter((l) => l.level === 'warn')
+    assert.equal(logged.length, 1, `${c.name}: one log line`)
+  }
+})
+
+test('a store that cannot be read answers False with 503 and an error log line, and answers again once it can', async (t) => {
+  const { app, lines, path } = await fixture(t)
+  const url = `/v1/backup?backup_id=${UNKNOWN}`
+  assert.equal((await app.inject({ method: 'POST', url })).body, 'True')
+  // The table is gone (a broken or foreign database): the prepared statement cannot run.
+  const other = new Database(path)
+  other.exec('alter table backups rename to backups_gone')
+  const gone = await app.inject({ method: 'POST', url })
+  assert.deepEqual([gone.statusCode, gone.body], [503, 'False'])
+  const err = lines.find((l) => l.level === 'error')
+  assert.ok(err, 'an error line is logged')
+  assert.equal(err.obj.code, 'STORE_UNAVAILABLE')
+  assert.match(String(err.obj.reason), /cannot be read|unavailable/)
+  // Repaired: the reader opens it again.
+  other.exec('alter table backups_gone rename to backups')
+  other.close()
+  assert.equal((await app.inject({ method: 'POST', url })).body, 'True')
+  assert.equal((await app.inject({ method: 'POST', url: `/v1/backup?backup_id=${TRACKED}` })).body, 'False')
+})
+
+test('a store file that is missing or not a database answers False with 503', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'swtest-protect-bad-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const garbage = join(dir, 'garbage.sqlite')
+  writeFileSync(garbage, 'this is not a SQLite database, it is only text that is long enough to have a header'.repeat(20))
+  for (const url of [`sqlite:${join(dir, 'missing.sqlite')}`, `sqlite:${garbage}`]) {
+    const reader = openTrackedBackupReader(url)
+    const { logger, lines } = recordingLogger()
+    const app = buildProtectionApp({ lookup: reader, logger })
+    const res = await app.inject({ method: 'POST', url: `/v1/backup?backup_id=${UNKNOWN}`, ...form({ id: UNKNOWN, metadata: {} }) })
+    assert.deepEqual([res.statusCode, res.body], [503, 'False'], url)
+    assert.equal(lines.filter((l) => l.level === 'error').length, 1, url)
+    await app.close()
+    await reader.close()
+  }
+})
+
+test('a PostgreSQL store that cannot be reached answers False with 503, naming it without its password', async (t) => {
+  // Port 9 on loopback: nothing listens there (connection refused at once).
+  const reader = openTrackedBackupReader('postgres://snapwarden:s3cret-pw@127.0.0.1:9/snapwarden', { timeoutMs: 2000 })
+  const { logger, lines } = recordingLogger()
+  const app = buildProtectionApp({ lookup: reader, logger })
+  t.after(async () => {
+    await app.close()
+    await reader.close()
+  })
+  const res = await app.inject({ method: 'POST', url: `/v1/backup?backup_id=${UNKNOWN}` })
+  assert.deepEqual([res.statusCode, res.body], [503, 'False'])
+  const text = JSON.stringify(lines)
+  assert.doesNotMatch(text, /s3cret-pw/)
+  assert.match(text, /127\.0\.0\.1:9/)
+})

@@ -1,0 +1,49 @@
+/**
+ * `snapwarden api` as a child process (the real CLI), on a port the OS picks: resolves once it
+ * prints where it serves. Stop it with `stop()` (SIGTERM, then SIGKILL after 5 s).
+ */
+import { spawnCli, type CliOptions, type CliResult } from './run-cli.ts'
+
+export interface ApiProcess {
+  /** `http://127.0.0.1:PORT` or `https://…`. */
+  readonly url: string
+  readonly port: number
+  stderr(): string
+  stop(): Promise<CliResult>
+}
+
+export async function startApiProcess(args: readonly string[], opts: CliOptions & { readonly startTimeoutMs?: number } = {}): Promise<ApiProcess> {
+  const { child, done } = spawnCli(args, opts)
+  let stderr = ''
+  child.stderr?.on('data', (d: string) => (stderr += d))
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`snapwarden api did not start in time:\n${stderr}`)), opts.startTimeoutMs ?? 30_000)
+    const onData = () => {
+      const m = /snapwarden api: serving .* on (https?:\/\/[^\s]+)/.exec(stderr)
+      if (m) {
+        clearTimeout(timer)
+        child.stderr?.off('data', onData)
+        resolve(m[1]!)
+      }
+    }
+    child.stderr?.on('data', onData)
+    void done.then((r) => {
+      clearTimeout(timer)
+      reject(new Error(`snapwarden api exited before serving (exit ${r.code}):\n${r.stderr}`))
+    })
+  })
+  return {
+    url,
+    port: Number(new URL(url).port),
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      const kill = setTimeout(() => child.kill('SIGKILL'), 5000)
+      try {
+        return await done
+      } finally {
+        clearTimeout(kill)
+      }
+    },
+  }
+}
