@@ -33,7 +33,7 @@ describe('runSnapshotPlan: one snapshot per volume, policy and window', () => {
     assert.equal(result.items[0]?.status, 'succeeded')
     const [snap] = inWindow(cloud)
     assert.equal(snap?.id, result.items[0]?.snapshotId)
-    assert.equal(metrics.count('snapwarden_snapshots_created_total', { policy: 'daily' }), 1)
+    assert.equal(metrics.count('snapwarden_snapshots_created_total', { project: 'project-a', policy: 'daily' }), 1)
   })
 
   it('adopts the snapshot a create made when its response was lost, and creates no second one', async () => {
@@ -240,7 +240,7 @@ describe('runSnapshotPlan: deletes and healing', () => {
     const result = await run([aDelete('snap-old', 'expire')])
     assert.equal(result.items[0]?.status, 'succeeded')
     assert.equal(cloud.snapshots.has('snap-old'), false)
-    assert.equal(metrics.count('snapwarden_snapshots_deleted_total', { purpose: 'expire' }), 1)
+    assert.equal(metrics.count('snapwarden_snapshots_deleted_total', { project: 'project-a', policy: '', purpose: 'expire' }), 1)
   })
 
   it('heals a stuck snapshot by force-deleting it when the plain delete is refused', async () => {
@@ -251,7 +251,7 @@ describe('runSnapshotPlan: deletes and healing', () => {
     assert.deepEqual(cloud.calls.filter((c) => !c.startsWith('get')), ['delete snap-stuck', 'force-delete snap-stuck'])
     assert.equal(cloud.snapshots.has('snap-stuck'), false)
     assert.equal(metrics.count('snapwarden_heal_steps_total', { step: 'force_delete' }), 1)
-    assert.equal(metrics.count('snapwarden_snapshots_deleted_total', { purpose: 'heal' }), 1)
+    assert.equal(metrics.count('snapwarden_snapshots_deleted_total', { project: 'project-a', policy: '', purpose: 'heal' }), 1)
   })
 
   it('escalates to force-delete when an accepted delete leaves the snapshot in place past the timeout', async () => {
