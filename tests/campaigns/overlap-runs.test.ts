@@ -1,0 +1,130 @@
+// Campaign "overlap" (issue 7): one-off commands of two processes that run at the same moment
+// against one cloud (and one store) must not protect anything twice.
+// The real CLI runs as child processes against a simulator this test starts (real time; see
+// tests/support/realtime-sim.ts). Seeded: the simulator's ids and faults, and every delay chosen here.
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { createPrng, type SimVolume } from '../../src/simulator/index.ts'
+import { openStore } from '../../src/store/index.ts'
+import { addProtectedServer } from '../support/backup-sim.ts'
+import { countBackups, countOpenTasks, countSnapshotWindows, firstLines } from '../support/protection-counts.ts'
+import { CAMPAIGN_ROUTES, cloudEnv, configArgs, holdUntil, removeScenario, sqliteUrl, startRealtimeSim } from '../support/realtime-sim.ts'
+import { describeRun, runCli, tempDir, type CliResult } from '../support/run-cli.ts'
+import { addVolume } from '../support/sim-scenario.ts'
+
+const REPETITIONS = 10
+const SNAPSHOT_VOLUMES = 200
+const BACKUP_SERVERS = 10 // two volumes each
+const RUN_TIMEOUT_MS = 90_000
+
+const exitCodes = (results: readonly CliResult[]): string => {
+  const counts = new Map<string, number>()
+  for (const r of results) counts.set(String(r.code ?? r.signal), (counts.get(String(r.code ?? r.signal)) ?? 0) + 1)
+  return [...counts].map(([c, n]) => `${n}× ${c}`).join(', ')
+}
+const completed = (r: CliResult) => r.code === 0 || r.code === 3
+
+describe('campaign overlap', () => {
+  test('two `run`s started at the same moment, each repetition on fresh windows: no window holds two snapshots', { timeout: 600_000 }, async (t) => {
+    const rt = await startRealtimeSim({ seed: 71 })
+    const home = tempDir('swtest-C-overlap-')
+    const results: CliResult[] = []
+    let windows = 0
+    let duplicates = 0
+    let uncovered = 0
+    let repsWithDuplicates = 0
+    const details: string[] = []
+    try {
+      const env = cloudEnv(rt.sim, home.dir)
+      for (let rep = 0; rep < REPETITIONS; rep++) {
+        const volumes: SimVolume[] = Array.from({ length: SNAPSHOT_VOLUMES }, (_, i) => addVolume(rt.sim, rt.adminProjectId, `overlap-${rep}-${i}`))
+        // Both processes' first request is held until the other's has arrived: they start together.
+        rt.resetArrivals()
+        rt.onArrival(holdUntil(2))
+        const pair = await Promise.all([runCli(['run'], { env, timeoutMs: RUN_TIMEOUT_MS }), runCli(['run'], { env, timeoutMs: RUN_TIMEOUT_MS })])
+        rt.onArrival(undefined)
+        await rt.drained()
+        results.push(...pair)
+        for (const r of pair) assert.ok(completed(r), `repetition ${rep}: a run did not complete: ${describeRun(r)}`)
+        const c = countSnapshotWindows(rt.sim, volumes)
+        windows += c.windows
+        duplicates += c.duplicates
+        uncovered += c.uncovered
+        if (c.duplicates > 0) repsWithDuplicates += 1
+        details.push(...c.details.map((d) => `repetition ${rep}: ${d}`))
+        removeScenario(rt.sim, volumes)
+      }
+    } finally {
+      rt.onArrival(undefined)
+      await rt.close()
+      home.remove()
+    }
+    t.diagnostic(
+      `campaign overlap (run): ${REPETITIONS} repetitions × ${SNAPSHOT_VOLUMES} volumes, ${windows} windows, ${duplicates} with two snapshots ` +
+        `(in ${repsWithDuplicates} repetitions), ${uncovered} volumes without a snapshot; exit codes ${exitCodes(results)}`,
+    )
+    assert.equal(duplicates, 0, `windows with two healthy snapshots:\n${firstLines(details)}`)
+    assert.equal(uncovered, 0, `volumes left without a snapshot:\n${firstLines(details)}`)
+  })
+
+  test('two `backup run`s on one store, one with a slow quota read: no volume is backed up twice, no task is left open', { timeout: 600_000 }, async (t) => {
+    const rt = await startRealtimeSim({ seed: 72 })
+    const home = tempDir('swtest-C-overlap-backup-')
+    const prng = createPrng(7201)
+    const storeUrl = sqliteUrl(home.dir)
+    const results: CliResult[] = []
+    const delays: number[] = []
+    let volumesTotal = 0
+    let doubles = 0
+    let missing = 0
+    let open = 0
+    let repsWithDoubles = 0
+    const details: string[] = []
+    try {
+      const env = cloudEnv(rt.sim, home.dir, { SNAPWARDEN_DB: storeUrl })
+      // One backup is due per volume for an hour: any second backup in a repetition is a double.
+      const args = [...configArgs(home.dir, { conductor: { backup_min_interval: 3600, backup_workers: 4 } }), 'backup', 'run']
+      const store = openStore({ url: storeUrl })
+      await store.migrate()
+      await store.close()
+      for (let rep = 0; rep < REPETITIONS; rep++) {
+        const servers = Array.from({ length: BACKUP_SERVERS }, (_, i) => addProtectedServer(rt.sim, rt.adminProjectId, `overlap-${rep}-${i}`, { volumes: 2 }))
+        const volumes = servers.flatMap((s) => s.volumes)
+        // The first quota read to arrive is slow (seeded 0.3–2.5 s): the other run may plan, back up
+        // and finish its tasks meanwhile.
+        const delay = 300 + prng.int(2200)
+        delays.push(delay)
+        const removeSlowQuota = rt.sim.faults.add({ route: CAMPAIGN_ROUTES.quota, action: { kind: 'latency', ms: delay }, times: 1 })
+        rt.resetArrivals()
+        rt.onArrival(holdUntil(2))
+        const pair = await Promise.all([runCli(args, { env, timeoutMs: RUN_TIMEOUT_MS }), runCli(args, { env, timeoutMs: RUN_TIMEOUT_MS })])
+        rt.onArrival(undefined)
+        removeSlowQuota()
+        await rt.drained()
+        results.push(...pair)
+        for (const r of pair) assert.ok(completed(r), `repetition ${rep}: a backup run did not complete: ${describeRun(r)}`)
+        const c = countBackups(rt.sim, volumes)
+        const reader = openStore({ url: storeUrl })
+        const tasks = await countOpenTasks(reader, volumes).finally(() => reader.close())
+        volumesTotal += volumes.length
+        doubles += c.doubles
+        missing += c.missing
+        open += tasks.open
+        if (c.doubles > 0) repsWithDoubles += 1
+        details.push(...[...c.details, ...tasks.details].map((d) => `repetition ${rep} (quota delay ${delay} ms): ${d}`))
+        removeScenario(rt.sim, volumes, servers.map((s) => s.server.id))
+      }
+    } finally {
+      rt.onArrival(undefined)
+      await rt.close()
+      home.remove()
+    }
+    t.diagnostic(
+      `campaign overlap (backup run): ${REPETITIONS} repetitions, ${volumesTotal} volumes, ${doubles} backed up twice (in ${repsWithDoubles} repetitions), ` +
+        `${missing} without a backup, ${open} tasks left open; quota delays ${delays.join('/')} ms; exit codes ${exitCodes(results)}`,
+    )
+    assert.equal(doubles, 0, `double backups:\n${firstLines(details)}`)
+    assert.equal(open, 0, `tasks left open:\n${firstLines(details)}`)
+    assert.equal(missing, 0, `volumes without a backup:\n${firstLines(details)}`)
+  })
+})
