@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { CloudConfig } from './config/cloud-config.ts'
+import { parseCloud } from './config/parse-cloud.ts'
 import { connect } from './connection.ts'
-import { NoEndpointError } from './core/errors.ts'
+import { ConfigError, NoEndpointError, TimeoutError } from './core/errors.ts'
+import { LoopbackProxy } from './testhelper/loopback-proxy.ts'
 import { TOKEN_RESPONSE } from './identity/v3/tokens/testing/fixtures.ts'
 import { FakeServer } from './testhelper/fake-server.ts'
 
@@ -34,14 +38,14 @@ function tokenBody(dropTypes: string[] = []): unknown {
   return body
 }
 
-function config(iface: 'public' | 'internal' = 'public'): CloudConfig {
+function config(iface: 'public' | 'internal' = 'public', regionName = 'RegionOne'): CloudConfig {
   return new CloudConfig({
     name: 'fake',
     source: 'test',
     authType: 'password',
     authUrl: `${server.url}/v3`,
     auth: { method: 'password', username: 'admin', userDomainName: 'Default', password: 'pw', scope: { projectId: PROJECT } },
-    regionName: 'RegionOne',
+    regionName,
     interface: iface,
     verify: true,
   })
@@ -91,6 +95,58 @@ describe('connect', () => {
       assert.throws(() => conn.compute.endpoint, (e: unknown) => e instanceof NoEndpointError && e.code === 'OS_NO_ENDPOINT')
     } finally {
       await conn.close()
+    }
+  })
+})
+
+describe('connect: region, timeout and proxy', () => {
+  test('a region_name the catalog lacks is a config error naming it and the regions the catalog has', async () => {
+    server.on('POST /v3/auth/tokens', { status: 201, body: tokenBody(), headers: { 'x-subject-token': 'tok' } })
+    await assert.rejects(connect(config('public', 'RegionTwo')), (e: unknown) => {
+      assert.ok(e instanceof ConfigError && e.code === 'OS_CONFIG', String(e))
+      assert.equal(e.message, "test: cloud fake: region_name 'RegionTwo' is not in the catalog; its regions: RegionOne")
+      return true
+    })
+  })
+
+  test("clouds.yaml's timeout bounds every call: a Keystone that never answers fails within it", async () => {
+    const silent = createServer(() => {})
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+    const authUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v3`
+    try {
+      for (const key of ['timeout', 'api_timeout']) {
+        const cfg = parseCloud(
+          { [key]: 0.2, auth: { auth_url: authUrl, username: 'u', password: 'pw', user_domain_name: 'Default', project_id: PROJECT } },
+          { name: 'silent', source: 'clouds.yaml (test)', keyName: (k) => `clouds.silent.${k}` },
+        )
+        assert.equal(cfg.apiTimeoutMs, 200, key)
+        const started = performance.now()
+        // One attempt: retrying a timed-out authentication is the retry policy's business, tested with it.
+        await assert.rejects(connect(cfg, { retry: { maxAttempts: 1 } }), (e: unknown) => e instanceof TimeoutError && e.code === 'OS_TIMEOUT' && /no answer within 200 ms/.test(e.message))
+        assert.ok(performance.now() - started < 5_000, `${key}: took ${performance.now() - started} ms`)
+      }
+    } finally {
+      silent.closeAllConnections()
+      await new Promise<void>((r) => silent.close(() => r()))
+    }
+  })
+
+  test('HTTP_PROXY from the given environment carries authentication, discovery and API calls; NO_PROXY bypasses it', async () => {
+    server.on('POST /v3/auth/tokens', { status: 201, body: tokenBody(), headers: { 'x-subject-token': 'tok' } })
+    const proxy = await LoopbackProxy.start()
+    try {
+      const before = server.requests.length
+      const conn = await connect(config(), { env: { http_proxy: proxy.url } })
+      await conn.close()
+      const sent = server.requests.length - before
+      assert.ok(sent >= 3, `only ${sent} requests`)
+      assert.equal(proxy.requests.length, sent, 'not every request went through the proxy')
+      assert.ok(proxy.requests.every((r) => r.target.startsWith(server.url)), JSON.stringify(proxy.requests))
+      const bypass = await connect(config(), { env: { http_proxy: proxy.url, no_proxy: '127.0.0.1' } })
+      await bypass.close()
+      assert.equal(proxy.requests.length, sent, 'NO_PROXY=127.0.0.1 went through the proxy')
+    } finally {
+      await proxy.close()
     }
   })
 })

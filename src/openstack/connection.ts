@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs'
-import { findEndpoint, type EndpointOpts } from './core/catalog.ts'
+import { findEndpoint, type CatalogEntry, type EndpointOpts } from './core/catalog.ts'
 import { ConfigError, NoEndpointError } from './core/errors.ts'
 import { discoverVersion, negotiateMicroversion } from './core/microversion.ts'
 import { ProviderClient, type ProviderClock } from './core/provider-client.ts'
 import type { RetryPolicy } from './core/retry-policy.ts'
+import { proxyFromEnv } from './core/proxy-env.ts'
 import { HttpTransport, type RequestEvent } from './core/request.ts'
 import { ServiceClient } from './core/service-client.ts'
 import type { CloudConfig } from './config/cloud-config.ts'
@@ -24,6 +25,11 @@ export interface ConnectOptions {
   readonly signal?: AbortSignal | undefined
   /** How authentication and version discovery are retried on transient errors (DEFAULT_CONNECT_RETRY). */
   readonly retry?: Partial<RetryPolicy> | undefined
+  /**
+   * Where HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (either case) are read (default
+   * process.env), as requests reads them for openstacksdk.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined
 }
 
 export interface Connection {
@@ -55,12 +61,14 @@ export async function connect(config: CloudConfig, opts: ConnectOptions = {}): P
     key: readPem(config, 'key', config.key),
     verify: config.verify,
     timeoutMs: config.apiTimeoutMs,
+    proxy: proxyFromEnv(opts.env ?? process.env),
     userAgent: opts.userAgent,
     onRequest: opts.onRequest,
   })
   try {
     const provider = new ProviderClient({ transport, identityUrl: config.authUrl, auth: config.auth, clock: opts.clock, retry: opts.retry })
     const token = await provider.authenticate(opts.signal)
+    checkRegion(config, token.catalog)
     const where: Omit<EndpointOpts, 'types'> = { interface: config.interface, region: config.regionName }
     const endpoint = (types: readonly string[]): string | undefined => {
       try {
@@ -94,6 +102,17 @@ export async function connect(config: CloudConfig, opts: ConnectOptions = {}): P
     await transport.close()
     throw err
   }
+}
+
+/** A region_name that no endpoint of the catalog has is a config error naming the regions it has. */
+function checkRegion(config: CloudConfig, catalog: readonly CatalogEntry[]): void {
+  if (config.regionName === undefined) return
+  const regions = new Set<string>()
+  for (const entry of catalog) for (const ep of entry.endpoints) if (ep.region !== undefined) regions.add(ep.region)
+  if (regions.size === 0 || regions.has(config.regionName)) return
+  throw new ConfigError(
+    `${config.source}: cloud ${config.name}: region_name '${config.regionName}' is not in the catalog; its regions: ${[...regions].sort().join(', ')}`,
+  )
 }
 
 function readPem(config: CloudConfig, key: string, path: string | undefined): string | undefined {

@@ -19,16 +19,30 @@ export function searchDirs(d: SearchDirs): string[] {
   return [d.cwd, join(configHome, 'openstack'), d.systemDir]
 }
 
+/** The places searched for `<base>.yaml|.yml|.json`, as one line: `/cwd/clouds.{yaml,yml,json}, …`. */
+export function describeSearch(base: string, d: SearchDirs): string {
+  return searchDirs(d).map((dir) => join(dir, `${base}.{${SUFFIXES.map((s) => s.slice(1)).join(',')}}`)).join(', ')
+}
+
 /**
- * The first existing `<base>.yaml|.yml|.json` in the search path; the file named by `envVar`
- * (OS_CLIENT_CONFIG_FILE, OS_CLIENT_SECURE_FILE) comes first.
+ * The first existing `<base>.yaml|.yml|.json` in the search path. A file named by `envVar`
+ * (OS_CLIENT_CONFIG_FILE, OS_CLIENT_SECURE_FILE, OS_CLIENT_VENDOR_FILE) is the one used, and its
+ * absence is an error rather than a reason to look elsewhere: a typo there must not select another
+ * cloud (or none) silently.
  */
 export function findConfigFile(base: string, envVar: string | undefined, d: SearchDirs): string | undefined {
-  const candidates: string[] = []
   const fromEnv = envVar === undefined ? undefined : d.env[envVar]
-  if (fromEnv) candidates.push(fromEnv)
-  for (const dir of searchDirs(d)) for (const s of SUFFIXES) candidates.push(join(dir, base + s))
-  return candidates.find((p) => existsSync(p))
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new ConfigError(`${envVar} names ${fromEnv}, which does not exist`)
+    return fromEnv
+  }
+  for (const dir of searchDirs(d)) {
+    for (const s of SUFFIXES) {
+      const p = join(dir, base + s)
+      if (existsSync(p)) return p
+    }
+  }
+  return undefined
 }
 
 /**

@@ -32,6 +32,7 @@ const CLOUD_VARS: Record<string, string> = {
   OS_CERT: 'cert',
   OS_KEY: 'key',
   OS_API_TIMEOUT: 'api_timeout',
+  OS_TIMEOUT: 'timeout',
 }
 
 export const ENV_CLOUD_NAME = 'envvars'

@@ -1,4 +1,4 @@
 export { AUTH_TYPES, CloudConfig } from './cloud-config.ts'
 export type { AuthType, CloudConfigInit } from './cloud-config.ts'
-export { findCloudConfig, loadCloudConfig } from './load-cloud-config.ts'
+export { describeNoCloud, findCloudConfig, loadCloudConfig } from './load-cloud-config.ts'
 export type { LoadCloudConfigOpts } from './load-cloud-config.ts'

@@ -155,6 +155,40 @@ describe('loadCloudConfig', () => {
     })
   })
 
+  test('nothing configured: the error names every place looked at and the variables read', () => {
+    const { root, opts } = layout({})
+    assert.throws(() => loadCloudConfig(opts()), {
+      message:
+        `no cloud configured: no clouds.yaml in ${join(root, 'cwd')}/clouds.{yaml,yml,json}, ${join(root, 'home/.config/openstack')}/clouds.{yaml,yml,json}, ` +
+        `${join(root, 'etc')}/clouds.{yaml,yml,json}; OS_CLIENT_CONFIG_FILE, OS_CLOUD and OS_AUTH_URL are not set`,
+    })
+    assert.throws(() => findCloudConfig(opts({ cloud: 'prod' })), {
+      message: `clouds.yaml (none found in ${join(root, 'cwd')}/clouds.{yaml,yml,json}, ${join(root, 'home/.config/openstack')}/clouds.{yaml,yml,json}, ${join(root, 'etc')}/clouds.{yaml,yml,json}): clouds.prod is not defined`,
+    })
+  })
+
+  test('a clouds, secure or vendor file named by its variable but missing is an error, even when another file would be found', () => {
+    const { root, opts } = layout({ 'cwd/clouds.yaml': cloud('cwdcloud') })
+    const missing = join(root, 'typo', 'clouds.yaml')
+    for (const v of ['OS_CLIENT_CONFIG_FILE', 'OS_CLIENT_SECURE_FILE', 'OS_CLIENT_VENDOR_FILE']) {
+      assert.throws(
+        () => findCloudConfig(opts({ env: { [v]: missing } })),
+        (e: unknown) => e instanceof ConfigError && e.code === 'OS_CONFIG' && e.message === `${v} names ${missing}, which does not exist`,
+        v,
+      )
+    }
+  })
+
+  test("api_timeout, else keystoneauth's timeout, in seconds; a bad value names its key", () => {
+    const { opts } = layout({
+      'cwd/clouds.yaml': cloud('a', '    timeout: 7\n') + cloud('b', '    api_timeout: 2.5\n    timeout: 7\n').replace('clouds:\n', '') + cloud('c', '    timeout: soon\n').replace('clouds:\n', ''),
+    })
+    assert.equal(loadCloudConfig(opts({ cloud: 'a' })).apiTimeoutMs, 7000)
+    assert.equal(loadCloudConfig(opts({ cloud: 'b' })).apiTimeoutMs, 2500)
+    assert.throws(() => loadCloudConfig(opts({ cloud: 'c' })), /: clouds\.c\.timeout is 'soon'; accepted: a number of seconds greater than 0/)
+    assert.equal(loadCloudConfig(opts({ cloud: 'envvars', env: { OS_AUTH_URL: 'https://k', OS_TOKEN: 't', OS_PROJECT_ID: 'p', OS_TIMEOUT: '3' } })).apiTimeoutMs, 3000)
+  })
+
   test('a bad entry gives one line naming the file and the key', () => {
     const { root, opts } = layout({ 'cwd/clouds.yaml': 'clouds:\n  foo:\n    auth:\n      username: u\n      password: pw\n' })
     assert.throws(() => loadCloudConfig(opts()), { message: `clouds.yaml (${join(root, 'cwd/clouds.yaml')}): clouds.foo.auth.auth_url is required` })

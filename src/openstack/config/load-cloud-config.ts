@@ -1,7 +1,7 @@
 import { homedir } from 'node:os'
 import { ConfigError } from '../core/errors.ts'
 import type { CloudConfig } from './cloud-config.ts'
-import { deepMerge, findConfigFile, isMapping, readYamlFile, type SearchDirs } from './config-files.ts'
+import { deepMerge, describeSearch, findConfigFile, isMapping, readYamlFile, type SearchDirs } from './config-files.ts'
 import { ENV_CLOUD_NAME, envCloud, envVarFor } from './env-cloud.ts'
 import { parseCloud } from './parse-cloud.ts'
 
@@ -30,11 +30,11 @@ interface Sources {
  * file, no OS_* credentials, no cloud asked for); throws ConfigError for a missing or bad cloud.
  */
 export function findCloudConfig(opts: LoadCloudConfigOpts = {}): CloudConfig | undefined {
-  const env = opts.env ?? process.env
-  const dirs: SearchDirs = { env, cwd: opts.cwd ?? process.cwd(), home: opts.home ?? homedir(), systemDir: opts.systemDir ?? '/etc/openstack' }
+  const dirs = searchDirsOf(opts)
+  const env = dirs.env
   const src = readSources(dirs)
   const wanted = opts.cloud ?? (env['OS_CLOUD'] || undefined)
-  const fileLabel = `clouds.yaml (${src.cloudsPath ?? 'not found'})`
+  const fileLabel = `clouds.yaml (${src.cloudsPath ?? `none found in ${describeSearch('clouds', dirs)}`})`
   const names = Object.keys(src.clouds)
 
   let name: string
@@ -56,13 +56,23 @@ export function findCloudConfig(opts: LoadCloudConfigOpts = {}): CloudConfig | u
   throw new ConfigError(`${fileLabel}: clouds.${name} is not defined${known.length ? ` (known: ${known.join(', ')})` : ''}`)
 }
 
-/** Like findCloudConfig, but "nothing configured" is an error too. */
+/** Like findCloudConfig, but "nothing configured" is an error too, naming where it looked. */
 export function loadCloudConfig(opts: LoadCloudConfigOpts = {}): CloudConfig {
   const found = findCloudConfig(opts)
-  if (found === undefined) {
-    throw new ConfigError('no cloud configured: no clouds.yaml found and no OS_AUTH_URL in the environment')
-  }
+  if (found === undefined) throw new ConfigError(describeNoCloud(opts))
   return found
+}
+
+/**
+ * Why findCloudConfig found nothing, as one line naming every place it looked:
+ * `no cloud configured: no clouds.yaml in /cwd/clouds.{yaml,yml,json}, …; OS_CLIENT_CONFIG_FILE, OS_CLOUD and OS_AUTH_URL are not set`.
+ */
+export function describeNoCloud(opts: LoadCloudConfigOpts = {}): string {
+  return `no cloud configured: no clouds.yaml in ${describeSearch('clouds', searchDirsOf(opts))}; OS_CLIENT_CONFIG_FILE, OS_CLOUD and OS_AUTH_URL are not set`
+}
+
+function searchDirsOf(opts: LoadCloudConfigOpts): SearchDirs {
+  return { env: opts.env ?? process.env, cwd: opts.cwd ?? process.cwd(), home: opts.home ?? homedir(), systemDir: opts.systemDir ?? '/etc/openstack' }
 }
 
 function readSources(dirs: SearchDirs): Sources {

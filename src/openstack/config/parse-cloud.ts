@@ -109,12 +109,16 @@ export function parseCloud(raw: unknown, ctx: ParseContext): CloudConfig {
   else if (verifyRaw !== undefined && verifyRaw !== null) fail('verify', 'must be true, false or a CA file path')
   if (raw['insecure'] === true) verify = false
 
-  const timeoutRaw = top('api_timeout')
+  // openstacksdk's `api_timeout`; keystoneauth's session option `timeout` when it is absent.
+  const timeoutKey = top('api_timeout') !== undefined ? 'api_timeout' : 'timeout'
+  const timeoutRaw = top(timeoutKey)
   let apiTimeoutMs: number | undefined
   if (timeoutRaw !== undefined) {
     const seconds = Number(timeoutRaw)
-    if (!Number.isFinite(seconds) || seconds <= 0) return fail('api_timeout', 'must be a positive number of seconds')
-    apiTimeoutMs = Math.round(seconds * 1000)
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
+      return fail(timeoutKey, `is '${timeoutRaw}'; accepted: a number of seconds greater than 0 (at most 86400)`)
+    }
+    apiTimeoutMs = Math.max(1, Math.round(seconds * 1000))
   }
   const regions = raw['regions']
   const firstRegion = Array.isArray(regions) ? regions[0] : undefined

@@ -33,6 +33,14 @@ export function findEndpoint(catalog: readonly CatalogEntry[], opts: EndpointOpt
       if (ep) return ep.url
     }
   }
-  const where = opts.region === undefined ? '' : ` in region ${opts.region}`
+  let where = ''
+  if (opts.region !== undefined) {
+    const regions = new Set<string>()
+    for (const entry of catalog) {
+      if (!opts.types.includes(entry.type)) continue
+      for (const e of entry.endpoints) if (e.interface === iface && e.region !== undefined) regions.add(e.region)
+    }
+    where = ` in region ${opts.region} (regions with one: ${regions.size ? [...regions].sort().join(', ') : 'none'})`
+  }
   throw new NoEndpointError(`no ${iface} endpoint for service type ${opts.types.join(' or ')}${where} in the catalog`)
 }

@@ -12,7 +12,9 @@ import {
   TimeoutError,
   TooManyRequestsError,
 } from './errors.ts'
-import { HttpTransport, type RequestEvent } from './request.ts'
+import { LoopbackProxy } from '../testhelper/loopback-proxy.ts'
+import { proxyFromEnv } from './proxy-env.ts'
+import { DEFAULT_API_TIMEOUT_MS, HttpTransport, type RequestEvent } from './request.ts'
 
 let server: FakeServer
 const events: RequestEvent[] = []
@@ -98,6 +100,31 @@ describe('HttpTransport', () => {
     }
   })
 
+  test('without a configured timeout the default applies: a silent endpoint cannot hold a call forever', () => {
+    assert.equal(DEFAULT_API_TIMEOUT_MS, 60_000)
+    assert.equal(transport.timeoutMs, DEFAULT_API_TIMEOUT_MS)
+    assert.equal(new HttpTransport({ timeoutMs: 1500 }).timeoutMs, 1500)
+  })
+
+  test('an answer whose body stalls past the api timeout is a TimeoutError too', async () => {
+    const stalling = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"volumes": [')
+    })
+    await new Promise<void>((r) => stalling.listen(0, '127.0.0.1', r))
+    const quick = new HttpTransport({ timeoutMs: 100 })
+    try {
+      const url = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}/stall`
+      const err = await quick.send({ method: 'GET', url }).catch((e: unknown) => e)
+      assert.ok(err instanceof TimeoutError, String(err))
+      assert.match(err.message, /no answer within 100 ms/)
+    } finally {
+      await quick.close()
+      stalling.closeAllConnections()
+      await new Promise<void>((r) => stalling.close(() => r()))
+    }
+  })
+
   test('an aborted signal rejects with the abort reason, not a typed API error', async () => {
     server.on('GET /ok', { body: {} })
     const ac = new AbortController()
@@ -127,6 +154,53 @@ describe('HttpTransport bodies', () => {
     } finally {
       await t.close()
       await s.close()
+    }
+  })
+})
+
+describe('HttpTransport through a proxy (HTTP_PROXY, HTTPS_PROXY, NO_PROXY)', () => {
+  test('HTTP_PROXY carries every http:// request as an absolute-URI request; NO_PROXY sends them directly', async () => {
+    const proxy = await LoopbackProxy.start()
+    const target = await FakeServer.start()
+    target.on('GET /v3', { body: { version: { id: 'v3.14' } } })
+    const proxied = new HttpTransport({ proxy: proxyFromEnv({ HTTP_PROXY: proxy.url }) })
+    const direct = new HttpTransport({ proxy: proxyFromEnv({ HTTP_PROXY: proxy.url, NO_PROXY: 'localhost,127.0.0.1' }) })
+    try {
+      for (let i = 0; i < 3; i++) assert.deepEqual((await proxied.send({ method: 'GET', url: `${target.url}/v3` })).body, { version: { id: 'v3.14' } })
+      assert.deepEqual(proxy.requests.map((r) => `${r.method} ${r.target}`), Array(3).fill(`GET ${target.url}/v3`))
+      await direct.send({ method: 'GET', url: `${target.url}/v3` })
+      assert.equal(proxy.requests.length, 3, 'NO_PROXY=127.0.0.1 still went through the proxy')
+      assert.equal(target.calls('GET /v3').length, 4)
+    } finally {
+      await proxied.close()
+      await direct.close()
+      await target.close()
+      await proxy.close()
+    }
+  })
+
+  test('HTTPS_PROXY tunnels https:// requests with CONNECT, with the credentials of its URL; HTTP_PROXY alone does not', async () => {
+    const proxy = await LoopbackProxy.start({ refuseConnect: 403 })
+    const closed = createServer()
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise<void>((r) => closed.close(() => r()))
+    const withAuth = proxy.url.replace('http://', 'http://ops:pr0xy-pw@')
+    const tunnelled = new HttpTransport({ proxy: proxyFromEnv({ https_proxy: withAuth }) })
+    const httpOnly = new HttpTransport({ proxy: proxyFromEnv({ HTTP_PROXY: proxy.url }) })
+    try {
+      const err = await tunnelled.send({ method: 'GET', url: `https://127.0.0.1:${port}/v3` }).catch((e: unknown) => e)
+      assert.ok(err instanceof NetworkError, String(err))
+      assert.ok(!err.message.includes('pr0xy-pw'), err.message)
+      assert.deepEqual(proxy.requests.map((r) => `${r.method} ${r.target}`), [`CONNECT 127.0.0.1:${port}`])
+      assert.equal(proxy.requests[0]?.proxyAuthorization, `Basic ${Buffer.from('ops:pr0xy-pw').toString('base64')}`)
+      const direct = await httpOnly.send({ method: 'GET', url: `https://127.0.0.1:${port}/v3` }).catch((e: unknown) => e)
+      assert.ok(direct instanceof NetworkError && /ECONNREFUSED/.test(direct.message), String(direct))
+      assert.equal(proxy.requests.length, 1, 'an https:// request used HTTP_PROXY')
+    } finally {
+      await tunnelled.close()
+      await httpOnly.close()
+      await proxy.close()
     }
   })
 })

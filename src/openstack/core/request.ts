@@ -1,5 +1,6 @@
-import { Agent, errors as undiciErrors, request as undiciRequest, type Dispatcher } from 'undici'
+import { Agent, errors as undiciErrors, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici'
 import { apiMessageOf, httpErrorFor, NetworkError, TimeoutError } from './errors.ts'
+import { proxyFor, type ProxySettings } from './proxy-env.ts'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD'
 
@@ -44,8 +45,14 @@ export interface TransportOptions {
   readonly key?: string | undefined
   /** false turns TLS verification off (clouds.yaml `verify: false`). */
   readonly verify?: boolean | undefined
-  /** Per-request timeout (clouds.yaml `api_timeout`, in seconds there). */
+  /**
+   * How long one request may take, from connecting to the last byte of the answer (clouds.yaml
+   * `api_timeout`, in seconds there). Default DEFAULT_API_TIMEOUT_MS: a silent endpoint fails the
+   * call (a transient TimeoutError) instead of holding a cycle.
+   */
   readonly timeoutMs?: number | undefined
+  /** Proxies to use (proxyFromEnv reads them as requests does); none when absent. */
+  readonly proxy?: ProxySettings | undefined
   /** Keep-alive connections per origin. */
   readonly connections?: number | undefined
   readonly userAgent?: string | undefined
@@ -61,27 +68,55 @@ const DEFAULT_OK: Record<HttpMethod, readonly number[]> = {
   HEAD: [200, 204],
 }
 
-/** HTTP on an undici Agent with keep-alive and the cloud's TLS settings. Retries nothing. */
+/** The per-request timeout when the cloud's config sets none (openstacksdk has none: it waits forever). */
+export const DEFAULT_API_TIMEOUT_MS = 60_000
+
+/**
+ * HTTP on an undici Agent with keep-alive and the cloud's TLS settings, directly or through the
+ * proxy the settings name for the URL. Retries nothing.
+ */
 export class HttpTransport implements RequestSender {
   readonly #agent: Agent
-  readonly #timeoutMs: number | undefined
+  readonly #proxies = new Map<string, ProxyAgent>()
+  readonly #proxy: ProxySettings | undefined
+  readonly #tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean; timeout: number }
+  readonly #connections: number
+  readonly #timeoutMs: number
   readonly #userAgent: string
   readonly #onRequest: ((e: RequestEvent) => void) | undefined
 
   constructor(opts: TransportOptions = {}) {
-    this.#agent = new Agent({
-      keepAliveTimeout: 30_000,
-      connections: opts.connections ?? 16,
-      connect: {
-        ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
-        ...(opts.cert !== undefined ? { cert: opts.cert } : {}),
-        ...(opts.key !== undefined ? { key: opts.key } : {}),
-        rejectUnauthorized: opts.verify !== false,
-      },
-    })
-    this.#timeoutMs = opts.timeoutMs
+    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_API_TIMEOUT_MS
+    this.#tls = {
+      ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+      ...(opts.cert !== undefined ? { cert: opts.cert } : {}),
+      ...(opts.key !== undefined ? { key: opts.key } : {}),
+      rejectUnauthorized: opts.verify !== false,
+      timeout: this.#timeoutMs,
+    }
+    this.#connections = opts.connections ?? 16
+    this.#agent = new Agent({ keepAliveTimeout: 30_000, connections: this.#connections, connect: this.#tls })
+    this.#proxy = opts.proxy
     this.#userAgent = opts.userAgent ?? 'snapwarden-openstack'
     this.#onRequest = opts.onRequest
+  }
+
+  /** The per-request timeout in force (the configured one, else DEFAULT_API_TIMEOUT_MS). */
+  get timeoutMs(): number {
+    return this.#timeoutMs
+  }
+
+  #dispatcherFor(url: string): Dispatcher {
+    const proxy = this.#proxy && proxyFor(this.#proxy, url)
+    if (proxy === undefined) return this.#agent
+    let agent = this.#proxies.get(proxy)
+    if (agent === undefined) {
+      // http:// targets are sent to the proxy as absolute-URI requests, https:// ones through a
+      // CONNECT tunnel, as requests does; the cloud's TLS settings apply inside the tunnel.
+      agent = new ProxyAgent({ uri: proxy, proxyTunnel: false, keepAliveTimeout: 30_000, connections: this.#connections, requestTls: this.#tls })
+      this.#proxies.set(proxy, agent)
+    }
+    return agent
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
@@ -94,29 +129,39 @@ export class HttpTransport implements RequestSender {
       body = JSON.stringify(req.json)
       headers['content-type'] = 'application/json'
     }
-    const timeout = this.#timeoutMs !== undefined ? AbortSignal.timeout(this.#timeoutMs) : undefined
-    const signal = timeout && req.signal ? AbortSignal.any([req.signal, timeout]) : (timeout ?? req.signal)
     const report = (status?: number, errorCode?: string): void =>
       this.#onRequest?.({ method: req.method, url: req.url, status, durationMs: performance.now() - started, errorCode })
+
+    // One timer for the whole exchange (connect, headers, body), and the caller's signal; the
+    // listener is removed afterwards so a long-lived caller signal does not collect them.
+    const ctl = new AbortController()
+    const timer = setTimeout(() => ctl.abort(new Error(`no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs)
+    timer.unref()
+    const onAbort = (): void => ctl.abort(req.signal?.reason)
+    if (req.signal?.aborted) onAbort()
+    else req.signal?.addEventListener('abort', onAbort, { once: true })
 
     let res: Dispatcher.ResponseData
     let text: string
     try {
-      res = await undiciRequest(req.url, { dispatcher: this.#agent, method: req.method, headers, body, signal })
+      res = await undiciRequest(req.url, { dispatcher: this.#dispatcherFor(req.url), method: req.method, headers, body, signal: ctl.signal })
       text = await res.body.text()
     } catch (err) {
       if (req.signal?.aborted) {
         report(undefined, 'ABORTED')
         throw req.signal.reason ?? err
       }
-      if (timeout?.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+      if (ctl.signal.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
         report(undefined, 'OS_TIMEOUT')
-        throw new TimeoutError(req.method, req.url, this.#timeoutMs ?? 0, { cause: err })
+        throw new TimeoutError(req.method, req.url, this.#timeoutMs, { cause: err })
       }
       // Refused, reset, DNS, TLS and anything else that kept the request from completing.
       const code = errorCodeOf(err)
       report(undefined, 'OS_NETWORK')
       throw new NetworkError(req.method, req.url, code ?? (err instanceof Error ? err.message : String(err)), { cause: err })
+    } finally {
+      clearTimeout(timer)
+      req.signal?.removeEventListener('abort', onAbort)
     }
     const resHeaders = flattenHeaders(res.headers)
     const parsed = parseBody(text)
@@ -138,7 +183,7 @@ export class HttpTransport implements RequestSender {
 
   /** Closes the keep-alive connections. */
   async close(): Promise<void> {
-    await this.#agent.close()
+    await Promise.all([this.#agent.close(), ...[...this.#proxies.values()].map((p) => p.close())])
   }
 }
 
