@@ -10,10 +10,14 @@ import type { Config } from '../config/schema.ts'
 import { loadConfig } from '../config/load.ts'
 import { buildLogger } from './logger.ts'
 import { stdoutOut, type Out } from './output.ts'
-import { openCloud, type OpenedCloud } from './open-cloud.ts'
+import { chooseCloud, openCloud, type CloudChoice, type OpenedCloud } from './open-cloud.ts'
 
 export interface GlobalOptions {
   readonly osCloud?: string
+  /** Where osCloud came from: `--os-cloud`, `--cloud` (SnapSentry's spelling) or `OS_CLOUD`. */
+  readonly osCloudSource?: string
+  /** --simulator: act on the built-in demo simulator (never chosen implicitly). */
+  readonly simulator?: boolean
   readonly config?: string
   readonly logLevel?: string
   readonly debug: boolean
@@ -27,10 +31,17 @@ export interface CliDeps {
   readonly clock: Clock
   readonly sleep: Sleep
   readonly random: Random
+  /** Whether stderr, where the progress bar and logs go, is a terminal (and not CI). */
   readonly isTTY: boolean
   metrics: Metrics
   config(): Config
-  /** The configured cloud, or the built-in simulator when no cloud is configured at all. */
+  /**
+   * The cloud the command will act on, resolved from the options, config and clouds.yaml without
+   * contacting it; throws a UserError/ConfigError (exit 1) when none is configured or the named
+   * one is missing. The built-in simulator only with --simulator.
+   */
+  chooseCloud(): CloudChoice
+  /** Opens (authenticates to) the chosen cloud; once per command. */
   openCloud(): Promise<OpenedCloud>
   /** Registers something to close when the command ends. */
   onClose(fn: () => Promise<void> | void): void
@@ -43,11 +54,17 @@ export const realSleep: Sleep = async (ms, signal) => {
   await delay(ms, undefined, signal ? { signal } : {})
 }
 
-export function buildDeps(globals: GlobalOptions, env: NodeJS.ProcessEnv, commandName = ''): CliDeps {
+/** The streams whose terminal-ness matters (tests pass their own). */
+export interface Terminal {
+  readonly stderr: { readonly isTTY?: boolean | undefined }
+}
+
+export function buildDeps(globals: GlobalOptions, env: NodeJS.ProcessEnv, commandName = '', terminal: Terminal = process): CliDeps {
   const closers: (() => Promise<void> | void)[] = []
   let config: Config | undefined
+  let choice: CloudChoice | undefined
   let cloud: Promise<OpenedCloud> | undefined
-  const logger = buildLogger(globals.logLevel ?? (commandName === 'daemon' ? 'info' : 'error'))
+  const logger = buildLogger(globals.logLevel ?? (commandName === 'daemon' || commandName === 'api' ? 'info' : 'error'))
   const deps: CliDeps = {
     globals,
     env,
@@ -56,15 +73,28 @@ export function buildDeps(globals: GlobalOptions, env: NodeJS.ProcessEnv, comman
     clock: systemClock,
     sleep: realSleep,
     random: Math.random,
-    isTTY: process.stdout.isTTY === true && env.CI !== 'true',
+    isTTY: terminal.stderr.isTTY === true && env.CI !== 'true',
     metrics: noopMetrics,
     config() {
       config ??= loadConfig({ path: globals.config, env, cwd: process.cwd(), home: homedir() }).config
       return config
     },
+    chooseCloud() {
+      if (choice === undefined) {
+        const fromConfig = globals.simulator ? undefined : deps.config().cloud
+        const named =
+          globals.osCloud !== undefined
+            ? { name: globals.osCloud, source: globals.osCloudSource ?? '--os-cloud' }
+            : fromConfig !== undefined
+              ? { name: fromConfig, source: 'the config file\'s cloud' }
+              : undefined
+        choice = chooseCloud({ simulator: globals.simulator === true, named, env })
+      }
+      return choice
+    },
     openCloud() {
       if (cloud) return cloud
-      const opening = openCloud({ cloudName: globals.osCloud ?? deps.config().cloud, env, logger, metrics: () => deps.metrics }).then((c) => {
+      const opening = openCloud(deps.chooseCloud(), { env, logger, metrics: () => deps.metrics }).then((c) => {
         closers.push(c.close)
         return c
       })

@@ -15,6 +15,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .addOption(new Option('--os-cloud <name>', 'clouds.yaml entry to use').env('OS_CLOUD'))
     // SnapSentry's spelling, so its scripts keep working.
     .addOption(new Option('--cloud <name>', 'alias of --os-cloud (SnapSentry)').hideHelp())
+    .option('--simulator', 'act on the built-in demo simulator (seeded, in memory) instead of a cloud', false)
     .option('-c, --config <file>', 'configuration file (default: ./snapwarden.yaml, ~/.config/snapwarden/config.yaml, /etc/snapwarden/config.yaml)')
     .option('--log-level <level>', 'debug, info, warn or error (default: error; daemon: info)')
     .option('--debug', 'print stack traces of unexpected errors', false)
@@ -43,18 +44,30 @@ function attach(program: Command, command: CliCommand<unknown>, setExit: (code: 
   cmd.action(async (...args: unknown[]) => {
     const self = args.at(-1) as Command
     const raw = self.opts()
-    const given = program.opts() as GlobalOptions & { cloud?: string }
-    // An explicit --cloud wins over OS_CLOUD; an explicit --os-cloud wins over both.
-    const useAlias = given.cloud !== undefined && program.getOptionValueSource('osCloud') !== 'cli'
-    const globals: GlobalOptions = useAlias ? { ...given, osCloud: given.cloud } : given
+    const globals = globalOptions(program)
     const opts = command.parseOptions(raw, self.args)
     const deps = buildDeps(globals, env, command.name)
     try {
+      // A configuration file named by --config or SNAPWARDEN_CONFIG must exist, whatever the command.
+      if (globals.config !== undefined || env.SNAPWARDEN_CONFIG) deps.config()
       setExit(await command.run(opts, deps))
     } finally {
       await deps.close()
     }
   })
+}
+
+/** The global options as given; which spelling named the cloud is kept for messages. */
+function globalOptions(program: Command): GlobalOptions {
+  const { cloud, osCloud, ...given } = program.opts() as GlobalOptions & { cloud?: string }
+  const osCloudFrom = program.getOptionValueSource('osCloud')
+  // An explicit --os-cloud wins over --cloud, which wins over OS_CLOUD.
+  let named: { osCloud: string; osCloudSource: string } | undefined
+  if (osCloud !== undefined && osCloudFrom === 'cli') named = { osCloud, osCloudSource: '--os-cloud' }
+  else if (cloud !== undefined) named = { osCloud: cloud, osCloudSource: '--cloud' }
+  // OS_CLOUD is the environment's default; an explicit --simulator overrides it.
+  else if (osCloud !== undefined && given.simulator !== true) named = { osCloud, osCloudSource: 'OS_CLOUD' }
+  return { ...given, ...named }
 }
 
 function reportError(err: unknown, debug: boolean): number {

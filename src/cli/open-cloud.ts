@@ -1,39 +1,77 @@
-/** Opens the configured cloud, or the built-in simulator when nothing is configured. */
+/**
+ * Which cloud a command acts on, and opening it. The built-in demo simulator is used only when
+ * asked for (--simulator); with no cloud configured a command stops (exit 1) naming where it looked.
+ */
 import { homedir } from 'node:os'
+import { UserError } from '../domain/errors.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { Metrics } from '../domain/metrics.ts'
 import type { Cloud } from '../domain/ports.ts'
 import { OpenStackCloud } from '../cloud/openstack-cloud.ts'
-import { findCloudConfig, loadCloudConfig } from '../openstack/config/index.ts'
+import { describeNoCloud, findCloudConfig, type CloudConfig } from '../openstack/config/index.ts'
 import { connect } from '../openstack/connection.ts'
 import { startDemoSimulator } from './demo-simulator.ts'
 import { VERSION } from './version.ts'
 
 export interface OpenedCloud {
   readonly cloud: Cloud
-  /** What the user sees: `devcloud-admin (clouds.yaml /path)` or `built-in simulator`. */
+  /** What the user sees: `devcloud-admin` or `built-in simulator (--simulator)`. */
   readonly label: string
   readonly simulated: boolean
   close(): Promise<void>
 }
 
+/** The cloud a command will act on: a resolved clouds.yaml/OS_* entry, or the built-in simulator. */
+export type CloudChoice = { readonly kind: 'simulator' } | { readonly kind: 'cloud'; readonly config: CloudConfig }
+
+export interface ChooseCloudOptions {
+  /** --simulator was given. */
+  readonly simulator: boolean
+  /** The cloud asked for and where that came from, e.g. `{ name: 'prod', source: '--os-cloud' }`. */
+  readonly named?: { readonly name: string; readonly source: string } | undefined
+  readonly env: NodeJS.ProcessEnv
+  readonly cwd?: string | undefined
+  readonly home?: string | undefined
+}
+
+export const SIMULATOR_LABEL = 'built-in simulator (--simulator)'
+
+/**
+ * Resolves the cloud without contacting it: reads clouds.yaml/secure.yaml/OS_* (a named file that
+ * is missing, an unknown cloud or a bad entry throws ConfigError, exit 1), and refuses to guess:
+ * nothing configured is a UserError naming every place looked at and the --simulator flag.
+ */
+export function chooseCloud(opts: ChooseCloudOptions): CloudChoice {
+  if (opts.simulator) {
+    if (opts.named) {
+      throw new UserError(`--simulator and ${opts.named.source} "${opts.named.name}" both choose the cloud; use one of them`)
+    }
+    return { kind: 'simulator' }
+  }
+  const lookup = { env: opts.env, cwd: opts.cwd ?? process.cwd(), home: opts.home ?? homedir(), cloud: opts.named?.name }
+  const config = findCloudConfig(lookup)
+  if (config === undefined) {
+    throw new UserError(`${describeNoCloud(lookup)}. Configure a cloud, or pass --simulator to use the built-in demo simulator`, 'OS_CONFIG')
+  }
+  return { kind: 'cloud', config }
+}
+
 export interface OpenCloudOptions {
-  readonly cloudName?: string | undefined
   readonly env: NodeJS.ProcessEnv
   readonly logger: Logger
   readonly metrics: () => Metrics
 }
 
-export async function openCloud(opts: OpenCloudOptions): Promise<OpenedCloud> {
-  const lookup = { env: opts.env, cwd: process.cwd(), home: homedir() }
-  const config = opts.cloudName ? loadCloudConfig({ ...lookup, cloud: opts.cloudName }) : findCloudConfig(lookup)
-  if (config === undefined) {
+export async function openCloud(choice: CloudChoice, opts: OpenCloudOptions): Promise<OpenedCloud> {
+  const connectOpts = { userAgent: `snapwarden/${VERSION}`, onRequest: countCalls(opts.metrics), env: opts.env }
+  if (choice.kind === 'simulator') {
     const sim = await startDemoSimulator()
-    opts.logger.info({}, 'no cloud configured (no clouds.yaml, OS_CLOUD or OS_AUTH_URL): using the built-in simulator')
-    const conn = await connect(sim.cloudConfig, { userAgent: `snapwarden/${VERSION}`, onRequest: countCalls(opts.metrics) })
+    opts.logger.info({}, 'using the built-in demo simulator (--simulator)')
+    // The simulator listens on loopback: never through a proxy the environment names.
+    const conn = await connect(sim.cloudConfig, { ...connectOpts, env: {} })
     return {
       cloud: new OpenStackCloud(conn),
-      label: 'built-in simulator (no cloud configured)',
+      label: SIMULATOR_LABEL,
       simulated: true,
       close: async () => {
         await conn.close()
@@ -41,7 +79,7 @@ export async function openCloud(opts: OpenCloudOptions): Promise<OpenedCloud> {
       },
     }
   }
-  const connectOpts = { userAgent: `snapwarden/${VERSION}`, onRequest: countCalls(opts.metrics) }
+  const { config } = choice
   const conn = await connect(config, connectOpts)
   const cloud = new OpenStackCloud(
     conn,

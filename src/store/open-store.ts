@@ -1,5 +1,6 @@
+import { UserError } from '../domain/errors.ts'
 import type { Store } from '../domain/store-port.ts'
-import { parseStoreUrl } from './dialects.ts'
+import { parseStoreUrl, type StoreTarget } from './dialects.ts'
 import { KyselyStore } from './kysely-store.ts'
 
 export interface OpenStoreOptions {
@@ -15,5 +16,15 @@ export interface OpenStoreOptions {
  * machine. Several daemons may share one PostgreSQL database.
  */
 export function openStore(opts: OpenStoreOptions): Store {
-  return new KyselyStore(parseStoreUrl(opts.url), opts.poolSize !== undefined ? { poolSize: opts.poolSize } : {})
+  return new KyselyStore(storeTarget(opts.url), opts.poolSize !== undefined ? { poolSize: opts.poolSize } : {})
+}
+
+/** A URL we cannot read (empty, an unsupported scheme) is the user's to fix: a UserError (CONFIG_INVALID). */
+function storeTarget(url: string): StoreTarget {
+  try {
+    return parseStoreUrl(url)
+  } catch (err) {
+    // parseStoreUrl's messages name the URL without its password.
+    throw new UserError((err as Error).message, 'CONFIG_INVALID', { cause: err })
+  }
 }

@@ -1,5 +1,6 @@
-// The real CLI as a child process: against its built-in simulator (no cloud configured), or against
-// a simulator this test starts, reached through a generated clouds.yaml in a temp dir.
+// The real CLI as a child process: against its built-in simulator (--simulator), with no cloud
+// configured, or against a simulator this test starts, reached through a generated clouds.yaml in a
+// temp dir.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { COMMANDS } from '../../src/cli/commands/index.ts'
@@ -9,6 +10,7 @@ import { METADATA_KEYS } from '../../src/planner/metadata-keys.ts'
 import { subscribeMetadata } from '../../src/planner/subscribe-metadata.ts'
 import { startSimulator, type SimVolume, type Simulator } from '../../src/simulator/index.ts'
 import { describeRun, runCli, spawnCli, tempDir, writeCloudsYaml, type CliResult } from '../support/run-cli.ts'
+import { LoopbackProxy } from '../../src/openstack/testhelper/loopback-proxy.ts'
 import { ROUTES } from '../support/sim-cloud.ts'
 import { addVolume, DAILY, projectIds } from '../support/sim-scenario.ts'
 
@@ -37,7 +39,7 @@ function assertNoSecrets(r: CliResult): void {
   }
 }
 
-describe('CLI with no cloud configured (built-in simulator)', () => {
+describe('CLI with the built-in simulator (--simulator) or without a cloud', () => {
   test('--version prints the package version', async () => {
     const r = await runCli(['--version'])
     assert.equal(r.code, 0, describeRun(r))
@@ -62,8 +64,11 @@ describe('CLI with no cloud configured (built-in simulator)', () => {
     for (const name of names) assert.ok(top.stdout.includes(name.split(' ')[0]!), `top-level help lacks ${name}`)
   })
 
-  test('plan --json lists create, keep and delete items, each with its reasons', async () => {
-    const r = await runCli(['plan', '--json'])
+  test('plan --json lists create, keep and delete items, each with its reasons; --simulator goes before or after the command', async () => {
+    const [before, after] = await Promise.all([runCli(['--simulator', 'plan', '--json']), runCli(['plan', '--simulator', '--json'])])
+    assert.equal(after.code, 0, describeRun(after))
+    assert.ok(json<PlanJson>(after).items.length > 0, describeRun(after))
+    const r = before
     assert.equal(r.code, 0, `the demo's metadata is valid, so plan exits 0: ${describeRun(r)}`)
     const plan = json<PlanJson>(r)
     for (const action of ['create', 'keep', 'delete']) {
@@ -113,6 +118,66 @@ describe('CLI with no cloud configured (built-in simulator)', () => {
     }
   })
 
+  test('with no cloud configured every cloud command exits 1 naming where it looked, and acts on nothing', { timeout: 120_000 }, async () => {
+    const commands = [['inventory'], ['run'], ['policies'], ['subscribe', 'daily', '--volume-id', 'v1'], ['backup', 'run'], ['daemon', '--bind-address', '127.0.0.1:0']]
+    const home = tempDir()
+    try {
+      const results = await Promise.all(commands.map((args) => runCli(args, { dir: home.dir, timeoutMs: 30_000 })))
+      results.forEach((r, i) => {
+        const args = commands[i]!.join(' ')
+        assert.equal(r.code, 1, `${args}: ${describeRun(r)}`)
+        assert.equal(r.stdout, '', args)
+        assert.doesNotMatch(r.stderr, /serving|simulator \(|"level"/, args)
+        const line = r.stderr.trim()
+        assert.equal(line.split('\n').length, 1, `${args}: ${describeRun(r)}`)
+        for (const part of [`${home.dir}/clouds.{yaml,yml,json}`, `${home.dir}/.config/openstack/clouds.{yaml,yml,json}`, '/etc/openstack/clouds.{yaml,yml,json}', 'OS_CLOUD', 'OS_AUTH_URL', '--simulator']) {
+          assert.ok(line.includes(part), `${args}: "${line}" lacks ${part}`)
+        }
+      })
+    } finally {
+      home.remove()
+    }
+  })
+
+  test('a clouds.yaml, secure.yaml or config file that is named but missing exits 1 naming the path, even with a clouds.yaml at hand', { timeout: 120_000 }, async () => {
+    const home = tempDir()
+    try {
+      // A usable-looking cloud in ./clouds.yaml: the typo must not fall back to it (nor to the simulator).
+      writeCloudsYaml(home.dir, { here: { auth: { auth_url: 'http://127.0.0.1:9/v3', username: 'u', password: 'p', user_domain_name: 'Default', project_id: 'p' } } })
+      const typo = `${home.dir}/cron-typo/clouds.yaml`
+      const cases: [readonly string[], Record<string, string>, string][] = [
+        [['inventory'], { OS_CLIENT_CONFIG_FILE: typo }, `OS_CLIENT_CONFIG_FILE names ${typo}, which does not exist`],
+        [['daemon', '--bind-address', '127.0.0.1:0'], { OS_CLIENT_CONFIG_FILE: typo }, `OS_CLIENT_CONFIG_FILE names ${typo}, which does not exist`],
+        [['plan'], { OS_CLIENT_SECURE_FILE: typo }, `OS_CLIENT_SECURE_FILE names ${typo}, which does not exist`],
+        [['--config', `${home.dir}/nope.yaml`, 'plan'], {}, `config file ${home.dir}/nope.yaml does not exist`],
+        [['--simulator', 'plan'], { SNAPWARDEN_CONFIG: `${home.dir}/nope.yaml` }, `config file ${home.dir}/nope.yaml does not exist`],
+        [['metadefs'], { SNAPWARDEN_CONFIG: `${home.dir}/nope.yaml` }, `config file ${home.dir}/nope.yaml does not exist`],
+      ]
+      const results = await Promise.all(cases.map(([args, env]) => runCli(args, { dir: home.dir, env, timeoutMs: 30_000 })))
+      results.forEach((r, i) => {
+        const [args, , message] = cases[i]!
+        assert.equal(r.code, 1, `${args.join(' ')}: ${describeRun(r)}`)
+        assert.equal(r.stderr.trim(), `snapwarden: ${message}`, args.join(' '))
+        assert.equal(r.stdout, '')
+      })
+    } finally {
+      home.remove()
+    }
+  })
+
+  test('--simulator with an explicit cloud is a usage error; OS_CLOUD in the environment yields to it', async () => {
+    const [withFlag, withAlias, withEnv] = await Promise.all([
+      runCli(['--simulator', '--os-cloud', 'prod', 'plan']),
+      runCli(['plan', '--cloud', 'prod', '--simulator']),
+      runCli(['--simulator', 'plan', '--json'], { env: { OS_CLOUD: 'prod' } }),
+    ])
+    assert.equal(withFlag.code, 1, describeRun(withFlag))
+    assert.equal(withFlag.stderr.trim(), 'snapwarden: --simulator and --os-cloud "prod" both choose the cloud; use one of them')
+    assert.equal(withAlias.code, 1, describeRun(withAlias))
+    assert.match(withAlias.stderr, /--simulator and --cloud "prod" both choose the cloud/)
+    assert.equal(withEnv.code, 0, describeRun(withEnv))
+  })
+
   test('metadefs prints a Glance namespace with every x-snapwarden-* and x-snapsentry-* key', async () => {
     const r = await runCli(['metadefs'])
     assert.equal(r.code, 0, describeRun(r))
@@ -142,8 +207,8 @@ describe('CLI against a simulator started by the test (clouds.yaml in a temp dir
   let sim: Simulator
   let home: ReturnType<typeof tempDir>
   let holdCreates: (() => Promise<void>) | undefined
-  const env = (cloud: string) => ({ OS_CLIENT_CONFIG_FILE: `${home.dir}/clouds.yaml`, OS_CLOUD: cloud })
-  const cli = (cloud: string, args: readonly string[]) => runCli(args, { env: env(cloud) })
+  const env = (cloud: string, extra: Record<string, string> = {}) => ({ OS_CLIENT_CONFIG_FILE: `${home.dir}/clouds.yaml`, OS_CLOUD: cloud, ...extra })
+  const cli = (cloud: string, args: readonly string[], extra: Record<string, string> = {}) => runCli(args, { env: env(cloud, extra) })
 
   before(async () => {
     // Latency is only ever asked for on routes a test adds a latency fault to; it waits on `holdCreates`.
@@ -156,6 +221,7 @@ describe('CLI against a simulator started by the test (clouds.yaml in a temp dir
       'sim-admin': sim.cloudConfig('admin'),
       'sim-demo': sim.cloudConfig('demo'),
       'sim-wrong': { ...wrong, auth: { ...wrong.auth, password: WRONG_PASSWORD } },
+      'sim-region': { ...sim.cloudConfig('admin'), region_name: 'RegionTwo' },
     })
   })
   after(async () => {
@@ -185,6 +251,70 @@ describe('CLI against a simulator started by the test (clouds.yaml in a temp dir
     } finally {
       removeVolume(vol)
     }
+  })
+
+  test('an unknown volume id in subscribe, unsubscribe and policies exits 1 naming it; nothing is written', async () => {
+    const unknown = '00000000-0000-4000-8000-00000000dead'
+    sim.resetCalls()
+    const results = await Promise.all([
+      cli('sim-admin', ['subscribe', 'daily', '--volume-id', unknown]),
+      cli('sim-admin', ['unsubscribe', 'daily', '--volume-id', unknown]),
+      cli('sim-admin', ['policies', '--volume-id', unknown]),
+    ])
+    for (const r of results) {
+      assert.equal(r.code, 1, describeRun(r))
+      assert.match(r.stderr.trim(), new RegExp(`^snapwarden: --volume-id "${unknown}": no such volume \\(Cinder answered 404\\); accepted: `))
+      assert.equal(r.stdout, '')
+    }
+    const writes = Object.entries(sim.calls()).filter(([route, n]) => n > 0 && /^(POST|PUT|DELETE)/.test(route) && !route.includes('auth/tokens'))
+    assert.deepEqual(writes, [])
+  })
+
+  test('an unsupported store URL exits 1 naming where it was set, without its password', async () => {
+    const dir = tempDir()
+    try {
+      const [flag, envVar] = await Promise.all([
+        cli('sim-admin', ['backup', 'run', '--db', 'mysql://root:st0re-pw@127.0.0.1/snap']),
+        runCli(['db', 'status'], { dir: dir.dir, env: { SNAPWARDEN_DB: 'redis://127.0.0.1:6379' } }),
+      ])
+      assert.equal(flag.code, 1, describeRun(flag))
+      assert.equal(flag.stderr.trim(), 'snapwarden: --db: store URL mysql://root:***@127.0.0.1/snap has an unsupported scheme (use sqlite:<path> or postgres://…)')
+      assert.equal(envVar.code, 1, describeRun(envVar))
+      assert.match(envVar.stderr.trim(), /^snapwarden: (SNAPWARDEN_DB: )?store URL redis:\/\/127\.0\.0\.1:6379 has an unsupported scheme/)
+    } finally {
+      dir.remove()
+    }
+  })
+
+  test('a region_name the catalog lacks exits 1 naming the region and the regions the catalog has', async () => {
+    const r = await cli('sim-region', ['inventory'])
+    assert.equal(r.code, 1, describeRun(r))
+    assert.match(r.stderr.trim(), /^snapwarden: clouds\.yaml \([^)]+\): cloud sim-region: region_name 'RegionTwo' is not in the catalog; its regions: RegionOne$/)
+  })
+
+  test('HTTP_PROXY carries every call to the cloud; NO_PROXY sends them directly', async () => {
+    const proxy = await LoopbackProxy.start()
+    try {
+      const via = await cli('sim-admin', ['inventory', '--json'], { HTTP_PROXY: proxy.url })
+      assert.equal(via.code, 0, describeRun(via))
+      const carried = proxy.requests.length
+      assert.ok(carried >= 4, `the proxy carried ${carried} requests`)
+      assert.ok(proxy.requests.some((p) => p.method === 'POST' && p.target.endsWith('/v3/auth/tokens')), JSON.stringify(proxy.requests))
+      assert.ok(proxy.requests.some((p) => p.method === 'GET' && /\/volumes\/detail/.test(p.target)), JSON.stringify(proxy.requests))
+      const direct = await cli('sim-admin', ['inventory', '--json'], { http_proxy: proxy.url, no_proxy: 'localhost,127.0.0.1' })
+      assert.equal(direct.code, 0, describeRun(direct))
+      assert.equal(proxy.requests.length, carried, 'NO_PROXY=127.0.0.1 still went through the proxy')
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  test('a daemon whose clouds.yaml selection is wrong exits 1 at start, before serving', { timeout: 60_000 }, async () => {
+    // Before the fix it logged the error and served on; the child is killed after 30 s then.
+    const r = await runCli(['daemon', '--bind-address', '127.0.0.1:0'], { env: env('nosuch'), timeoutMs: 30_000 })
+    assert.equal(r.code, 1, describeRun(r))
+    assert.match(r.stderr.trim(), /^snapwarden: clouds\.yaml \([^)]+\): clouds\.nosuch is not defined \(known: [^)]*sim-admin/)
+    assert.doesNotMatch(r.stderr, /serving/)
   })
 
   test('--all-projects with a member credential exits 1 with a clear message', async () => {

@@ -30,7 +30,7 @@ export function tempDir(prefix = 'swtest-I-'): { dir: string; remove: () => void
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-/** PATH and HOME only: no OS_* variables, so without a clouds.yaml the CLI uses its built-in simulator. */
+/** PATH and HOME only: no OS_* variables, so without a clouds.yaml no cloud is configured (pass --simulator for the built-in one). */
 export function cleanEnv(home: string, extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ...extra }
 }

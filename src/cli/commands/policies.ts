@@ -5,6 +5,7 @@ import { listAll, scopeFor } from '../../cycles/cloud-reads.ts'
 import { defineCommand } from '../command.ts'
 import { EXIT } from '../exit-codes.ts'
 import { table } from '../output.ts'
+import { volumeById } from '../volume-by-id.ts'
 
 interface Options {
   readonly json: boolean
@@ -28,7 +29,7 @@ export const policiesCommand = defineCommand<Options>({
   async run(opts, deps) {
     const { cloud } = await deps.openCloud()
     const volumes = opts.volumeId
-      ? [await cloud.getVolume(opts.volumeId)]
+      ? [await volumeById(cloud, opts.volumeId)]
       : await listAll({ cloud, sleep: deps.sleep, random: deps.random, logger: deps.logger }, 'volumes', async function* () {
           yield* cloud.listVolumes(await scopeFor(cloud, await cloud.identity(), opts.allProjects || deps.config().all_projects))
         })

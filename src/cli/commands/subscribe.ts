@@ -7,6 +7,7 @@ import { subscribeMetadata, unsubscribeKeys, type SubscribeOptions } from '../..
 import { parseInterval, parseInteger, parseTimeOfDay, parseTimeZone, parseWeekday } from '../../planner/metadata-values.ts'
 import { defineCommand } from '../command.ts'
 import { EXIT } from '../exit-codes.ts'
+import { volumeById } from '../volume-by-id.ts'
 
 interface SubscribeOpts {
   readonly kind: ScheduleKind
@@ -74,7 +75,7 @@ export const subscribeCommand = defineCommand<SubscribeOpts>({
   },
   async run(opts, deps) {
     const { cloud } = await deps.openCloud()
-    const volume = await cloud.getVolume(opts.volumeId)
+    const volume = await volumeById(cloud, opts.volumeId)
     const pairs = subscribeMetadata(opts.kind, opts.settings)
     // Validate the volume's metadata as it will be, before writing anything.
     const after = parseSnapshotPolicies({ ...volume, metadata: { ...volume.metadata, ...pairs } })
@@ -100,7 +101,7 @@ export const unsubscribeCommand = defineCommand<UnsubscribeOpts>({
   parseOptions: (raw, args) => ({ kind: kindOf(args, 'unsubscribe'), volumeId: String(raw.volumeId) }),
   async run(opts, deps) {
     const { cloud } = await deps.openCloud()
-    const volume = await cloud.getVolume(opts.volumeId)
+    const volume = await volumeById(cloud, opts.volumeId)
     const present = unsubscribeKeys(opts.kind).filter((k) => k in volume.metadata)
     for (const key of present) await cloud.deleteVolumeMetadataKey(volume.id, key)
     deps.out.line(`volume ${volume.id} (${volume.name}) unsubscribed from ${opts.kind}: removed ${present.length ? present.join(', ') : 'nothing (not subscribed)'}`)
