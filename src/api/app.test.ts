@@ -63,15 +63,13 @@ test('GET /metrics answers the rendered metrics with their content type', async 
   assert.equal(res.body, 'snapwarden_up 1\n')
 })
 
-test('unknown routes and every non-GET method answer a 404 JSON body: there is no control endpoint', async (t) => {
+test('unknown routes answer a 404 JSON body', async (t) => {
   const app = buildApp(deps())
   t.after(() => app.close())
   for (const [method, url] of [
     ['GET', '/nope'],
-    ['POST', '/healthz'],
     ['POST', '/jobs/create/run'],
-    ['DELETE', '/metrics'],
-    ['PUT', '/readyz'],
+    ['GET', '/healthz/extra'],
   ] as const) {
     const res = await app.inject({ method, url })
     assert.equal(res.statusCode, 404, `${method} ${url}`)
@@ -81,6 +79,31 @@ test('unknown routes and every non-GET method answer a 404 JSON body: there is n
       message: `Route ${method} ${url} not found`,
       statusCode: 404,
     })
+  }
+})
+
+test('another method on an existing route is 405 with an Allow header: there is no control endpoint', async (t) => {
+  const app = buildApp(deps())
+  t.after(() => app.close())
+  for (const [method, url] of [
+    ['POST', '/healthz'],
+    ['DELETE', '/metrics'],
+    ['PUT', '/readyz'],
+    ['PATCH', '/readyz?verbose=1'],
+  ] as const) {
+    const res = await app.inject({ method, url })
+    const path = url.split('?')[0]
+    assert.equal(res.statusCode, 405, `${method} ${url}`)
+    assert.equal(res.headers.allow, 'GET, HEAD', `${method} ${url}`)
+    assert.deepEqual(res.json(), {
+      error: 'Method Not Allowed',
+      code: 'API_METHOD_NOT_ALLOWED',
+      message: `Method ${method} is not allowed on ${path}; allowed: GET, HEAD`,
+      statusCode: 405,
+    })
+  }
+  for (const method of ['GET', 'HEAD'] as const) {
+    assert.equal((await app.inject({ method, url: '/healthz' })).statusCode, 200, method)
   }
 })
 

@@ -29,6 +29,9 @@ export interface AppDeps {
   readonly logger?: Logger
 }
 
+/** The routes and the methods each answers (Fastify answers HEAD for every GET route). */
+const ALLOWED: Readonly<Record<string, string>> = { '/healthz': 'GET, HEAD', '/readyz': 'GET, HEAD', '/metrics': 'GET, HEAD' }
+
 /**
  * The daemon's HTTP surface: GET /healthz, /readyz and /metrics, read-only. There is deliberately
  * no control endpoint (no unauthenticated way to start, stop or change anything).
@@ -37,9 +40,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const logger = deps.logger ?? silentLogger
   const app = Fastify({ logger: false, return503OnClosing: true })
   app.setErrorHandler(makeErrorHandler(logger))
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody(404, 'API_NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`)),
-  )
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? ''
+    const allow = ALLOWED[path]
+    if (allow !== undefined) {
+      // The resource exists; only this method is not served there (RFC 9110 §15.5.6).
+      return reply
+        .code(405)
+        .header('allow', allow)
+        .send(errorBody(405, 'API_METHOD_NOT_ALLOWED', `Method ${request.method} is not allowed on ${path}; allowed: ${allow}`))
+    }
+    return reply.code(404).send(errorBody(404, 'API_NOT_FOUND', `Route ${request.method} ${path} not found`))
+  })
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store')
   })

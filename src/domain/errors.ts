@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'API_BAD_REQUEST',
   'API_UNAUTHORIZED',
   'API_NOT_FOUND',
+  'API_METHOD_NOT_ALLOWED',
   // notify
   'NOTIFY_WEBHOOK_FAILED',
   // cli
