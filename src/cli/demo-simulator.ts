@@ -1,5 +1,5 @@
 /**
- * The built-in simulator used when no cloud is configured: the simulator's default seed plus
+ * The built-in demo simulator that `--simulator` acts on: the simulator's default seed plus
  * volumes tagged with snapshot policies (SnapSentry's keys and ours) and snapshots of earlier days,
  * so one `snapwarden run` shows creates, keeps and deletes with their reasons.
  */
