@@ -10,7 +10,10 @@ export interface RunDaemonDeps {
   readonly graceMs: number
   /** Closed in order after the jobs stopped (HTTP server, store, …); a failing closer is logged. */
   readonly closers?: readonly { readonly name: string; close(): Promise<void> }[]
-  /** Work beside the jobs (connecting to the cloud in the background); its signal aborts when the daemon stops. */
+  /**
+   * Work beside the jobs (connecting to the cloud in the background); its signal aborts when the
+   * daemon stops, and the stop waits for it to end (a connection being opened is then closed with the rest).
+   */
   readonly background?: readonly ((signal: AbortSignal) => Promise<void>)[]
   /**
    * Rejects when the daemon cannot go on (the cloud configuration is wrong): the daemon then stops
@@ -29,10 +32,12 @@ export function runDaemon(deps: RunDaemonDeps): Promise<ShutdownSignal> {
   const background = new AbortController()
   return new Promise<ShutdownSignal>((resolve, reject) => {
     let stopping: Promise<void> | undefined
+    const running: Promise<void>[] = []
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
         background.abort()
         await deps.scheduler.stop({ graceMs: deps.graceMs })
+        await Promise.allSettled(running)
         for (const closer of deps.closers ?? []) {
           try {
             await closer.close()
@@ -62,7 +67,7 @@ export function runDaemon(deps: RunDaemonDeps): Promise<ShutdownSignal> {
       return
     }
     for (const task of deps.background ?? []) {
-      void task(background.signal).catch((err: unknown) => logger.error({ err: toErrorInfo(err) }, 'background task failed'))
+      running.push(task(background.signal).catch((err: unknown) => logger.error({ err: toErrorInfo(err) }, 'background task failed')))
     }
     void deps.fatal?.catch(async (err: unknown) => {
       logger.error({ err: toErrorInfo(err) }, 'the daemon cannot go on; stopping')

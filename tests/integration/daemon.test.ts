@@ -1,14 +1,17 @@
-// `snapwarden daemon --backups` end to end as a child process: no cloud configured (HOME is an
-// empty temp dir), so it uses the built-in simulator, and its store is a temp SQLite file.
+// `snapwarden daemon` end to end as a child process. The first suites use the built-in simulator
+// (`--simulator`) and a temp SQLite store.
 // Snapshot schedules are set to once a year so that only the backup and retention jobs run,
 // which they do right after start (then every backup_service_period seconds).
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { join } from 'node:path'
+import { createServer } from 'node:net'
 import type { Store } from '../../src/domain/store-port.ts'
+import { DEFAULT_USERS, startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { openStore } from '../../src/store/index.ts'
 import { collectOutput, type OutputCollector } from '../support/backup-daemon.ts'
-import { spawnCli, tempDir, writeConfig, type SpawnedCli } from '../support/run-cli.ts'
+import { describeRun, runCli, spawnCli, tempDir, writeCloudsYaml, writeConfig, type SpawnedCli } from '../support/run-cli.ts'
+import { addVolume, DAILY, projectIds } from '../support/sim-scenario.ts'
 
 const START_MS = 30_000
 const STOP_MS = 15_000
@@ -23,7 +26,7 @@ describe('daemon --backups as a child process', () => {
 
   before(async () => {
     daemon = spawnCli(
-      ['daemon', '--bind-address', '127.0.0.1:0', '--create-schedule', YEARLY, '--expire-schedule', YEARLY, '--backups', '--grace-seconds', '5'],
+      ['--simulator', 'daemon', '--bind-address', '127.0.0.1:0', '--create-schedule', YEARLY, '--expire-schedule', YEARLY, '--backups', '--grace-seconds', '5'],
       { dir: home.dir, env: { SNAPWARDEN_DB: storeUrl }, timeoutMs: 120_000 },
     )
     out = collectOutput(daemon.child)
@@ -81,18 +84,19 @@ describe('daemon --backups as a child process', () => {
   })
 
   test('serves no other endpoint: no way to trigger or change anything over HTTP', async () => {
-    const probes: [string, string][] = [
-      ['POST', '/run'],
-      ['POST', '/backup'],
-      ['POST', '/healthz'],
-      ['DELETE', '/metrics'],
-      ['GET', '/'],
-      ['GET', '/api/v1/backups'],
+    // Unknown paths are 404; a known path with another method is 405 (it exists, read-only).
+    const probes: [string, string, number][] = [
+      ['POST', '/run', 404],
+      ['POST', '/backup', 404],
+      ['POST', '/healthz', 405],
+      ['DELETE', '/metrics', 405],
+      ['GET', '/', 404],
+      ['GET', '/api/v1/backups', 404],
     ]
-    for (const [method, path] of probes) {
+    for (const [method, path, status] of probes) {
       const res = await fetch(`${base}${path}`, { method })
       await res.arrayBuffer()
-      assert.equal(res.status, 404, `${method} ${path}`)
+      assert.equal(res.status, status, `${method} ${path}`)
     }
   })
 
@@ -115,7 +119,7 @@ describe('daemon with conductor.enabled in the config file', () => {
         [false, 'jobs: create-snapshots, expire-snapshots\n'],
       ] as const) {
         const config = writeConfig(home.dir, { conductor: { enabled } })
-        const daemon = spawnCli(['--config', config, 'daemon', ...schedules], { dir: home.dir, env, timeoutMs: 60_000 })
+        const daemon = spawnCli(['--simulator', '--config', config, 'daemon', ...schedules], { dir: home.dir, env, timeoutMs: 60_000 })
         const out = collectOutput(daemon.child)
         try {
           await out.waitFor(/serving \/healthz/, START_MS)
@@ -128,5 +132,132 @@ describe('daemon with conductor.enabled in the config file', () => {
     } finally {
       home.remove()
     }
+  })
+})
+
+const TOKENS = 'POST /identity/v3/auth/tokens'
+
+/** A loopback port nothing listens on right now (the simulator is started on it later). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+/** A clouds.yaml entry for the simulator's admin on this port (the simulator need not run yet). */
+function simCloud(port: number): Record<string, unknown> {
+  return {
+    auth: {
+      auth_url: `http://127.0.0.1:${port}/identity/v3`,
+      username: DEFAULT_USERS.admin.name,
+      password: DEFAULT_USERS.admin.password,
+      project_name: DEFAULT_USERS.admin.project,
+      user_domain_name: 'Default',
+      project_domain_name: 'Default',
+    },
+    region_name: 'RegionOne',
+  }
+}
+
+/** Matches once `re` (one line, no flags) has occurred `n` times in the output. */
+const nth = (re: RegExp, n: number): RegExp => new RegExp(`(?:[\\s\\S]*?${re.source}){${n}}`)
+const count = (text: string, re: RegExp): number => [...text.matchAll(new RegExp(re.source, 'g'))].length
+
+describe('daemon started while the cloud is down (a clouds.yaml naming a simulator that is not up yet)', () => {
+  const CREATE_END = /"job":"create-snapshots","outcome":"(\w+)"[^\n]*"msg":"job (?:finished|failed)"/
+  const home = tempDir('swtest-J-daemon-outage-')
+  let sim: Simulator | undefined
+  let daemon: SpawnedCli
+  let out: OutputCollector
+
+  after(async () => {
+    if (daemon.child.exitCode === null && daemon.child.signalCode === null) daemon.child.kill('SIGKILL')
+    await daemon.done
+    await sim?.close()
+    home.remove()
+  })
+
+  test(
+    'it is not ready while the cloud is down, then without a restart becomes ready and snapshots; invalid metadata on one volume leaves it ready with the completion gauge set and the problem counted',
+    { timeout: 180_000 },
+    async () => {
+      const port = await freePort()
+      writeCloudsYaml(home.dir, { outage: simCloud(port) })
+      daemon = spawnCli(['daemon', '--bind-address', '127.0.0.1:0', '--create-schedule', '* * * * *', '--expire-schedule', YEARLY, '--grace-seconds', '5'], {
+        dir: home.dir,
+        env: { OS_CLIENT_CONFIG_FILE: join(home.dir, 'clouds.yaml'), OS_CLOUD: 'outage' },
+        timeoutMs: 170_000,
+      })
+      out = collectOutput(daemon.child)
+      const base = (await out.waitFor(/serving \/healthz \/readyz \/metrics on (http:\/\/127\.0\.0\.1:\d+)/, START_MS))[1]!
+      // The first connection (authentication retried with backoff inside) has given up.
+      await out.waitFor(/"msg":"could not connect to the cloud"/, 60_000)
+      const down = await fetch(`${base}/readyz`)
+      const downBody = (await down.json()) as { reasons: string[] }
+      assert.equal(down.status, 503)
+      assert.match(downBody.reasons.join('\n'), /^the cloud was unreachable at the last attempt \(.*\): OS_NETWORK: /m)
+      assert.equal((await fetch(`${base}/healthz`)).status, 200, 'liveness stays 200: the process is fine')
+
+      sim = await startSimulator({ port, seed: 4, transitionMs: 0 })
+      const { admin } = projectIds(sim)
+      const good = addVolume(sim, admin, 'outage-good', { ...DAILY })
+      addVolume(sim, admin, 'outage-bad', { ...DAILY, 'x-snapsentry-weekly-enabled': 'true', 'x-snapsentry-weekly-start-time': '25:00' })
+      // The next create-snapshots run that starts from now on (the cron fires every minute).
+      const ended = count(out.text(), CREATE_END)
+      await out.waitFor(nth(CREATE_END, ended + 1), 130_000)
+      const outcome = [...out.text().matchAll(new RegExp(CREATE_END.source, 'g'))][ended]?.[1]
+      assert.equal(outcome, 'completed_with_failures', out.text().slice(-4000))
+      sim.state.settle()
+      const snaps = sim.state.snapshots.list().filter((x) => x.volumeId === good.id)
+      assert.equal(snaps.length, 1, 'the valid volume got its snapshot')
+
+      const ready = await fetch(`${base}/readyz`)
+      const readyBody = (await ready.json()) as { ready: boolean; reasons: string[] }
+      assert.equal(ready.status, 200, JSON.stringify(readyBody))
+      const metrics = await (await fetch(`${base}/metrics`)).text()
+      assert.match(metrics, /^snapwarden_job_last_completion_timestamp_seconds\{job="create-snapshots"\} \d/m)
+      const problems = /^snapwarden_job_problems\{job="create-snapshots",kind="parse-policy"\} (\d+)$/m.exec(metrics)
+      assert.ok(problems && Number(problems[1]) > 0, metrics)
+      assert.match(metrics, /^snapwarden_policy_problems [1-9]/m)
+
+      assert.ok(daemon.child.kill('SIGTERM'))
+      assert.equal(await out.exit(STOP_MS), 0, out.text().slice(-4000))
+    },
+  )
+})
+
+describe('cloud selection and Keystone faults with a simulator started by the test', () => {
+  const home = tempDir('swtest-J-daemon-keystone-')
+  let sim: Simulator
+  let env: Record<string, string>
+
+  before(async () => {
+    sim = await startSimulator({ seed: 6, transitionMs: 0 })
+    writeCloudsYaml(home.dir, { sim: simCloud(sim.port) })
+    env = { OS_CLIENT_CONFIG_FILE: join(home.dir, 'clouds.yaml') }
+  })
+  after(async () => {
+    await sim.close()
+    home.remove()
+  })
+
+  test('one 500 on the token request does not fail `run`: authentication is retried', { timeout: 60_000 }, async () => {
+    const vol = addVolume(sim, projectIds(sim).admin, 'token-500', { ...DAILY })
+    sim.faults.errorRate(1, { route: TOKENS, times: 1 })
+    const before = sim.calls()[TOKENS] ?? 0
+    const r = await runCli(['--os-cloud', 'sim', 'run'], { dir: home.dir, env })
+    assert.equal(r.code, 0, describeRun(r))
+    assert.ok((sim.calls()[TOKENS] ?? 0) - before >= 2, 'the token request was sent again')
+    sim.state.settle()
+    assert.equal(sim.state.snapshots.list().filter((x) => x.volumeId === vol.id).length, 1)
+  })
+
+  test('a daemon whose --os-cloud clouds.yaml lacks exits 1 at start, naming the cloud', { timeout: 60_000 }, async () => {
+    const r = await runCli(['--os-cloud', 'no-such-cloud', 'daemon', '--bind-address', '127.0.0.1:0'], { dir: home.dir, env, timeoutMs: 30_000 })
+    assert.equal(r.code, 1, describeRun(r))
+    assert.match(r.stderr, /no-such-cloud/)
+    assert.doesNotMatch(r.stderr, /serving \/healthz/, 'it stopped before serving')
   })
 })
