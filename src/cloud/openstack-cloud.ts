@@ -9,6 +9,7 @@ import * as servers from '../openstack/compute/v2/servers/index.ts'
 import type { Connection } from '../openstack/connection.ts'
 import { isHttpStatus, isTransient, retryAfterMs } from '../openstack/core/errors.ts'
 import * as projects from '../openstack/identity/v3/projects/index.ts'
+import * as users from '../openstack/identity/v3/users/index.ts'
 import { toBackupRecord, toServerRef, toSnapshotRecord, toVolumeRef } from './map.ts'
 
 const ADMIN_ROLES = new Set(['admin'])
@@ -232,6 +233,19 @@ export class OpenStackCloud implements Cloud {
       gigabytes: item('gigabytes'),
       volumes: item('volumes'),
     }
+  }
+
+  /**
+   * The e-mail addresses of a project's enabled members (effective role assignments, then each
+   * user), for its backup report; users without an e-mail are left out. Needs an admin credential.
+   */
+  async projectMemberEmails(projectId: string, signal?: AbortSignal): Promise<string[]> {
+    const out = new Set<string>()
+    for (const m of await users.listInProject(this.#conn.identity, projectId, signal)) {
+      const u = await users.get(this.#conn.identity, m.id, signal)
+      if (u.enabled && u.email !== undefined && u.email.trim() !== '') out.add(u.email.trim())
+    }
+    return [...out].sort()
   }
 
   isTransient(err: unknown): boolean {

@@ -37,6 +37,7 @@ export const ERROR_CODES = [
   'API_METHOD_NOT_ALLOWED',
   // notify
   'NOTIFY_WEBHOOK_FAILED',
+  'NOTIFY_EMAIL_FAILED',
   // cli
   'CLI_USAGE',
 ] as const

@@ -233,6 +233,7 @@ export const keystoneRoutes: readonly Route[] = [
           domain_id: u.domainId,
           enabled: u.enabled,
           default_project_id: u.defaultProjectId,
+          ...(u.email !== undefined ? { email: u.email } : {}),
           password_expires_at: null,
           options: {},
           links: { self: `${ctx.origin}/identity/v3/users/${u.id}` },

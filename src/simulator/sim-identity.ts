@@ -37,7 +37,7 @@ export class SimIdentity {
   }
 
   /** Adds a user; `roles` are granted on `projectId` (which becomes the default project). */
-  addUser(u: { id?: string; name: string; password: string; projectId?: string; roles?: readonly string[] }): SimUser {
+  addUser(u: { id?: string; name: string; password: string; projectId?: string; roles?: readonly string[]; email?: string }): SimUser {
     const user: SimUser = {
       id: u.id ?? this.prng.hex32(),
       name: u.name,
@@ -45,6 +45,7 @@ export class SimIdentity {
       password: u.password,
       defaultProjectId: u.projectId ?? null,
       enabled: true,
+      ...(u.email !== undefined ? { email: u.email } : {}),
     }
     this.users.set(user.id, user)
     if (u.projectId !== undefined) for (const role of u.roles ?? ['member']) this.grant(user.id, u.projectId, role)

@@ -15,6 +15,8 @@ export interface SimUser {
   password: string
   defaultProjectId: string | null
   enabled: boolean
+  /** Keystone's optional `email` attribute (report recipients). */
+  email?: string
 }
 
 export interface SimRoleAssignment {

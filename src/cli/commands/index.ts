@@ -7,6 +7,7 @@ import { inventoryCommand } from './inventory.ts'
 import { simulatorCommand } from './simulator.ts'
 import { metadefsCommand } from './metadefs.ts'
 import { policiesCommand } from './policies.ts'
+import { reportCommand } from './report.ts'
 import { createSnapshotsCommand, expireSnapshotsCommand, planCommand, runCommand } from './snapshot-cycle-commands.ts'
 import { subscribeCommand, unsubscribeCommand } from './subscribe.ts'
 
@@ -24,6 +25,7 @@ export const COMMANDS = [
   backupExpireCommand,
   backupListCommand,
   backupPlanCommand,
+  reportCommand,
   daemonCommand,
   apiCommand,
   dbMigrateCommand,
