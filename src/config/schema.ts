@@ -59,8 +59,6 @@ export const ConductorConfigSchema = z
     backup_workers: z.number().int().min(1).max(256).default(4),
     /** Staffeln's retention worker count: accepted so Staffeln configs load; retention deletes run backup_workers at a time. */
     rotation_workers: z.number().int().min(1).max(256).optional(),
-    /** Staffeln's retention worker count: accepted so Staffeln configs load; retention deletes run backup_workers at a time. */
-    rotation_workers: z.number().int().min(1).max(256).optional(),
     /** Count and tier policies of the snapshot side, applied to backups on top of retention_time. */
     keep_count: z.number().int().min(1).optional(),
     /** Grandfather-father-son tiers (restic's semantics) for backups, on top of retention_time. */
@@ -141,46 +139,6 @@ export const NotificationConfigSchema = z
     path: ['quota_amber_percent'],
   })
 
-const emailAddress = z.string().trim().regex(/^[^\s@<>,;]+@[^\s@<>,;]+$/, { message: 'expected an email address like backup@example.org' })
-
-/**
- * Per-project backup reports (Staffeln's `[notification]` options keep their names). Present (even
- * empty): the daemon's report job runs every conductor.report_period. No `sender_email`: reports
- * go to the log. The SMTP password never comes from this file (SNAPWARDEN_SMTP_PASSWORD[_FILE]).
- */
-export const NotificationConfigSchema = z
-  .object({
-    sender_email: emailAddress.optional(),
-    smtp_server_domain: z.string().trim().min(1).optional(),
-    /** Default by `smtp_security`: 587 (starttls), 465 (tls), 25 (none). */
-    smtp_server_port: z.number().int().min(1).max(65535).optional(),
-    /** `starttls` (required, refused if the server does not offer it), `tls` (implicit TLS), `none`. */
-    smtp_security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
-    /** AUTH user; its password from SNAPWARDEN_SMTP_PASSWORD or SNAPWARDEN_SMTP_PASSWORD_FILE. */
-    smtp_user: z.string().min(1).optional(),
-    /** Verify the SMTP server's certificate (as clouds.yaml `verify`). */
-    verify: z.boolean().default(true),
-    /** PEM CA bundle to verify the SMTP server with (as clouds.yaml `cacert`). */
-    cacert: z.string().min(1).optional(),
-    /** Every project's report goes to these addresses (a bare string is a list of one, as in Staffeln). */
-    receiver: z.union([emailAddress.transform((a) => [a]), z.array(emailAddress)]).default([]),
-    /** Without `receiver`: report to `<project name>@<this domain>`. */
-    project_receiver_domain: z.string().trim().regex(/^[^\s@<>,;]+$/, { message: 'expected a domain like example.org' }).optional(),
-    /** Quota use at or above this percentage is amber (Staffeln: 50). */
-    quota_amber_percent: z.number().min(0).max(100).default(50),
-    /** Quota use at or above this percentage is red (Staffeln: 80). */
-    quota_red_percent: z.number().min(0).max(100).default(80),
-  })
-  .strict()
-  .refine((n) => n.sender_email === undefined || n.smtp_server_domain !== undefined, {
-    message: 'smtp_server_domain is required when sender_email is set',
-    path: ['smtp_server_domain'],
-  })
-  .refine((n) => n.quota_amber_percent <= n.quota_red_percent, {
-    message: 'quota_amber_percent must not exceed quota_red_percent',
-    path: ['quota_amber_percent'],
-  })
-
 export const ConfigSchema = z
   .object({
     /** clouds.yaml entry; OS_CLOUD and --os-cloud override it. */
@@ -199,7 +157,6 @@ export const ConfigSchema = z
       .strict()
       .default({ bind: '127.0.0.1', port: 9180 }),
     protection: ProtectionConfigSchema.default(ProtectionConfigSchema.parse({})),
-    notification: NotificationConfigSchema.optional(),
     notification: NotificationConfigSchema.optional(),
     webhook: z
       .object({
