@@ -68,12 +68,21 @@ export interface ProtectedServer {
   readonly volumeId: string
 }
 
-/** A 1 GiB volume `<prefix>-vol` attached to a server `<prefix>-server` with this metadata. */
-export async function createProtectedServer(conn: Connection, prefix: string, metadata: Record<string, string>, made: Partial<{ -readonly [K in keyof ProtectedServer]: ProtectedServer[K] }>): Promise<ProtectedServer> {
+/**
+ * A 1 GiB volume `<prefix>-vol` attached to a server `<prefix>-server` with this metadata.
+ * `flavorName`: devcloud.tiny (zero disk: admin only) by default; a member needs devcloud.small.
+ */
+export async function createProtectedServer(
+  conn: Connection,
+  prefix: string,
+  metadata: Record<string, string>,
+  made: Partial<{ -readonly [K in keyof ProtectedServer]: ProtectedServer[K] }>,
+  flavorName = 'devcloud.tiny',
+): Promise<ProtectedServer> {
   const identity = JSON.parse(readFileSync(IDENTITY_JSON, 'utf8')) as { image_id?: string }
   let flavorRef: string | undefined
-  for await (const f of flavors.list(conn.compute)) if (f.name === 'devcloud.tiny') flavorRef = f.id
-  if (!flavorRef) throw new Error('devcloud flavor devcloud.tiny not found')
+  for await (const f of flavors.list(conn.compute)) if (f.name === flavorName) flavorRef = f.id
+  if (!flavorRef) throw new Error(`devcloud flavor ${flavorName} not found`)
   const vol = await volumes.create(conn.blockStorage, { size: 1, name: `${prefix}-vol` })
   made.volumeId = vol.id
   const server = await servers.create(conn.compute, { name: `${prefix}-server`, flavorRef, imageRef: identity.image_id, networks: 'none', metadata })
