@@ -33,14 +33,21 @@ export function parsePolicyRequest(contentType: string | undefined, body: string
 }
 
 function fromForm(body: string): ParsedPolicyRequest {
-  const form = new URLSearchParams(body)
+  // One pass over the fields (the hot path: Cinder sends ~2 kB per delete); only ours are decoded.
+  const raw: Partial<Record<Field, string>> = {}
+  for (const pair of body.split('&')) {
+    const eq = pair.indexOf('=')
+    const name = eq < 0 ? pair : pair.slice(0, eq)
+    if (name !== 'rule' && name !== 'target' && name !== 'credentials') continue
+    if (raw[name] !== undefined) return bad(`form field "${name}" is given more than once; accepted: once`)
+    raw[name] = eq < 0 ? '' : pair.slice(eq + 1)
+  }
   const values: Partial<Record<Field, unknown>> = {}
   for (const field of FIELDS) {
-    const all = form.getAll(field)
-    if (all.length === 0) continue
-    if (all.length > 1) return bad(`form field "${field}" is given ${all.length} times; accepted: once`)
+    const encoded = raw[field]
+    if (encoded === undefined) continue
     try {
-      values[field] = JSON.parse(all[0]!)
+      values[field] = JSON.parse(decodeURIComponent(encoded.replace(/\+/g, ' ')))
     } catch {
       return bad(`form field "${field}" is not JSON; accepted: a JSON value, as oslo.policy encodes it`)
     }

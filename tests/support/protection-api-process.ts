@@ -8,6 +8,8 @@ export interface ApiProcess {
   /** `http://127.0.0.1:PORT` or `https://…`. */
   readonly url: string
   readonly port: number
+  /** The server's process id (the CLI runs in this process). */
+  readonly pid: number
   stderr(): string
   stop(): Promise<CliResult>
 }
@@ -35,6 +37,7 @@ export async function startApiProcess(args: readonly string[], opts: CliOptions 
   return {
     url,
     port: Number(new URL(url).port),
+    pid: child.pid!,
     stderr: () => stderr,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
