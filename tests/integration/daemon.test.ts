@@ -169,12 +169,12 @@ describe('daemon started while the cloud is down (a clouds.yaml naming a simulat
   const CREATE_END = /"job":"create-snapshots","outcome":"(\w+)"[^\n]*"msg":"job (?:finished|failed)"/
   const home = tempDir('swtest-J-daemon-outage-')
   let sim: Simulator | undefined
-  let daemon: SpawnedCli
+  let daemon: SpawnedCli | undefined
   let out: OutputCollector
 
   after(async () => {
-    if (daemon.child.exitCode === null && daemon.child.signalCode === null) daemon.child.kill('SIGKILL')
-    await daemon.done
+    if (daemon && daemon.child.exitCode === null && daemon.child.signalCode === null) daemon.child.kill('SIGKILL')
+    await daemon?.done
     await sim?.close()
     home.remove()
   })
@@ -224,6 +224,7 @@ describe('daemon started while the cloud is down (a clouds.yaml naming a simulat
 
       assert.ok(daemon.child.kill('SIGTERM'))
       assert.equal(await out.exit(STOP_MS), 0, out.text().slice(-4000))
+      assert.match(out.text(), /"msg":"daemon stopped"/)
     },
   )
 })
