@@ -11,6 +11,7 @@ import type { DaemonPorts } from './daemon-ports.ts'
 import { JobScheduler, type Job } from './job-scheduler.ts'
 import { withProblemMetrics } from './problem-metrics.ts'
 import { readiness, type CheckResult, type Readiness } from './readiness.ts'
+import { reportJobs, type ReportJobPorts } from './report-jobs.ts'
 import { snapshotJob } from './snapshot-jobs.ts'
 
 export interface DaemonSchedule {
@@ -27,6 +28,8 @@ export interface DaemonOptions {
   readonly allProjects: boolean
   /** With a store, the backup and retention jobs run too (--backups, conductor.enabled). */
   readonly store?: Store
+  /** With a store and a `notification:` section, the report job runs too (Staffeln's report). */
+  readonly report?: ReportJobPorts
   /** How long a store check may take (on ports.sleep) before the store counts as not usable; 0: no limit. Default 5 s. */
   readonly storeCheckTimeoutMs?: number
 }
@@ -74,6 +77,7 @@ export function buildDaemon(ports: DaemonPorts, opts: DaemonOptions): Daemon {
     snapshot('create-snapshots', 'create', opts.create),
     snapshot('expire-snapshots', 'expire', opts.expire),
     ...(opts.store ? backupJobs({ ...jobPorts, store: opts.store }, opts.allProjects) : []),
+    ...(opts.store && opts.report ? reportJobs({ ...jobPorts, store: opts.store }, opts.report, opts.allProjects) : []),
   ].map((job) => tracked(job, cloud))
   const scheduler = new JobScheduler(jobs, { clock: ports.clock, sleep: ports.sleep, logger: ports.logger, metrics: ports.metrics })
   const store = opts.store

@@ -12,6 +12,9 @@ import { overdueAfterSeconds, REPORT_CLAIM_SECONDS } from '../../src/cycles/repo
 import type { Logger } from '../../src/domain/logger.ts'
 import { noopMetrics } from '../../src/domain/metrics.ts'
 import { buildReportModel } from '../../src/notify/report-model.ts'
+import { buildDaemon } from '../../src/daemon/build-daemon.ts'
+import type { DaemonPorts } from '../../src/daemon/daemon-ports.ts'
+import { reportJobPeriod, reportJobs } from '../../src/daemon/report-jobs.ts'
 import { HOUR, MINUTE, startBackupHarness, type BackupHarness } from '../support/backup-sim.ts'
 import { makeBackupResults, reportConfig, reportRun, SCRIPT_SERVER } from '../support/report-sim.ts'
 
@@ -163,6 +166,40 @@ describe('report cycle against the simulator', () => {
       b.sim.state.setQuota(b.projectId, { backups: 4 })
       const full = buildReportModel((await r.run({ preview: true, projectId: b.projectId })).projects[0]!.input!, { amberPercent: 60, redPercent: 90 })
       assert.equal(full.quota!.find((q) => q.resource === 'backups')!.level, 'red')
+    }))
+
+  test('the daemon has a report job with a store and a notification section; it reports projects once they are due', () =>
+    withBackups(async (b) => {
+      const config = reportConfig({}, CONDUCTOR)
+      await makeBackupResults(b, config)
+      const log = infoLog()
+      const r = await reportRun(b, config, {}, log)
+      const { cloud: _c, store: _s, ...time } = b.deps(config)
+      const ports: DaemonPorts = { ...time, logger: log, openCloud: async () => b.client.cloud, notify: async () => {} }
+      const report = { render: r.ports.render, transport: r.ports.transport, recipients: r.ports.recipients, reportPeriodSeconds: 3600 }
+      const daemon = (withReport: boolean) =>
+        buildDaemon(ports, {
+          create: { cron: '*/10 * * * *', source: 'test' },
+          expire: { cron: '*/30 * * * *', source: 'test' },
+          timezone: 'UTC',
+          allProjects: false,
+          store: b.store,
+          ...(withReport ? { report } : {}),
+        })
+      assert.ok(daemon(true).jobNames.includes('report'))
+      assert.ok(!daemon(false).jobNames.includes('report'))
+
+      const [job] = reportJobs({ ...ports, store: b.store }, report, false)
+      assert.deepEqual(job!.schedule, { everySeconds: 1800 }, 'min(report_period, backup_service_period)')
+      assert.equal(reportJobPeriod(0, 1800), 1800)
+      assert.equal(reportJobPeriod(600, 1800), 600)
+      const signal = new AbortController().signal
+      assert.equal(await job!.run(signal), 'succeeded')
+      assert.equal(reportsIn(log).length, 0, 'not due before report_period')
+      b.h.clock.advance(HOUR)
+      assert.equal(await job!.run(signal), 'succeeded')
+      assert.equal(reportsIn(log).length, 1)
+      assert.deepEqual(await b.store.tasksForReport(), [])
     }))
 
   test('snapwarden report prints the HTML, text or JSON report of a project and marks nothing; --send sends', () =>

@@ -12,6 +12,8 @@ import type { CliDeps } from '../deps.ts'
 import { EXIT } from '../exit-codes.ts'
 import { createFailureNotifier } from '../notify-failures.ts'
 import { openMigratedStore } from '../open-store.ts'
+import { startConfiguredProtection } from '../protection-server.ts'
+import { buildReportPorts } from '../report-ports.ts'
 
 interface Options {
   readonly host: string
@@ -66,6 +68,7 @@ export const daemonCommand = defineCommand<Options>({
     deps.metrics = metrics
     const notify = await createFailureNotifier(deps)
     const store = opts.backups || config.conductor.enabled ? await openMigratedStore(deps) : undefined
+    const report = store && config.notification ? await buildReportPorts(config.notification, deps.env, deps.logger) : undefined
     const daemon = buildDaemon(
       {
         clock: deps.clock,
@@ -83,16 +86,20 @@ export const daemonCommand = defineCommand<Options>({
         timezone: opts.timezone ?? config.timezone,
         allProjects: opts.allProjects || config.all_projects,
         ...(store ? { store } : {}),
+        ...(report ? { report: { ...report, reportPeriodSeconds: config.conductor.report_period } } : {}),
       },
     )
     const app = buildApp({ health: () => ({ status: 'ok' }), ready: async () => ({ ...(await daemon.ready()) }), metrics, logger: deps.logger })
+    // The protection API when protection.enabled (issue 8 §1; src/cli/protection-server.ts).
+    const protection = await startConfiguredProtection(deps)
+    if (protection) process.stderr.write(`snapwarden daemon: protection API on ${protection.address}\n`)
     const address = await listen(app, { host: opts.host || config.api.bind, port: opts.port >= 0 ? opts.port : config.api.port }, deps.logger)
     process.stderr.write(`snapwarden daemon: serving /healthz /readyz /metrics on ${address}; jobs: ${daemon.jobNames.join(', ')}\n`)
     await runDaemon({
       scheduler: daemon.scheduler,
       proc: process,
       graceMs: opts.graceSeconds * 1000,
-      closers: [{ name: 'http', close: () => app.close() }],
+      closers: [{ name: 'http', close: () => app.close() }, ...(protection ? [{ name: 'protection-api', close: () => protection.close() }] : [])],
       background: [(signal) => daemon.connect(signal)],
       fatal: daemon.fatal,
       logger: deps.logger,
