@@ -2,19 +2,22 @@
  * Fault campaign (issue 7, "Campaigns in the suite"): 50 snapshot cycles (create, then expire) of
  * an admin over two projects (`--all-projects`) against the in-process simulator, with our real
  * client, while the simulator answers about 20 % of calls with a 5xx, resets 5 % of connections,
- * answers some with 429 + Retry-After, holds some beyond the client's request timeout (the call is
- * then done after the client gave up, as a slow Cinder does), loses the answers to some creates and
- * deletes, and expires every token now and then (also mid-cycle).
+ * answers 3 % with 429 + Retry-After, holds some calls beyond the client's request timeout (the call
+ * is then done right after the client gave up, as a slow Cinder does; a few snapshot creates only
+ * land when the next cycle starts), loses the answers to 5 % of creates and deletes, and expires
+ * every token now and then (also mid-cycle).
  *
- * Checks, per cycle and window:
+ * Checks, after every cycle:
  * - never two healthy snapshots (available/creating) of one volume in one window;
  * - every volume that is due is protected (an available snapshot taken in the current window) at
  *   the end of the window's first or second cycle;
  * - a due volume left unprotected by a cycle has a failure in that cycle's report naming it, and
- *   every failed item carries its volume id and an error code and message.
+ *   every failed item carries its volume id and an error code and message (a cycle that fails as a
+ *   whole throws an error with a code).
  *
  * Time is the simulator's ManualClock (sleeps advance it); the only real waits are the client's own
- * request timeouts (a few, bounded by `times`), because that timer is what a timeout fault tests.
+ * request timeouts (at most 12, bounded by `times`), because that timer is what a timeout fault tests.
+ * Figures are printed with t.diagnostic.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
@@ -33,9 +36,11 @@ const CYCLES = 50
 const CYCLE_EVERY_MS = 6 * 3600_000
 const VOLUMES_PER_PROJECT = 8
 /** Client request timeout (clouds.yaml `api_timeout`), real milliseconds. */
-const REQUEST_TIMEOUT_S = 0.4
+const REQUEST_TIMEOUT_S = 1
 /** A latency this long marks a call the simulator holds until the client has timed out. */
 const HOLD_MS = 24 * 3600_000
+/** A latency this long marks a snapshot create the simulator holds until the next cycle starts: it lands long after the client gave up. */
+const HOLD_LATE_MS = 48 * 3600_000
 const HEALTHY = ['available', 'creating']
 
 const DAILY_POLICY = { 'x-snapsentry-daily-enabled': 'true', 'x-snapsentry-daily-retention-days': '3' }
@@ -62,9 +67,11 @@ function prng(seed: number): () => number {
 test('fault campaign: 50 snapshot cycles under 5xx, resets, timeouts, 429 and token expiry', { timeout: 180_000 }, async (t) => {
   // Calls held by a timeout fault, released (and then done) once the client reported its timeout.
   const held: (() => void)[] = []
+  const heldLate: (() => void)[] = []
   const h = await startSimHarness({
     seed: 2026,
     sleep: (ms) => {
+      if (ms >= HOLD_LATE_MS) return new Promise<void>((resolve) => heldLate.push(resolve))
       if (ms >= HOLD_MS) return new Promise<void>((resolve) => held.push(resolve))
       h.clock.advance(ms)
       return Promise.resolve()
@@ -91,10 +98,27 @@ test('fault campaign: 50 snapshot cycles under 5xx, resets, timeouts, 429 and to
     const choose = prng(7)
     const events: RequestEvent[] = []
     let tokenExpiries = 0
+    let lateTimedOut = 0
+    let landedLate = 0
+    let duplicatesBeforeCycle = 0
+    /** Windows (volume, window key) with more than one healthy snapshot right now. */
+    const duplicateWindows = (): string[] => {
+      h.sim.state.settle()
+      const count = new Map<string, number>()
+      for (const s of h.sim.state.snapshots.list()) {
+        if (!HEALTHY.includes(s.status)) continue
+        const key = `${s.volumeId} ${s.metadata[SNAPSHOT_WINDOW_KEY] ?? '(no window)'}`
+        count.set(key, (count.get(key) ?? 0) + 1)
+      }
+      return [...count].filter(([, n]) => n > 1).map(([k, n]) => `${k}: ${n}`)
+    }
     const onRequest = (e: RequestEvent): void => {
       events.push(e)
       if (e.errorCode === 'OS_TIMEOUT') {
-        const release = held.shift()
+        // A create held for the next cycle stays held; any other held call is done now.
+        const late = e.method === 'POST' && new URL(e.url).pathname.endsWith('/snapshots') && heldLate.length > lateTimedOut
+        if (late) lateTimedOut++
+        const release = late ? undefined : held.shift()
         if (release !== undefined) {
           h.clock.advance(REQUEST_TIMEOUT_S * 1000)
           release()
@@ -131,7 +155,8 @@ test('fault campaign: 50 snapshot cycles under 5xx, resets, timeouts, 429 and to
     h.sim.faults.errorRate(0.06, { status: 503 })
     h.sim.faults.resetRate(0.05)
     h.sim.faults.rateLimit(3, { rate: 0.03 })
-    h.sim.faults.add({ action: { kind: 'latency', ms: HOLD_MS }, rate: 0.01, times: 12 })
+    h.sim.faults.add({ action: { kind: 'latency', ms: HOLD_MS }, rate: 0.01, times: 8 })
+    h.sim.faults.add({ route: ROUTES.createSnapshot, action: { kind: 'latency', ms: HOLD_LATE_MS }, rate: 0.03, times: 4 })
     h.sim.faults.add({ route: ROUTES.createSnapshot, action: { kind: 'loseResponse' }, rate: 0.05 })
     h.sim.faults.add({ route: ROUTES.deleteSnapshot, action: { kind: 'loseResponse' }, rate: 0.05 })
     h.sim.resetCalls()
@@ -151,6 +176,14 @@ test('fault campaign: 50 snapshot cycles under 5xx, resets, timeouts, 429 and to
       // Sleeps during a cycle advance the clock (retries, polling); never move it back.
       h.clock.set(Math.max(h.clock.now(), SIM_START + c * CYCLE_EVERY_MS))
       const nowMs = h.clock.now()
+      // Creates that outlived the client's timeout land now, before this cycle looks.
+      for (const release of heldLate.splice(0)) {
+        landedLate++
+        release()
+      }
+      lateTimedOut = 0
+      await new Promise<void>((r) => setImmediate(r))
+      duplicatesBeforeCycle += duplicateWindows().length
       if (c % 7 === 3) {
         h.sim.faults.expireTokensNow()
         tokenExpiries++
@@ -213,12 +246,13 @@ test('fault campaign: 50 snapshot cycles under 5xx, resets, timeouts, 429 and to
       }
     }
     faultsOn = false
-    for (const release of held.splice(0)) release()
+    for (const release of [...held.splice(0), ...heldLate.splice(0)]) release()
 
     const calls = Object.values(h.sim.calls()).reduce((a, b) => a + b, 0)
     fired.tokenExpiry = tokenExpiries
     const clientSaw = {
       timeouts: events.filter((e) => e.errorCode === 'OS_TIMEOUT').length,
+      timedOutCreatesLandingNextCycle: landedLate,
       network: events.filter((e) => e.errorCode === 'OS_NETWORK').length,
       '401': events.filter((e) => e.status === 401).length,
       '429': events.filter((e) => e.status === 429).length,
@@ -226,7 +260,7 @@ test('fault campaign: 50 snapshot cycles under 5xx, resets, timeouts, 429 and to
     }
     t.diagnostic(`cycles: ${CYCLES} (${cyclesThrown} threw), volumes: ${volumes.length}, simulator calls: ${calls}`)
     t.diagnostic(`faults fired: ${JSON.stringify(fired)}; client saw: ${JSON.stringify(clientSaw)}`)
-    t.diagnostic(`failures reported: ${failuresReported}, duplicates: ${duplicates}, max cycles to protect: ${maxCyclesToProtect}`)
+    t.diagnostic(`failures reported: ${failuresReported}, duplicates after a cycle: ${duplicates} (before a cycle, from late creates: ${duplicatesBeforeCycle}), max cycles to protect: ${maxCyclesToProtect}`)
     for (const p of problems.slice(0, 20)) t.diagnostic(`problem: ${p}`)
     for (const f of failureLines.slice(0, 20)) t.diagnostic(`reported: ${f}`)
 
@@ -237,7 +271,7 @@ test('fault campaign: 50 snapshot cycles under 5xx, resets, timeouts, 429 and to
     assert.equal(duplicates, 0)
     assert.ok(maxCyclesToProtect <= 2, `max cycles to protect: ${maxCyclesToProtect}`)
   } finally {
-    for (const release of held.splice(0)) release()
+    for (const release of [...held.splice(0), ...heldLate.splice(0)]) release()
     await h.close()
   }
 })
