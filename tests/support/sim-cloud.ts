@@ -52,7 +52,9 @@ export interface SimClient {
 /** Connects our real client as a simulator user (`admin`: admin role; `demo`: member only). */
 export async function connectAs(h: SimHarness, user: 'admin' | 'demo'): Promise<SimClient> {
   const requests: RequestEvent[] = []
-  const conn = await connect(simulatorCloudConfig(h.sim, user), { onRequest: (e) => requests.push(e) })
+  // Authentication retried after a fault waits on the simulator's clock, never on real timers.
+  const retry = { sleep: manualTime(h.clock).sleep, random: () => 0.5 }
+  const conn = await connect(simulatorCloudConfig(h.sim, user), { onRequest: (e) => requests.push(e), retry })
   h.conns.push(conn)
   return { cloud: new OpenStackCloud(conn), conn, requests }
 }
