@@ -1,9 +1,11 @@
 /** The retention cycle: chain-aware expiry of backups, children first, never a blocking retry loop. */
 import { toErrorInfo } from '../domain/errors.ts'
+import type { BackupRecord } from '../domain/inventory.ts'
 import type { ListScope } from '../domain/ports.ts'
 import { Pool } from '../executor/pool.ts'
 import { waitForStatus } from '../executor/wait-for-status.ts'
 import type { BackupDiscoveryProblem } from '../planner/backup-discovery.ts'
+import { isManagedBackup } from '../planner/backup-marks.ts'
 import { planBackupRetention, type VolumeRetentionPlan } from '../planner/backup-retention-plan.ts'
 import type { BackupRetentionResult } from '../planner/backup-retention.ts'
 import { backupInventory, defaultRetention, type BackupCycleDeps, type BackupCycleOptions } from './backup-inventory.ts'
@@ -26,14 +28,19 @@ export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycle
   // Backups deleted outside Snapwarden close their rows. Only rows older than the listing: a
   // backup a concurrent backup cycle created after `now` is simply not in the listing yet.
   const present = new Set(backups.map((b) => b.id))
+  const trackedRows = await deps.store.listBackups({ includeDeleted: false })
   let closedRows = 0
   if (!opts.planOnly && !opts.dryRun) {
-    for (const tracked of await deps.store.listBackups({ includeDeleted: false })) {
+    for (const tracked of trackedRows) {
       if (tracked.createdAt.getTime() < now.getTime() && scopeCovers(scope, tracked.projectId) && !present.has(tracked.backupId)) {
         if (await deps.store.markBackupDeleted(tracked.backupId, now)) closedRows++
       }
     }
   }
+  // A backup the store tracks is ours even without a mark: Staffeln marked nothing on the backups
+  // `adopt staffeln` brought in.
+  const trackedIds = new Set(trackedRows.map((t) => t.backupId))
+  const isManaged = (b: BackupRecord): boolean => isManagedBackup(b) || trackedIds.has(b.id)
   // A server whose backup metadata cannot be read holds every backup of its volumes (planner).
   for (const p of discovery.problems) deps.logger.warn({ serverId: p.serverId, key: p.key, value: p.value }, p.message)
   const perVolume = planBackupRetention({
@@ -44,6 +51,7 @@ export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycle
     ...(c.keep_tiers !== undefined ? { tiers: c.keep_tiers } : {}),
     timezone: deps.config.timezone,
     now,
+    isManaged,
   })
   const deleted: string[] = []
   const failed: { backupId: string; code: string; message: string }[] = []

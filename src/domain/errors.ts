@@ -27,6 +27,9 @@ export const ERROR_CODES = [
   'STORE_CONFLICT',
   'STORE_MIGRATION',
   'STORE_UNAVAILABLE',
+  // store: Staffeln's database (adopt staffeln)
+  'STAFFELN_UNAVAILABLE',
+  'STAFFELN_SCHEMA',
   // config
   'CONFIG_INVALID',
   'CONFIG_NOT_FOUND',

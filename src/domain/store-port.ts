@@ -179,6 +179,16 @@ export interface BackupCatalog {
   isTracked(backupId: string): Promise<boolean>
 }
 
+/** Tracking backups another tool made (`adopt staffeln`). */
+export interface BackupAdoption {
+  /**
+   * Inserts the backups whose id has no row yet, in one transaction; rows that exist (tracked, or
+   * closed after a deletion) are left exactly as they are, so adopting twice adds nothing.
+   * Returns the ids inserted.
+   */
+  adoptBackups(backups: readonly TrackedBackup[]): Promise<string[]>
+}
+
 export interface LeaseStore {
   /**
    * Takes or renews the named lease for `ttlMs`: succeeds when nobody holds it, its holder's lease
@@ -216,7 +226,7 @@ export interface MigrationStatus {
   readonly pending: readonly string[]
 }
 
-export interface Store extends BackupTaskStore, BackupCatalog, LeaseStore, RunLog {
+export interface Store extends BackupTaskStore, BackupCatalog, BackupAdoption, LeaseStore, RunLog {
   readonly dialect: 'sqlite' | 'postgres'
   /** Applies pending migrations (forward only); safe to re-run and to run from two processes. */
   migrate(): Promise<{ readonly applied: readonly string[] }>

@@ -20,6 +20,12 @@ export interface BackupRetentionPlanInput {
   readonly tiers?: RetentionTiers
   readonly timezone: string
   readonly now: Date
+  /**
+   * Which backups retention may remove; defaults to isManagedBackup (our marks, Staffeln's, our
+   * description). The retention cycle adds the backups the store tracks (adopted from Staffeln, which
+   * marked nothing).
+   */
+  readonly isManaged?: (backup: BackupRecord) => boolean
 }
 
 export interface VolumeRetentionPlan {
@@ -52,6 +58,7 @@ export function planBackupRetention(input: BackupRetentionPlanInput): VolumeRete
       ...(input.tiers !== undefined ? { tiers: input.tiers } : {}),
       timezone: input.timezone,
       now: input.now,
+      ...(input.isManaged ? { isManaged: input.isManaged } : {}),
     })
     const held = holdOf(volumeId, list, input.discovery.holds)
     if (!held) {

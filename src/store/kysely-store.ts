@@ -13,6 +13,7 @@ import type {
   TaskOutcome,
   TrackedBackup,
 } from '../domain/store-port.ts'
+import { BackupAdoptionRepo } from './backup-adoption-repo.ts'
 import { BackupCatalogRepo } from './backup-catalog-repo.ts'
 import { BackupTaskRepo } from './backup-task-repo.ts'
 import { openDialect, type StoreTarget } from './dialects.ts'
@@ -35,6 +36,7 @@ export class KyselyStore implements Store {
   readonly #db: Kysely<Database>
   readonly #tasks: BackupTaskRepo
   readonly #backups: BackupCatalogRepo
+  readonly #adoption: BackupAdoptionRepo
   readonly #leases: LeaseRepo
   readonly #runs: RunLogRepo
   readonly #migrator: SchemaMigrator
@@ -47,6 +49,7 @@ export class KyselyStore implements Store {
     const ctx: StoreContext = { db: this.#db, dialect: target.dialect, ...(opened.sqlite ? { sqlite: opened.sqlite } : {}) }
     this.#tasks = new BackupTaskRepo(ctx)
     this.#backups = new BackupCatalogRepo(ctx)
+    this.#adoption = new BackupAdoptionRepo(ctx)
     this.#leases = new LeaseRepo(ctx)
     this.#runs = new RunLogRepo(ctx)
     const queueKey = target.dialect === 'sqlite' && target.path !== ':memory:' ? resolve(target.path) : undefined
@@ -127,6 +130,10 @@ export class KyselyStore implements Store {
   }
   isTracked(backupId: string): Promise<boolean> {
     return this.#guard(() => this.#backups.isTracked(backupId))
+  }
+
+  adoptBackups(backups: readonly TrackedBackup[]): Promise<string[]> {
+    return this.#guard(() => this.#adoption.adoptBackups(backups))
   }
 
   acquireLease(name: string, owner: string, now: Date, ttlMs: number): Promise<boolean> {

@@ -1,4 +1,5 @@
 /** Every CLI command, in the order `--help` lists them. */
+import { adoptStaffelnCommand } from './adopt.ts'
 import { apiCommand } from './api.ts'
 import { backupExpireCommand, backupListCommand, backupPlanCommand, backupRunCommand } from './backup.ts'
 import { daemonCommand } from './daemon.ts'
@@ -30,5 +31,6 @@ export const COMMANDS = [
   apiCommand,
   dbMigrateCommand,
   dbStatusCommand,
+  adoptStaffelnCommand,
   simulatorCommand,
 ] as const
