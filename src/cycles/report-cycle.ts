@@ -180,6 +180,8 @@ async function gatherInput(
   }
 }
 
+const PLAIN_ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+$/
+
 /** Receiver list, else `<project name>@<domain>`, else the project members' e-mails (Keystone). */
 async function recipientsOf(deps: ReportCycleDeps, opts: ReportCycleOptions, projectId: string, name: string | undefined): Promise<string[]> {
   const r = deps.recipients
@@ -197,7 +199,10 @@ async function recipientsOf(deps: ReportCycleDeps, opts: ReportCycleOptions, pro
   if (deps.members === undefined) return []
   const members = deps.members
   const emails = await readWithRetry(deps, 'project members', () => members.projectMemberEmails(projectId, opts.signal), opts.signal)
-  return [...new Set(emails)].sort()
+  // A user's e-mail attribute is user input: one plain address each, or it is left out.
+  const bad = emails.filter((e) => !PLAIN_ADDRESS.test(e))
+  if (bad.length) deps.logger.warn({ projectId, left_out: bad.length }, `${bad.length} member e-mail value(s) of project ${projectId} are not one plain address; left out`)
+  return [...new Set(emails.filter((e) => PLAIN_ADDRESS.test(e)))].sort()
 }
 
 /** Project names and (when possible) one listing of servers, volumes and backups for what is overdue. */

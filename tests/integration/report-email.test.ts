@@ -124,6 +124,7 @@ describe('report e-mails through a real SMTP server', () => {
       id.addUser({ name: 'swtest-R-alice', password: 'x', projectId: b.projectId, roles: ['member'], email: 'alice@example.org' })
       id.addUser({ name: 'swtest-R-carol', password: 'x', projectId: b.projectId, roles: ['reader'], email: 'carol@example.org' })
       id.addUser({ name: 'swtest-R-noemail', password: 'x', projectId: b.projectId, roles: ['member'] })
+      id.addUser({ name: 'swtest-R-sneaky', password: 'x', projectId: b.projectId, roles: ['member'], email: 'me@example.org, boss@example.org' })
       const off = id.addUser({ name: 'swtest-R-off', password: 'x', projectId: b.projectId, roles: ['member'], email: 'off@example.org' })
       off.enabled = false
       id.addUser({ name: 'swtest-R-elsewhere', password: 'x', projectId: b.sim.seeded!.demoProjectId, roles: ['member'], email: 'dave@example.org' })
