@@ -55,6 +55,11 @@ export const ConductorConfigSchema = z
     /** Staffeln's report interval (seconds); accepted so Staffeln configs load, used by reports. */
     report_period: z.number().int().min(0).default(86400),
     retention_service_period: z.number().int().min(10).default(1800),
+    /**
+     * How long finished backup task rows (and run records) are kept; older ones are deleted at the
+     * end of a retention cycle. At least a day: planning re-checks recent tasks against overlapping runs.
+     */
+    task_history: duration.prefault('30d').pipe(z.number().min(86_400, { message: 'expected at least 1d (86400 seconds)' })),
     /** Backups in flight at once (over all projects); at most half of them in one project. */
     backup_workers: z.number().int().min(1).max(256).default(4),
     /** Staffeln's retention worker count: accepted so Staffeln configs load; retention deletes run backup_workers at a time. */

@@ -15,8 +15,33 @@ import { BACKUP_DESCRIPTION, BACKUP_MARKS } from '../planner/backup-marks.ts'
 import { backupName, planBackups } from '../planner/backup-plan.ts'
 import { backupInventory, workerId, type BackupCycleDeps, type BackupCycleOptions, type BackupCycleReport } from './backup-inventory.ts'
 import { readWithRetry } from './cloud-reads.ts'
+import { recordedRun } from './run-record.ts'
 
 export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<BackupCycleReport> {
+  if (opts.planOnly || opts.dryRun) return backupCycle(deps, opts)
+  return recordedRun(deps, 'backup-cycle', () => backupCycle(deps, opts), (r) => {
+    const counts = outcomeCounts(r.results)
+    const overQuota = (counts['over_quota'] ?? 0) + r.plan.overQuota.length
+    const summary = { targets: r.discovery.targets.length, planned: r.planned, ...counts, ...(overQuota ? { over_quota: overQuota } : {}), problems: r.discovery.problems.length }
+    return { failed: r.results.filter((x) => x.outcome !== 'succeeded').length + r.plan.overQuota.length + r.discovery.problems.length, summary }
+  })
+}
+
+/** The daemon's run on a daemon that is not the planner: only claims and runs tasks, recorded as `backup-execute`. */
+export function runClaimedRecorded(deps: BackupCycleDeps, owner: string, signal?: AbortSignal): Promise<BackupTaskResult[]> {
+  return recordedRun(deps, 'backup-execute', () => executeClaimed(deps, owner, signal), (results) => ({
+    failed: results.filter((x) => x.outcome !== 'succeeded').length,
+    summary: outcomeCounts(results),
+  }))
+}
+
+function outcomeCounts(results: readonly BackupTaskResult[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1
+  return counts
+}
+
+async function backupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<BackupCycleReport> {
   const c = deps.config.conductor
   const { now, servers, volumes, backups, discovery } = await backupInventory(deps, opts)
   for (const p of discovery.problems) deps.logger.warn({ serverId: p.serverId, key: p.key, value: p.value }, p.message)

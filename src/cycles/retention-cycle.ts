@@ -9,6 +9,7 @@ import { isManagedBackup } from '../planner/backup-marks.ts'
 import { planBackupRetention, type VolumeRetentionPlan } from '../planner/backup-retention-plan.ts'
 import type { BackupRetentionResult } from '../planner/backup-retention.ts'
 import { backupInventory, defaultRetention, type BackupCycleDeps, type BackupCycleOptions } from './backup-inventory.ts'
+import { recordedRun } from './run-record.ts'
 
 export interface RetentionReport {
   readonly now: Date
@@ -19,10 +20,33 @@ export interface RetentionReport {
   readonly deleted: readonly string[]
   readonly failed: readonly { readonly backupId: string; readonly code: string; readonly message: string }[]
   readonly closedRows: number
+  /** History rows deleted at the end (finished tasks and runs older than conductor.task_history). */
+  readonly pruned?: { readonly tasks: number; readonly runs: number }
 }
 
-/** Retention: chain-aware, deletes children first, never blocks on "Incremental backups exist". */
+/**
+ * Retention: chain-aware, deletes children first, never blocks on "Incremental backups exist".
+ * A cycle that acts is recorded in the run log and ends by pruning the store's history: finished
+ * task rows and run records older than `conductor.task_history`.
+ */
 export async function runRetentionCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<RetentionReport> {
+  if (opts.planOnly || opts.dryRun) return retentionCycle(deps, opts)
+  return recordedRun(
+    deps,
+    'retention',
+    async () => {
+      const report = await retentionCycle(deps, opts)
+      const before = new Date(report.now.getTime() - deps.config.conductor.task_history * 1000)
+      return { ...report, pruned: { tasks: await deps.store.pruneTasks(before), runs: await deps.store.pruneRuns(before) } }
+    },
+    (r) => ({
+      failed: r.failed.length + r.problems.length,
+      summary: { deleted: r.deleted.length, failed: r.failed.length, problems: r.problems.length, closed_rows: r.closedRows, pruned_tasks: r.pruned?.tasks ?? 0 },
+    }),
+  )
+}
+
+async function retentionCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<RetentionReport> {
   const c = deps.config.conductor
   const { now, scope, backups, discovery } = await backupInventory(deps, opts)
   // Backups deleted outside Snapwarden close their rows. Only rows older than the listing: a

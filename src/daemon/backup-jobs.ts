@@ -1,5 +1,5 @@
 /** The daemon's backup and retention jobs, on Staffeln's periods (backup_service_period, retention_service_period). */
-import { executeClaimed, runBackupCycle } from '../cycles/backup-cycle.ts'
+import { runBackupCycle, runClaimedRecorded } from '../cycles/backup-cycle.ts'
 import { workerId, type BackupCycleDeps } from '../cycles/backup-inventory.ts'
 import { backupCycleFailures, retentionCycleFailures } from '../cycles/cycle-failures.ts'
 import { runRetentionCycle } from '../cycles/retention-cycle.ts'
@@ -24,7 +24,7 @@ export function backupJobs(ports: StorePorts, allProjects: boolean): Job[] {
         const startedAt = ports.clock.now()
         const results = leader
           ? (await runBackupCycle(d, { allProjects, owner, signal })).results
-          : await executeClaimed(d, owner, signal)
+          : await runClaimedRecorded(d, owner, signal)
         const { counts, failed } = backupCycleFailures(results)
         await ports.notify('backup', startedAt, counts, failed)
         return failed.length ? 'completed_with_failures' : 'succeeded'

@@ -37,6 +37,8 @@ export interface ConductorSettings {
   readonly backup_cycle_timeout: number
   readonly backup_service_period: number
   readonly retention_service_period: number
+  /** Seconds finished backup task rows and run records are kept (pruned by the retention cycle). */
+  readonly task_history: number
   readonly backup_workers: number
   readonly keep_count?: number | undefined
   readonly keep_tiers?: BackupTiers | undefined

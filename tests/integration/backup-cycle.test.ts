@@ -14,7 +14,7 @@ import type { Config } from '../../src/config/schema.ts'
 import { silentLogger } from '../../src/domain/logger.ts'
 import { noopMetrics } from '../../src/domain/metrics.ts'
 import type { BackupTaskResult } from '../../src/executor/run-backup-tasks.ts'
-import { StoreConflictError } from '../../src/store/index.ts'
+import { StoreConflictError, StoreUnavailableError } from '../../src/store/index.ts'
 import {
   addProtectedServer,
   backupConfig,
@@ -26,10 +26,13 @@ import {
   MINUTE,
   recordPlannedTasks,
   recordingLogger,
+  scopedAdminCloud,
   simBackupsOf,
   startBackupHarness,
   type BackupHarness,
 } from '../support/backup-sim.ts'
+import { describeRun, runCli } from '../support/run-cli.ts'
+import { projectIds } from '../support/sim-scenario.ts'
 
 const RUN: BackupCycleOptions = { allProjects: false }
 
@@ -557,5 +560,292 @@ describe('backup retention against the simulator', () => {
       assert.equal((await b.store.getBackup(id!))?.deletedAt?.getTime(), report.now.getTime())
       assert.deepEqual(await b.store.listBackups({ volumeId }), [])
       assert.equal((await runRetentionCycle(deps, RUN)).closedRows, 0, 'a closed row is closed once')
+    }))
+})
+
+// Issue 7 (Trust): lost answers with --all-projects, leases, worker loops, overlapping runs, a
+// graceful stop, and the store's history.
+describe('backup tasks against the simulator: lost answers, leases, overlapping runs and stops', () => {
+  const ALL: BackupCycleOptions = { allProjects: true }
+
+  /** Every target got exactly one backup from this cycle, and no create was sent twice. */
+  function oneBackupEach(b: BackupHarness, report: BackupCycleReport): void {
+    assert.ok(report.results.length > 0)
+    assert.ok(report.results.every((r) => r.outcome === 'succeeded'), JSON.stringify(report.results, null, 2))
+    assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), report.results.length, 'a create was sent twice')
+    for (const r of report.results) assert.deepEqual(simBackupsOf(b.sim, r.volumeId).map((x) => x.id), [r.backupId], `volume ${r.volumeId}`)
+  }
+
+  test("with --all-projects, a lost answer to POST /backups leaves one backup, in the volume's project", () =>
+    withBackups(async (b) => {
+      const { demo } = projectIds(b.sim)
+      const { volumes: [vol] } = addProtectedServer(b.sim, demo, 'lost-all')
+      const cloud = await scopedAdminCloud(b.h, { roleIn: demo })
+      b.sim.faults.loseResponse(BACKUP_ROUTES.create, 1) // Cinder makes the backup; the answer never comes back
+
+      const report = await runBackupCycle(b.deps(backupConfig(), { cloud }), ALL)
+
+      oneBackupEach(b, report)
+      assert.ok(report.results.some((r) => r.volumeId === vol!.id))
+      for (const r of report.results) assert.equal(b.sim.state.backups.get(r.backupId!)?.projectId, demo, 'created with the scoped token')
+    }))
+
+  test("with --all-projects and no role in the volume's project, a lost answer still leaves one backup (in the admin's project)", () =>
+    withBackups(async (b) => {
+      const { demo } = projectIds(b.sim)
+      addProtectedServer(b.sim, demo, 'lost-fallback')
+      const cloud = await scopedAdminCloud(b.h)
+      b.sim.faults.loseResponse(BACKUP_ROUTES.create, 1)
+
+      const report = await runBackupCycle(b.deps(backupConfig(), { cloud }), ALL)
+
+      oneBackupEach(b, report)
+      for (const r of report.results) assert.equal(b.sim.state.backups.get(r.backupId!)?.projectId, b.projectId)
+    }))
+
+  test("with --all-projects, a task re-claimed after its worker died is adopted from the volume's project, not sent again", () =>
+    withBackups(async (b) => {
+      const { demo } = projectIds(b.sim)
+      const { volumes: [vol] } = addProtectedServer(b.sim, demo, 'dead-all')
+      const cloud = await scopedAdminCloud(b.h, { roleIn: demo })
+      const deps = b.deps(backupConfig({ backup_cycle_timeout: '5min' }), { cloud }) // lease: 10 min
+      await recordPlannedTasks(deps, { allProjects: true })
+      const tasks = await b.store.claimTasks('swtest-J-dead', 10, deps.clock.now(), 10 * MINUTE)
+      const task = tasks.find((t) => t.volumeId === vol!.id)
+      assert.ok(task)
+      const name = `swtest-J-dead-${task.id}`
+      await b.store.recordIntent(task.id, 'swtest-J-dead', name)
+      // The dead worker's create went through its scoped token, into the volume's project.
+      const sent = await cloud.createBackup({ volumeId: vol!.id, projectId: demo, name, incremental: false, force: true })
+      assert.equal(b.sim.state.backups.get(sent.id)?.projectId, demo)
+
+      b.h.clock.advance(11 * MINUTE)
+      const report = await runBackupCycle(deps, ALL)
+
+      const r = report.results.find((x) => x.taskId === task.id)
+      assert.equal(r?.outcome, 'succeeded', JSON.stringify(report.results, null, 2))
+      assert.equal(r?.backupId, sent.id)
+      assert.ok(r?.steps.some((s) => s.startsWith(`adopted ${sent.id}`)), r?.steps.join('\n'))
+      assert.deepEqual(simBackupsOf(b.sim, vol!.id).map((x) => x.id), [sent.id], 'no second backup was made')
+    }))
+
+  test('a task waiting for a pool slot keeps its lease: no other worker takes it, and its create is sent with a live lease', () =>
+    withBackups(async (b) => {
+      const { volumes } = addProtectedServer(b.sim, b.projectId, 'slot-wait', { volumes: 2 })
+      const config = backupConfig({ backup_workers: 2, backup_cycle_timeout: '5min' }) // one slot per project; lease 10 min
+      await recordPlannedTasks(b.deps(config))
+      // The first backup outlives its timeout and its cancel grace (about 15 min); the second waits for the slot.
+      b.sim.faults.stick('backup', 'creating')
+      const rival = await b.openSecondStore()
+      const start = b.h.clock.now()
+      let rivalClaimed: string[] | undefined
+      const sentWithoutLiveLease: string[] = []
+      const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
+        signal?.throwIfAborted()
+        b.h.clock.advance(ms)
+        const elapsed = b.h.clock.now() - start
+        // Another daemon looks for tasks whose lease ran out, 12 min in.
+        if (rivalClaimed === undefined && elapsed > 12 * MINUTE) {
+          rivalClaimed = (await rival.claimTasks('swtest-J-rival', 10, new Date(b.h.clock.now()), 10 * MINUTE)).map((t) => t.id)
+        }
+        if (elapsed > 16 * MINUTE) b.sim.faults.unstick()
+      }
+      const cloud = beforeCreateBackup(b.client.cloud, async (req) => {
+        const task = (await b.store.openTasks()).find((t) => t.volumeId === req.volumeId)
+        if (!task?.leaseExpiresAt || task.leaseExpiresAt.getTime() <= b.h.clock.now()) sentWithoutLiveLease.push(req.volumeId)
+      })
+
+      const results = await executeClaimed(b.deps(config, { cloud, sleep }), 'swtest-J-daemon')
+
+      assert.deepEqual(rivalClaimed, [], 'the waiting task was taken over: its lease ran out while it waited')
+      assert.deepEqual(sentWithoutLiveLease, [])
+      assert.deepEqual(results.map((r) => r.outcome).sort(), ['cancelled', 'succeeded'])
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 2)
+      assert.deepEqual(volumes.map((v) => simBackupsOf(b.sim, v.id).length).sort(), [0, 1])
+    }))
+
+  test('a worker whose lease ran out while it waited for a slot does not send its create; the worker that took the task over has it', () =>
+    withBackups(async (b) => {
+      addProtectedServer(b.sim, b.projectId, 'paused', { volumes: 2 })
+      const config = backupConfig({ backup_workers: 2, backup_cycle_timeout: '5min' }) // one slot per project; lease 10 min
+      await recordPlannedTasks(b.deps(config))
+      b.sim.faults.stick('backup', 'creating')
+      const rival = await b.openSecondStore()
+      let rivalClaimed: string[] | undefined
+      const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
+        signal?.throwIfAborted()
+        if (rivalClaimed !== undefined) return b.h.clock.advance(ms)
+        // The daemon is paused for 11 minutes (a stalled VM): every lease it holds runs out, and
+        // another daemon takes both tasks over.
+        b.h.clock.advance(ms + 11 * MINUTE)
+        rivalClaimed = (await rival.claimTasks('swtest-J-rival', 10, new Date(b.h.clock.now()), 10 * MINUTE)).map((t) => t.id)
+      }
+
+      const results = await executeClaimed(b.deps(config, { sleep }), 'swtest-J-daemon')
+
+      assert.equal(rivalClaimed?.length, 2, 'both leases ran out during the pause')
+      assert.deepEqual(results, [], 'both tasks are the rival daemon\'s now')
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 1, 'only the backup sent before the pause; the waiting task was not sent')
+      assert.deepEqual((await b.store.openTasks()).map((t) => t.owner), ['swtest-J-rival', 'swtest-J-rival'])
+    }))
+
+  test("one worker loop's store error stops the other loops, and the job ends only when all have stopped", () =>
+    withBackups(async (b) => {
+      addProtectedServer(b.sim, b.projectId, 'loops', { volumes: 2 })
+      const config = backupConfig({ backup_workers: 4 }) // two slots in the project: both tasks run at once
+      await recordPlannedTasks(b.deps(config))
+      let gateOpen: () => void = () => {}
+      const gate = new Promise<void>((resolve) => (gateOpen = resolve))
+      let failed: () => void = () => {}
+      const failedOnce = new Promise<void>((resolve) => (failed = resolve))
+      // Once a task has finished, the store goes away: that loop's next claim fails.
+      let finished = false
+      const store = new Proxy(b.store, {
+        get(target, prop, receiver) {
+          const v = Reflect.get(target, prop, receiver) as unknown
+          if (typeof v !== 'function') return v
+          const call = (args: unknown[]) => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+          if (prop === 'finishTask') return async (...args: unknown[]) => call(args).finally(() => (finished = true))
+          if (prop === 'claimTasks') {
+            return async (...args: unknown[]) => {
+              if (!finished) return call(args)
+              failed()
+              throw new StoreUnavailableError('store swtest-J unavailable: connection reset')
+            }
+          }
+          return (v as (...a: unknown[]) => unknown).bind(target)
+        },
+      })
+      // The second create is held until the test lets it go.
+      let creates = 0
+      const cloud = beforeCreateBackup(b.client.cloud, () => (++creates === 2 ? gate : undefined))
+
+      let settled = false
+      const job = executeClaimed(b.deps(config, { store, cloud }), 'swtest-J-daemon')
+      job.then(
+        () => (settled = true),
+        () => (settled = true),
+      )
+      await failedOnce
+      for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+      assert.equal(settled, false, 'the job ended while another worker loop was still running')
+      gateOpen()
+
+      await assert.rejects(job, { code: 'STORE_UNAVAILABLE' })
+      // Cinder calls only: a cancelled caller may leave the client's shared token request to finish.
+      const cinderCalls = () => b.client.requests.filter((r) => new URL(r.url).pathname.startsWith('/volume/')).length
+      const before = cinderCalls()
+      for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+      assert.equal(cinderCalls(), before, 'a loop went on after the job ended')
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 1, 'the held create was cancelled, not sent')
+    }))
+
+  test('two backup runs overlapping on one store make one backup per volume when the later one reads its quota slowly', () => {
+    // The simulator's latency `sleep`: the first quota read is held until the test releases it.
+    let arrived: () => void = () => {}
+    const held = new Promise<void>((resolve) => (arrived = resolve))
+    let release: () => void = () => {}
+    const released = new Promise<void>((resolve) => (release = resolve))
+    return withBackups(
+      async (b) => {
+        const { volumes } = addProtectedServer(b.sim, b.projectId, 'overlap', { volumes: 3 })
+        b.sim.faults.add({ route: 'GET /volume/v3/{project_id}/os-quota-sets/{target_project_id}', action: { kind: 'latency', ms: 1 }, times: 1 })
+        const second = await b.openSecondStore()
+
+        const slow = runBackupCycle(b.deps(backupConfig(), { store: second }), RUN)
+        await held // the slow run has listed (no backups yet) and waits for its quota
+        const fast = await runBackupCycle(b.deps(), RUN)
+        assert.deepEqual(fast.results.map((r) => r.outcome), ['succeeded', 'succeeded', 'succeeded'])
+        release()
+        const late = await slow
+
+        assert.equal(late.plan.tasks.length, 3, 'the slow run planned from its (old) listing')
+        assert.equal(late.planned, 0, 'the store refused tasks for volumes backed up after that listing')
+        assert.deepEqual(late.results, [])
+        assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 3)
+        for (const v of volumes) assert.equal(simBackupsOf(b.sim, v.id).length, 1, `volume ${v.id}`)
+      },
+      {
+        sleep: async () => {
+          arrived()
+          await released
+        },
+      },
+    )
+  })
+
+  test('a graceful stop records the backups that finished and releases the tasks it did not finish', () =>
+    withBackups(async (b) => {
+      addProtectedServer(b.sim, b.projectId, 'stop', { volumes: 3 })
+      const config = backupConfig({ backup_workers: 4 }) // two slots in the project: two run, one waits
+      await recordPlannedTasks(b.deps(config))
+      b.sim.faults.stick('backup', 'creating')
+      const stop = new AbortController()
+      const start = b.h.clock.now()
+      const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
+        signal?.throwIfAborted()
+        b.h.clock.advance(ms)
+        if (b.h.clock.now() - start >= 2 * MINUTE && !stop.signal.aborted) {
+          // Both backups finish in Cinder while the daemon's grace period ends.
+          b.sim.faults.unstick()
+          stop.abort(new Error('SIGTERM: grace period over'))
+          signal?.throwIfAborted()
+        }
+      }
+
+      await assert.rejects(executeClaimed(b.deps(config, { sleep }), 'swtest-J-daemon', stop.signal), { code: 'EXEC_CANCELLED' })
+
+      const rows = await Promise.all((await b.store.tasksForReport()).map((t) => b.store.getTask(t.id)))
+      assert.deepEqual(rows.map((t) => t?.state), ['succeeded', 'succeeded'], 'the two backups that became available are recorded')
+      for (const t of rows) assert.equal((await b.store.getBackup(t!.backupId!))?.status, 'available')
+      const open = await b.store.openTasks()
+      assert.deepEqual(open.map((t) => [t.state, t.owner, t.leaseExpiresAt]), [['planned', undefined, undefined]], 'the unsent task is released')
+      const now = new Date(b.h.clock.now())
+      assert.deepEqual((await b.store.claimTasks('swtest-J-restarted', 10, now, 10 * MINUTE)).map((t) => t.id), [open[0]!.id], 'claimable at once')
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 2)
+    }))
+
+  test('backup and retention cycles are recorded as runs, and db status shows them', () =>
+    withBackups(async (b) => {
+      addProtectedServer(b.sim, b.projectId, 'runs', { metadata: { __staffeln_retention: '20m' } })
+      const deps = b.deps()
+      succeeded(await runBackupCycle(deps, RUN))
+      await runBackupCycle(deps, { ...RUN, dryRun: true })
+      b.h.clock.advance(MINUTE)
+      await runRetentionCycle(deps, RUN)
+
+      const runs = await b.store.lastRuns(10)
+      assert.deepEqual(runs.map((r) => [r.kind, r.exitStatus]), [['retention', 3], ['backup-cycle', 3]], 'a dry run is not recorded; the invalid retention value counts as a problem (3)')
+      assert.equal(runs[1]!.summary['succeeded'], 1)
+      assert.equal(runs[1]!.summary['problems'], 1)
+      assert.deepEqual(runs.map((r) => r.finishedAt?.getTime()), [b.h.clock.now(), runs[1]!.finishedAt?.getTime()])
+
+      const cli = await runCli(['db', 'status', '--db', b.storeUrl])
+      assert.equal(cli.code, 0, describeRun(cli))
+      const lines = cli.stdout.split('\n')
+      const retention = lines.find((l) => /\bretention\b/.test(l))
+      const backup = lines.find((l) => /\bbackup-cycle\b/.test(l))
+      assert.match(retention ?? '', /partial \(3\).*deleted=0/, cli.stdout)
+      assert.match(backup ?? '', /partial \(3\).*succeeded=1/, cli.stdout)
+      assert.ok(lines.indexOf(retention!) < lines.indexOf(backup!), 'newest first')
+    }))
+
+  test('the retention cycle prunes finished task rows older than conductor.task_history', () =>
+    withBackups(async (b) => {
+      const { volumes: [vol] } = addProtectedServer(b.sim, b.projectId, 'history')
+      const config = backupConfig({ task_history: '7d', full_backup_depth: 0 })
+      const old = succeeded(await runBackupCycle(b.deps(config), RUN))
+      b.h.clock.advance(7 * 24 * HOUR + MINUTE)
+      const recent = succeeded(await runBackupCycle(b.deps(config), RUN))
+      await b.store.planTasks([{ cycleId: 'swtest-J-open', projectId: b.projectId, serverId: 's', serverName: 's', volumeId: 'swtest-J-other', volumeName: '', kind: 'full', plannedAt: new Date(0) }])
+
+      const report = await runRetentionCycle(b.deps(config), RUN)
+
+      assert.deepEqual(report.pruned, { tasks: 1, runs: 1 })
+      assert.equal(await b.store.getTask(old.taskId), undefined, 'the task finished over 7 days ago is gone')
+      assert.equal((await b.store.getTask(recent.taskId))?.state, 'succeeded')
+      assert.deepEqual((await b.store.openTasks()).map((t) => t.volumeId), ['swtest-J-other'], 'open tasks are never pruned')
+      assert.ok(await b.store.getBackup(old.backupId!), 'the tracked backup rows stay')
+      assert.equal(simBackupsOf(b.sim, vol!.id).length, 2)
     }))
 })

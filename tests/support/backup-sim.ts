@@ -19,6 +19,9 @@ import type { BackupTask, Store } from '../../src/domain/store-port.ts'
 import type { RequestEvent } from '../../src/openstack/core/request.ts'
 import type { SimBackup, SimServer, SimVolume, Simulator } from '../../src/simulator/index.ts'
 import { openStore } from '../../src/store/index.ts'
+import { OpenStackCloud } from '../../src/cloud/openstack-cloud.ts'
+import { simulatorCloudConfig } from '../../src/cli/demo-simulator.ts'
+import { connect } from '../../src/openstack/connection.ts'
 import { connectAs, manualTime, startSimHarness, type SimClient, type SimHarness } from './sim-cloud.ts'
 import { projectIds } from './sim-scenario.ts'
 
@@ -144,13 +147,13 @@ export function callsOf(sim: Simulator, route: string): number {
   return sim.calls()[route] ?? 0
 }
 
-/** A Cloud whose createBackup runs `hook` first (to make a race happen between planning and sending). */
-export function beforeCreateBackup(cloud: Cloud, hook: (req: CreateBackupRequest) => void): Cloud {
+/** A Cloud whose createBackup runs (and awaits) `hook` first (to make a race happen between planning and sending). */
+export function beforeCreateBackup(cloud: Cloud, hook: (req: CreateBackupRequest) => void | Promise<void>): Cloud {
   return new Proxy(cloud, {
     get(target, prop, receiver) {
       if (prop === 'createBackup') {
         return async (req: CreateBackupRequest, signal?: AbortSignal) => {
-          hook(req)
+          await hook(req)
           return target.createBackup(req, signal)
         }
       }
@@ -183,8 +186,8 @@ export function recordingLogger(): Logger & { readonly warnings: { obj: Record<s
  * What the planner records before any worker runs: plans one cycle (changing nothing) and inserts its
  * tasks as `planned` rows, the way runBackupCycle does, without executing them.
  */
-export async function recordPlannedTasks(deps: BackupCycleDeps): Promise<BackupTask[]> {
-  const report = await runBackupCycle(deps, { allProjects: false, planOnly: true })
+export async function recordPlannedTasks(deps: BackupCycleDeps, opts: { allProjects?: boolean } = {}): Promise<BackupTask[]> {
+  const report = await runBackupCycle(deps, { allProjects: opts.allProjects ?? false, planOnly: true })
   const byVolume = new Map(report.discovery.targets.map((t) => [t.volume.id, t]))
   const cycleId = randomUUID()
   const { inserted } = await deps.store.planTasks(
@@ -200,4 +203,25 @@ export async function recordPlannedTasks(deps: BackupCycleDeps): Promise<BackupT
     })),
   )
   return [...inserted]
+}
+
+/**
+ * The admin as `--all-projects` runs it: creates go through a token scoped to the volume's project
+ * (as cli/open-cloud.ts wires it). `roleIn` first grants the admin user `member` there (Staffeln's
+ * set-up); without it the scoped token is refused and creates fall back to the admin project.
+ */
+export async function scopedAdminCloud(h: SimHarness, opts: { roleIn?: string } = {}): Promise<OpenStackCloud> {
+  if (opts.roleIn !== undefined) {
+    const admin = [...h.sim.state.identity.users.values()].find((u) => u.name === 'admin')
+    if (!admin) throw new Error('the simulator has no admin user')
+    h.sim.state.identity.grant(admin.id, opts.roleIn, 'member')
+  }
+  const config = simulatorCloudConfig(h.sim, 'admin')
+  const conn = await connect(config)
+  h.conns.push(conn)
+  return new OpenStackCloud(conn, async (projectId) => {
+    const scoped = await connect(config.withProjectScope(projectId))
+    h.conns.push(scoped)
+    return scoped
+  })
 }
