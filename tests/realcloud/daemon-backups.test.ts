@@ -64,15 +64,17 @@ async function allTasks(store: Store): Promise<BackupTask[]> {
 }
 
 test(`daemon --backups --all-projects over two projects: one backup per volume per cycle, no doubles (${CYCLES} cycles)`, { timeout: RUN_MS + 300_000 }, async (t) => {
-  const targets: ProtectedServer[] = []
-  for (const [conn, project, flavor] of [
-    [admin, 'admin', 'devcloud.tiny'],
-    [member, 'demo', 'devcloud.small'],
-  ] as const) {
-    const m: Partial<ProtectedServer> = {}
-    made.push({ conn: () => conn, made: m })
-    targets.push(await createProtectedServer(conn, `${PREFIX}-${project}`, { [BACKUP_KEY]: 'true' }, m, flavor))
-  }
+  // Both servers at once (booting and attaching take most of the set-up time).
+  const targets = await Promise.all(
+    ([
+      [admin, 'admin', 'devcloud.tiny'],
+      [member, 'demo', 'devcloud.small'],
+    ] as const).map(([conn, project, flavor]) => {
+      const m: Partial<ProtectedServer> = {}
+      made.push({ conn: () => conn, made: m })
+      return createProtectedServer(conn, `${PREFIX}-${project}`, { [BACKUP_KEY]: 'true' }, m, flavor)
+    }),
+  )
   const storeUrl = `sqlite:${join(home.dir, 'state', 'snapwarden.db')}`
   const configPath = writeConfig(home.dir, {
     conductor: { backup_metadata_key: BACKUP_KEY, backup_service_period: 10, backup_min_interval: 0, retention_service_period: 86_400, backup_cycle_timeout: '10min' },
