@@ -21,6 +21,14 @@ npx --no-install eslint .
 step "every test file is in a tier"
 node scripts/list-tests.mjs --check
 
+# The protection API's tests drive it with the real oslo.policy (Debian's package, what Cinder uses);
+# installed before the devcloud starts its own apt-get, so the two never wait on dpkg's lock.
+if ! dpkg -s python3-oslo.policy >/dev/null 2>&1 || ! command -v /usr/bin/python3 >/dev/null; then
+  step "installing python3-oslo.policy (tests/integration/protection-api-oslo.test.ts)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends python3-oslo.policy || { apt-get update && apt-get install -y --no-install-recommends python3-oslo.policy; }
+fi
+
 # The real cloud takes minutes to come up: start it now, use it last.
 if [ -z "${SKIP_DEVCLOUD_UP:-}" ]; then
   [ -x "$DEVCLOUD/up.sh" ] || { echo "devcloud not found at $DEVCLOUD (set DEVCLOUD_DIR)"; exit 1; }

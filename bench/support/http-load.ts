@@ -50,7 +50,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       let next = (index * 7919) % o.requests.length
       let pending: LoadRequest | undefined
       let sentAt = 0
-      let buf = Buffer.alloc(0)
+      let buf: Buffer = Buffer.alloc(0)
       const send = () => {
         if (performance.now() >= deadline) {
           socket.end()

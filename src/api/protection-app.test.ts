@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import Database from 'better-sqlite3'
+import type { InjectOptions } from 'fastify'
 import type { Logger } from '../domain/logger.ts'
 import { openStore, openTrackedBackupReader } from '../store/index.ts'
 import { buildProtectionApp } from './protection-app.ts'
@@ -132,7 +133,7 @@ test('a malformed request answers False with a 4xx status and a log line, never 
   const { app, lines } = await fixture(t)
   const url = `/v1/backup?backup_id=${UNKNOWN}`
   const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' }
-  const cases: { name: string; status: number; req: Parameters<typeof app.inject>[0] }[] = [
+  const cases: { name: string; status: number; req: InjectOptions }[] = [
     { name: 'no backup_id', status: 400, req: { method: 'POST', url: '/v1/backup' } },
     { name: 'empty backup_id', status: 400, req: { method: 'POST', url: '/v1/backup?backup_id=' } },
     { name: 'backup_id twice', status: 400, req: { method: 'POST', url: `${url}&backup_id=${TRACKED}` } },

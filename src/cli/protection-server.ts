@@ -9,6 +9,8 @@ import { buildProtectionApp, type ProtectionTls } from '../api/protection-app.ts
 import { toErrorInfo, UserError } from '../domain/errors.ts'
 import type { Logger } from '../domain/logger.ts'
 import { openTrackedBackupReader, redactUrl, type TrackedBackupReader } from '../store/index.ts'
+import type { CliDeps } from './deps.ts'
+import { storeUrl } from './open-store.ts'
 
 export interface ProtectionTlsFiles {
   readonly certFile: string
@@ -94,4 +96,24 @@ function readTls(files: ProtectionTlsFiles, source = { cert: 'protection.tls.cer
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host)
+}
+
+/**
+ * The daemon's protection API: started when the config says `protection.enabled: true`, on
+ * `protection.bind`/`protection.port` (TLS from `protection.tls`), reading the daemon's store.
+ */
+export async function startConfiguredProtection(deps: CliDeps): Promise<ProtectionServer | undefined> {
+  const p = deps.config().protection
+  if (!p.enabled) return undefined
+  return startProtectionServer(
+    {
+      host: p.bind,
+      port: p.port,
+      storeUrl: storeUrl(deps),
+      ...(p.tls
+        ? { tls: { certFile: p.tls.cert_file, keyFile: p.tls.key_file, ...(p.tls.client_ca_file !== undefined ? { clientCaFile: p.tls.client_ca_file } : {}) } }
+        : {}),
+    },
+    deps.logger,
+  )
 }

@@ -14,14 +14,20 @@ export interface ApiProcess {
   stop(): Promise<CliResult>
 }
 
-export async function startApiProcess(args: readonly string[], opts: CliOptions & { readonly startTimeoutMs?: number } = {}): Promise<ApiProcess> {
+export interface ApiProcessOptions extends CliOptions {
+  readonly startTimeoutMs?: number
+  /** The stderr line that names the URL (first group); default: `snapwarden api: serving … on URL`. */
+  readonly ready?: RegExp
+}
+
+export async function startApiProcess(args: readonly string[], opts: ApiProcessOptions = {}): Promise<ApiProcess> {
   const { child, done } = spawnCli(args, opts)
   let stderr = ''
   child.stderr?.on('data', (d: string) => (stderr += d))
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`snapwarden api did not start in time:\n${stderr}`)), opts.startTimeoutMs ?? 30_000)
     const onData = () => {
-      const m = /snapwarden api: serving .* on (https?:\/\/[^\s]+)/.exec(stderr)
+      const m = (opts.ready ?? /snapwarden api: serving .* on (https?:\/\/[^\s]+)/).exec(stderr)
       if (m) {
         clearTimeout(timer)
         child.stderr?.off('data', onData)
