@@ -70,7 +70,7 @@ describe('CloudLink', () => {
     assert.equal(opens, 2)
   })
 
-  test('connect() tries again after growing pauses on the injected sleep until the cloud answers, then returns', async () => {
+  test('connect() tries again after growing pauses on the injected sleep until the cloud answers, then waits; abort ends it', async () => {
     opens = 0
     const { sleep, calls } = heldSleep()
     const link = new CloudLink({ open: openSim, clock: manualTime(h.clock).clock, sleep, random: () => 0.5, backoff: { baseMs: 1000, maxMs: 3000 } })
@@ -87,11 +87,37 @@ describe('CloudLink', () => {
       calls.at(-1)!.fire()
       await until(() => opens > calls.length, 'the next attempt')
     }
+    await until(() => link.status()?.ok === true, 'the sixth attempt to connect')
+    assert.equal(opens, 6)
+    assert.ok(link.isOpen())
+    assert.equal(done, false, 'it stays, to probe the cloud should a job find it down')
+    stop.abort()
     await connecting
     assert.equal(done, true)
-    assert.equal(opens, 6)
-    assert.equal(link.status()?.ok, true)
-    assert.ok(link.isOpen())
+    assert.equal(calls.length, 5, 'no pause after the cloud answered')
+  })
+
+  test('after a job found the open cloud not answering, connect() probes it with pauses until it answers', async () => {
+    const { sleep, calls } = heldSleep()
+    const t = manualTime(h.clock)
+    const link = new CloudLink({ open: openSim, clock: t.clock, sleep, random: () => 0.5, backoff: { baseMs: 1000, maxMs: 3000 } })
+    const cloud = await link.open()
+    const stop = new AbortController()
+    const watching = link.connect(stop.signal)
+    const QUOTA = 'GET /volume/v3/{project_id}/os-quota-sets/{target_project_id}'
+    const before = h.sim.calls()[QUOTA] ?? 0
+    const heal = h.sim.faults.errorRate(1, { status: 503, route: QUOTA })
+    link.noteFailure(await failOnce(h, cloud))
+    await until(() => calls.length === 1, 'the pause after the first probe')
+    assert.equal(calls[0]?.ms, 750)
+    assert.equal(link.status()?.ok, false)
+    assert.match(link.status()?.error ?? '', /503/)
+    heal()
+    calls[0]!.fire()
+    await until(() => link.status()?.ok === true, 'the second probe')
+    assert.equal((h.sim.calls()[QUOTA] ?? 0) - before, 2, 'one cheap read per probe')
+    stop.abort()
+    await watching
   })
 
   test('a wrong clouds.yaml selection is fatal: onFatal is told, connect() stops trying', async () => {

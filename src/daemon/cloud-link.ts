@@ -1,8 +1,9 @@
 /**
  * The daemon's connection to the cloud: opened on demand, never kept when the open failed, re-tried
  * in the background with backoff until it succeeds, and the outcome of the last attempt kept for
- * /readyz. A configuration error (wrong clouds.yaml selection, unreadable CA file, unknown region)
- * is fatal: retrying cannot fix it, so the daemon stops and exits 1.
+ * /readyz. When a job finds the open cloud not answering, the background loop probes it (one cheap
+ * read) with backoff until it answers again. A configuration error (wrong clouds.yaml selection,
+ * unreadable CA file, unknown region) is fatal: retrying cannot fix it, so the daemon stops and exits 1.
  */
 import type { Clock, Random, Sleep } from '../domain/clock.ts'
 import { toErrorInfo, UserError } from '../domain/errors.ts'
@@ -21,6 +22,13 @@ export interface CloudLinkDeps {
   readonly onFatal?: (err: unknown) => void
   /** Backoff between background attempts: base·2^(n-1) capped at max, half of it jittered. Default 2 s … 60 s. */
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number }
+  /** One cheap read that proves the open cloud answers. Default: the token's project's block storage quota. */
+  readonly probe?: (cloud: Cloud, signal: AbortSignal) => Promise<void>
+}
+
+const quotaProbe = async (cloud: Cloud, signal: AbortSignal): Promise<void> => {
+  const identity = await cloud.identity(signal)
+  await cloud.getQuota(identity.projectId, signal)
 }
 
 /** Error codes of problems in the configuration: the CLI exits 1 on them, the daemon does not retry them. */
@@ -38,6 +46,8 @@ export class CloudLink {
   #cloud: Cloud | undefined
   #opening: Promise<Cloud> | undefined
   #status: CheckResult | undefined
+  /** Wakes the background loop when a job found the cloud not answering. */
+  #wake: (() => void) | undefined
 
   constructor(deps: CloudLinkDeps) {
     this.#deps = deps
@@ -67,28 +77,72 @@ export class CloudLink {
   }
 
   /**
-   * Keeps opening, with backoff between attempts on the injected sleep, until the cloud is open,
-   * the error is fatal, or `signal` aborts. Started with the daemon, so /readyz turns ready as soon as
-   * the cloud is back, not only at the next scheduled job.
+   * Runs beside the jobs until `signal` aborts: opens the cloud, with backoff between attempts on
+   * the injected sleep, so /readyz turns ready as soon as the cloud is back, not only at the next
+   * scheduled job; later, whenever a job found the cloud not answering, probes it with backoff until
+   * it answers. Returns early on a fatal (configuration) error.
    */
   async connect(signal: AbortSignal): Promise<void> {
     const { baseMs, maxMs } = this.#deps.backoff ?? { baseMs: 2000, maxMs: 60_000 }
-    for (let attempt = 1; !signal.aborted; attempt++) {
-      try {
-        await this.open()
-        return
-      } catch (err) {
-        if (isConfigurationError(err)) return
+    let failures = 0
+    while (!signal.aborted) {
+      const result = await this.#check(signal)
+      if (result === 'fatal') return
+      if (result === 'ok') {
+        failures = 0
+        await this.#untilTrouble(signal)
+        continue
       }
-      const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30))
+      failures++
+      const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30))
       const delayMs = Math.round(ceiling / 2 + (this.#deps.random() * ceiling) / 2)
-      this.#logger.info({ attempt, delayMs }, 'the cloud is not reachable; trying again after a pause')
+      this.#logger.info({ attempt: failures, delayMs }, 'the cloud is not reachable; trying again after a pause')
       try {
         await this.#deps.sleep(delayMs, signal)
       } catch {
         return
       }
     }
+  }
+
+  /** Opens the cloud if it is not open; probes it if a job found it not answering. */
+  async #check(signal: AbortSignal): Promise<'ok' | 'down' | 'fatal'> {
+    const cloud = this.#cloud
+    if (!cloud) {
+      try {
+        await this.open()
+        return 'ok'
+      } catch (err) {
+        return isConfigurationError(err) ? 'fatal' : 'down'
+      }
+    }
+    if (this.#status?.ok !== false) return 'ok'
+    try {
+      await (this.#deps.probe ?? quotaProbe)(cloud, signal)
+    } catch (err) {
+      // Only a cloud that does not answer is down; any other answer (403, 404) is an answer.
+      if (causes(err).some((e) => cloud.isTransient(e))) {
+        const info = toErrorInfo(err)
+        this.#mark({ ok: false, checkedAt: this.#deps.clock.now(), error: `${info.code}: ${info.message}` })
+        return 'down'
+      }
+    }
+    this.#mark({ ok: true, checkedAt: this.#deps.clock.now() })
+    return 'ok'
+  }
+
+  /** Resolves when a job finds the cloud not answering, or when `signal` aborts. */
+  #untilTrouble(signal: AbortSignal): Promise<void> {
+    if (this.#status?.ok === false) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener('abort', done)
+        this.#wake = undefined
+        resolve()
+      }
+      this.#wake = done
+      signal.addEventListener('abort', done, { once: true })
+    })
   }
 
   /** A job run that completed had the cloud answer. */
@@ -102,6 +156,7 @@ export class CloudLink {
     if (!cloud || !causes(err).some((e) => cloud.isTransient(e))) return
     const info = toErrorInfo(err)
     this.#mark({ ok: false, checkedAt: this.#deps.clock.now(), error: `${info.code}: ${info.message}` })
+    this.#wake?.()
   }
 
   async #attempt(): Promise<Cloud> {
