@@ -179,6 +179,17 @@ test('a store that cannot be read answers False with 503 and an error log line, 
   assert.equal((await app.inject({ method: 'POST', url: `/v1/backup?backup_id=${TRACKED}` })).body, 'False')
 })
 
+test('GET /v1/health answers True while the store can be read and False with 503 when not (Staffeln\'s health check)', async (t) => {
+  const { app, path } = await fixture(t)
+  const ok = await app.inject({ method: 'GET', url: '/v1/health' })
+  assert.deepEqual([ok.statusCode, ok.body], [200, 'True'])
+  const other = new Database(path)
+  other.exec('drop table backups')
+  other.close()
+  const down = await app.inject({ method: 'GET', url: '/v1/health' })
+  assert.deepEqual([down.statusCode, down.body], [503, 'False'])
+})
+
 test('a store file that is missing or not a database answers False with 503', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'swtest-protect-bad-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))

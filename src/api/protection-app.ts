@@ -5,6 +5,7 @@
  * and a log line.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { toErrorInfo } from '../domain/errors.ts'
 import { silentLogger, type Logger } from '../domain/logger.ts'
 import type { TrackedBackupLookup } from '../domain/protection-port.ts'
 import { decideProtection, PROTECTED_KINDS, type ProtectionDecision } from './routes/backup-protection.ts'
@@ -81,6 +82,16 @@ export function buildProtectionApp(deps: ProtectionAppDeps, opts: ProtectionAppO
     app.get(`/v1/${kind}`, handler)
   }
 
+  // Staffeln's health check: True when the store can be read.
+  app.get('/v1/health', async (request, reply) => {
+    try {
+      await deps.lookup.isTracked('api-health-check')
+      return send(request, reply, { status: 200, answer: 'True', reason: 'store readable' })
+    } catch (err) {
+      return send(request, reply, { status: 503, answer: 'False', code: 'STORE_UNAVAILABLE', reason: `the store cannot be read: ${toErrorInfo(err).message}` })
+    }
+  })
+
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? ''
     const known = PROTECTED_KINDS.some((k) => path === `/v1/${k}`)
@@ -89,7 +100,7 @@ export function buildProtectionApp(deps: ProtectionAppDeps, opts: ProtectionAppO
       status: known ? 405 : 404,
       answer: 'False',
       code: known ? 'API_METHOD_NOT_ALLOWED' : 'API_NOT_FOUND',
-      reason: known ? `method ${request.method} is not allowed; allowed: ${ALLOW}` : `no route ${request.method} ${path}; served: /v1/backup?backup_id=, /v1/snapshot?snapshot_id=`,
+      reason: known ? `method ${request.method} is not allowed; allowed: ${ALLOW}` : `no route ${request.method} ${path}; served: /v1/backup?backup_id=, /v1/snapshot?snapshot_id=, /v1/health`,
     })
   })
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
