@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { Config } from '../config/schema.ts'
+import type { Sleep } from '../domain/clock.ts'
 import { UserError } from '../domain/errors.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { ReportRecipientSettings, ReportRenderer, ReportTransport } from '../domain/report.ts'
@@ -32,7 +33,7 @@ export async function buildReportPorts(
   n: Notification | undefined,
   env: Readonly<Record<string, string | undefined>>,
   logger: Logger,
-  opts: { readonly timeoutMs?: number } = {},
+  opts: { readonly timeoutMs?: number; readonly deadlineMs?: number; readonly sleep?: Sleep } = {},
 ): Promise<ReportPorts> {
   const thresholds = reportThresholds(n)
   const render = reportRenderer(thresholds)
@@ -68,6 +69,8 @@ export async function buildReportPorts(
     verify: n.verify,
     ca,
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+    ...(opts.sleep !== undefined ? { sleep: opts.sleep } : {}),
   })
   return { render, thresholds, transport, recipients, close: () => transport.close() }
 }

@@ -5,7 +5,9 @@
  * hung server fails the send well within the report claim (REPORT_CLAIM_SECONDS).
  */
 import { isIP } from 'node:net'
+import { setTimeout as delay } from 'node:timers/promises'
 import nodemailer from 'nodemailer'
+import type { Sleep } from '../domain/clock.ts'
 import type { ReportMessage, ReportTransport } from '../domain/report.ts'
 import { NotifyEmailError } from './errors.ts'
 
@@ -28,6 +30,20 @@ export interface SmtpSettings {
   readonly ca?: string | undefined
   /** Each of connect, greeting and socket inactivity (default 30 s). */
   readonly timeoutMs?: number | undefined
+  /**
+   * The whole send must end within this (default 5 min, a third of the report claim): a server
+   * that trickles its answers cannot keep a send alive past the claim.
+   */
+  readonly deadlineMs?: number | undefined
+  /** Waits out the deadline (tests inject it; default a real timer). */
+  readonly sleep?: Sleep | undefined
+}
+
+/** Default deadline of one send: well within REPORT_CLAIM_SECONDS (15 min). */
+export const SMTP_SEND_DEADLINE_MS = 5 * 60_000
+
+const realSleep: Sleep = async (ms, signal) => {
+  await delay(ms, undefined, signal ? { signal } : {})
 }
 
 export interface SmtpTransport extends ReportTransport {
@@ -54,7 +70,21 @@ export function smtpTransport(s: SmtpSettings): SmtpTransport {
   })
   return {
     kind: 'email',
-    async send(message: ReportMessage): Promise<void> {
+    async send(message: ReportMessage, signal?: AbortSignal): Promise<void> {
+      const deadlineMs = s.deadlineMs ?? SMTP_SEND_DEADLINE_MS
+      const cancel = new AbortController()
+      const timer = new AbortController()
+      let expired = false
+      // The deadline (or the caller's signal) cancels the send: nodemailer closes the connection.
+      void (s.sleep ?? realSleep)(deadlineMs, timer.signal).then(
+        () => {
+          expired = true
+          cancel.abort()
+        },
+        () => undefined,
+      )
+      const onAbort = () => cancel.abort()
+      signal?.addEventListener('abort', onAbort, { once: true })
       try {
         const info = await transporter.sendMail({
           from: s.from,
@@ -62,6 +92,7 @@ export function smtpTransport(s: SmtpSettings): SmtpTransport {
           subject: message.subject,
           text: message.text,
           html: message.html,
+          signal: cancel.signal,
         })
         const rejected = (info.rejected ?? []).map(String)
         if (rejected.length > 0 && rejected.length >= message.to.length) {
@@ -69,8 +100,12 @@ export function smtpTransport(s: SmtpSettings): SmtpTransport {
         }
       } catch (err) {
         if (err instanceof NotifyEmailError) throw err
+        if (expired) throw new NotifyEmailError(`sending the report through ${s.host}:${port} did not finish within ${Math.round(deadlineMs / 1000)} s`, { cause: err })
         const why = err instanceof Error ? err.message : String(err)
         throw new NotifyEmailError(`sending the report through ${s.host}:${port} (${s.security}) failed: ${why}`, { cause: err })
+      } finally {
+        timer.abort()
+        signal?.removeEventListener('abort', onAbort)
       }
     },
     close: () => transporter.close(),

@@ -3,6 +3,7 @@
 // arrived is parsed with postal-mime. The backup results come from the real backup cycle against
 // the simulator, on a SQLite store.
 import assert from 'node:assert/strict'
+import type { Sleep } from '../../src/domain/clock.ts'
 import { after, before, describe, test } from 'node:test'
 import type { BackupHarness } from '../support/backup-sim.ts'
 import { startBackupHarness } from '../support/backup-sim.ts'
@@ -181,5 +182,29 @@ describe('report e-mails through a real SMTP server', () => {
       assert.equal(result.projects[0]?.status, 'failed')
       assert.match(result.projects[0]?.error?.message ?? '', /STARTTLS/i)
       assert.equal(sink.received.length, 0)
+    }))
+  test('a send that does not finish within its deadline is cancelled and the results stay unreported', () =>
+    withSetup({ secure: false }, async (b, sink) => {
+      const config = reportConfig(smtp(sink, { receiver: ['ops@example.org'] }), CONDUCTOR)
+      await makeBackupResults(b, config)
+      // The deadline passes once the server holds the message without answering.
+      let held!: () => void
+      const serverHolds = new Promise<void>((resolve) => {
+        held = resolve
+      })
+      const sleep: Sleep = (_ms, signal) =>
+        new Promise<void>((resolve, reject) => {
+          void serverHolds.then(resolve)
+          signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true })
+        })
+      sink.hold(() => held())
+      const r = await reportRun(b, config, { SNAPWARDEN_SMTP_PASSWORD: PASSWORD }, undefined, { sleep })
+
+      const result = await r.run()
+
+      assert.equal(result.projects[0]?.status, 'failed')
+      assert.match(result.projects[0]?.error?.message ?? '', /did not finish within 300 s/)
+      assert.equal(sink.received.length, 0)
+      assert.equal((await b.store.tasksForReport()).length, 2)
     }))
 })

@@ -9,6 +9,7 @@ import { runReportCycle, type ReportCycleDeps, type ReportCycleOptions, type Rep
 import { buildReportPorts, type ReportPorts } from '../../src/cli/report-ports.ts'
 import type { Config } from '../../src/config/schema.ts'
 import { validateConfig } from '../../src/config/validate.ts'
+import type { Sleep } from '../../src/domain/clock.ts'
 import type { Logger } from '../../src/domain/logger.ts'
 import type { Store } from '../../src/domain/store-port.ts'
 import { addProtectedServer, type BackupHarness } from './backup-sim.ts'
@@ -52,10 +53,11 @@ export async function reportRun(
   config: Config,
   env: Readonly<Record<string, string | undefined>> = {},
   logger?: Logger,
+  smtp: { readonly sleep?: Sleep } = {},
 ): Promise<ReportRun> {
   const base = b.deps(config)
   const log = logger ?? base.logger
-  const ports = await buildReportPorts(config.notification, env, log, { timeoutMs: 5000 })
+  const ports = await buildReportPorts(config.notification, env, log, { timeoutMs: 5000, ...smtp })
   const deps: ReportCycleDeps = {
     ...base,
     logger: log,

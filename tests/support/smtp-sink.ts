@@ -52,6 +52,8 @@ export interface SmtpSink {
   readonly received: ReceivedMail[]
   /** Answer the next N messages with 554 (the message is refused). */
   refuse(n: number): void
+  /** Hold the next message without answering; `onHeld` runs once its data has arrived. */
+  hold(onHeld: () => void): void
   /** AUTH attempts that failed. */
   readonly failedLogins: string[]
   close(): Promise<void>
@@ -69,6 +71,7 @@ export async function startSmtpSink(opts: {
   const received: ReceivedMail[] = []
   const failedLogins: string[] = []
   let refusals = 0
+  let holding: (() => void) | undefined
   const server = new SMTPServer({
     secure: opts.secure,
     key: opts.certs.key,
@@ -88,6 +91,12 @@ export async function startSmtpSink(opts: {
       const chunks: Buffer[] = []
       stream.on('data', (c: Buffer) => chunks.push(c))
       stream.on('end', () => {
+        if (holding) {
+          const held = holding
+          holding = undefined
+          held() // never answered: the client gives up
+          return
+        }
         if (refusals > 0) {
           refusals--
           const err = Object.assign(new Error('Message rejected by policy'), { responseCode: 554 })
@@ -121,6 +130,9 @@ export async function startSmtpSink(opts: {
     failedLogins,
     refuse(n) {
       refusals = n
+    },
+    hold(onHeld) {
+      holding = onHeld
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
