@@ -47,3 +47,11 @@ test('unusable URLs are user errors naming the problem, never the password', () 
     )
   }
 })
+
+test('the display never holds the password, whatever characters it has', () => {
+  for (const pw of ['pa?ss', 'pa/ss', 'p:a:s', 'pa#ss', 'pa%40ss']) {
+    const t = parseStaffelnUrl(`mysql+pymysql://staffeln:${pw}@db.example:3306/staffeln?charset=utf8`)
+    assert.equal(t.display, 'mysql+pymysql://staffeln:***@db.example:3306/staffeln?charset=utf8', pw)
+  }
+  assert.throws(() => parseStaffelnUrl('mysql+pymysql:/staffeln:secret@db/staffeln'), (err: Error) => /\(not shown\)/.test(err.message) && !err.message.includes('secret'))
+})

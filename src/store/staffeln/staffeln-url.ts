@@ -42,12 +42,15 @@ const URL_PATTERN =
 
 export function parseStaffelnUrl(url: string): StaffelnTarget {
   const raw = url.trim()
-  const display = redactUrl(raw)
-  const bad = (what: string): UserError => new UserError(`--from ${display}: ${what}; accepted: ${ACCEPTED}`, 'CLI_USAGE')
   if (raw === '') throw new UserError(`--from is empty; accepted: ${ACCEPTED}`, 'CLI_USAGE')
   const m = URL_PATTERN.exec(raw)
-  if (!m?.groups) throw bad('not a database URL')
+  if (!m?.groups) {
+    // Not shown: without the URL's structure there is no telling where a password would be.
+    throw new UserError(`--from (not shown) is not a database URL; accepted: ${ACCEPTED}`, 'CLI_USAGE')
+  }
   const g = m.groups
+  const display = displayOf(g)
+  const bad = (what: string): UserError => new UserError(`--from ${display}: ${what}; accepted: ${ACCEPTED}`, 'CLI_USAGE')
   const scheme = (g.name ?? '').toLowerCase()
   const [backend] = scheme.split('+')
   if (backend === 'sqlite') {
@@ -88,6 +91,16 @@ export function parseStaffelnUrl(url: string): StaffelnTarget {
     ...(Object.keys(ssl).length ? { ssl } : {}),
     display,
   }
+}
+
+/** The URL rebuilt from its parts with the password as `***` (wherever it holds `?`, `/` or `:`). */
+function displayOf(g: Record<string, string | undefined>): string {
+  const user = g.username !== undefined ? `${g.username}${g.password !== undefined ? ':***' : ''}@` : ''
+  const host = g.ipv6host !== undefined ? `[${g.ipv6host}]` : (g.ipv4host ?? '')
+  const port = g.port !== undefined ? `:${g.port}` : ''
+  const database = g.database !== undefined ? `/${g.database}` : ''
+  const query = g.query !== undefined ? `?${g.query}` : ''
+  return redactUrl(`${g.name}://${user}${host}${port}${database}${query}`)
 }
 
 function decode(value: string, what: string, bad: (what: string) => UserError): string {
