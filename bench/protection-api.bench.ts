@@ -98,52 +98,56 @@ async function seedSqlite(path: string, rows: number): Promise<void> {
   db.close()
 }
 
+/** The bench's own schema in the test database (the store tests drop tables in its default schema). */
+const PG_SCHEMA = 'snapwarden_bench_protection'
+
+function withSchema(url: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${PG_SCHEMA}`)}`
+}
+
 async function seedPostgres(adminUrl: string, rows: number): Promise<string> {
-  const name = 'snapwarden_bench_protection'
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  try {
-    await admin.query(`drop database if exists ${name}`)
-    await admin.query(`create database ${name}`)
-  } finally {
-    await admin.end()
-  }
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  const store = openStore({ url: url.toString() })
-  await store.migrate()
-  await store.close()
-  const client = new pg.Client({ connectionString: url.toString() })
+  const url = withSchema(adminUrl)
+  const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    await client.query(
+    await client.query(`drop schema if exists ${PG_SCHEMA} cascade`)
+    await client.query(`create schema ${PG_SCHEMA}`)
+  } finally {
+    await client.end()
+  }
+  const store = openStore({ url })
+  await store.migrate()
+  await store.close()
+  const seed = new pg.Client({ connectionString: url })
+  await seed.connect()
+  try {
+    await seed.query(
       `insert into backups (backup_id, volume_id, project_id, kind, status, created_at)
        select '00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'), 'vol-' || (i % 50000), 'p-bench', 'full', 'available', 1700000000000 + i
        from generate_series(0, $1::int - 1) as i`,
       [rows],
     )
-    await client.query('analyze backups')
+    await seed.query('analyze backups')
   } finally {
-    await client.end()
+    await seed.end()
   }
-  return url.toString()
+  return url
 }
 
 async function dropPostgres(adminUrl: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
   try {
-    await admin.query('drop database if exists snapwarden_bench_protection with (force)')
+    await client.query(`drop schema if exists ${PG_SCHEMA} cascade`)
   } finally {
-    await admin.end()
+    await client.end()
   }
 }
 
-/** user + system CPU time of a process so far (Linux /proc), in ms. */
+/** user + system CPU time of a process so far (Linux /proc, 100 ticks per second), in ms. */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  const ticks = Number(fields[11]) + Number(fields[12])
-  return (ticks * 1000) / 100
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
 }
 
 function pgUrl(): string {

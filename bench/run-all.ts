@@ -19,6 +19,7 @@ const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url))
 const BENCHES: readonly Bench[] = [
   { file: here('./snapshot-cycle.bench.ts') },
   { file: here('./backup-cycle.bench.ts'), needs: here('../src/cycles/backup-cycle.ts') },
+  { file: here('./protection-api.bench.ts') },
 ]
 
 function runOne(file: string, args: readonly string[]): Promise<{ code: number; rows: string[] }> {
