@@ -183,7 +183,8 @@ describe('report e-mails through a real SMTP server', () => {
       assert.match(result.projects[0]?.error?.message ?? '', /STARTTLS/i)
       assert.equal(sink.received.length, 0)
     }))
-  test('a send that does not finish within its deadline is cancelled and the results stay unreported', () =>
+  // The socket timeouts are set far beyond the test's own timeout: only the cancelled send ends it.
+  test('a send that does not finish within its deadline is cancelled and the results stay unreported', { timeout: 20_000 }, () =>
     withSetup({ secure: false }, async (b, sink) => {
       const config = reportConfig(smtp(sink, { receiver: ['ops@example.org'] }), CONDUCTOR)
       await makeBackupResults(b, config)
@@ -198,7 +199,7 @@ describe('report e-mails through a real SMTP server', () => {
           signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true })
         })
       sink.hold(() => held())
-      const r = await reportRun(b, config, { SNAPWARDEN_SMTP_PASSWORD: PASSWORD }, undefined, { sleep })
+      const r = await reportRun(b, config, { SNAPWARDEN_SMTP_PASSWORD: PASSWORD }, undefined, { sleep, timeoutMs: 600_000 })
 
       const result = await r.run()
 

@@ -53,7 +53,7 @@ export async function reportRun(
   config: Config,
   env: Readonly<Record<string, string | undefined>> = {},
   logger?: Logger,
-  smtp: { readonly sleep?: Sleep } = {},
+  smtp: { readonly sleep?: Sleep; readonly timeoutMs?: number } = {},
 ): Promise<ReportRun> {
   const base = b.deps(config)
   const log = logger ?? base.logger
