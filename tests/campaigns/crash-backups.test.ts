@@ -1,6 +1,7 @@
 // Campaign "crash" (issue 7), backups: `backup run` and `daemon --backups` killed with SIGKILL in
 // the middle of a backup cycle, then run again, must back every volume up exactly once and leave
-// every task row in a final state.
+// every task row in a final state. With --all-projects (Staffeln's normal mode) over two projects:
+// the restarted run must look for a killed create's backup where it was made.
 // The real CLI runs as child processes against a simulator this test starts (real time; see
 // tests/support/realtime-sim.ts). The kill moment is seeded: after the j-th backup of the cycle
 // exists, at the m-th request after it. The killed process's requests still inside the simulator
@@ -39,7 +40,8 @@ interface Tally {
 const newTally = (): Tally => ({ volumes: 0, doubles: 0, missing: 0, open: 0, killedMidCycle: 0, killAt: [], details: [] })
 
 function scenario(rt: RealtimeSim, name: string): { volumes: SimVolume[]; serverIds: string[] } {
-  const servers = Array.from({ length: SERVERS }, (_, i) => addProtectedServer(rt.sim, rt.adminProjectId, `${name}-${i}`, { volumes: 2 }))
+  // Every other server in the member project: with --all-projects its backups are made there.
+  const servers = Array.from({ length: SERVERS }, (_, i) => addProtectedServer(rt.sim, i % 2 ? rt.demoProjectId : rt.adminProjectId, `${name}-${i}`, { volumes: 2 }))
   return { volumes: servers.flatMap((s) => s.volumes), serverIds: servers.map((s) => s.server.id) }
 }
 
@@ -92,7 +94,7 @@ describe('campaign crash', () => {
     const tally = newTally()
     try {
       const env = cloudEnv(rt.sim, home.dir, { SNAPWARDEN_DB: storeUrl })
-      const args = [...configArgs(home.dir, { conductor: CONDUCTOR }), 'backup', 'run']
+      const args = [...configArgs(home.dir, { conductor: CONDUCTOR }), 'backup', 'run', '--all-projects']
       for (let rep = 0; rep < RUN_REPETITIONS; rep++) {
         const { volumes, serverIds } = scenario(rt, `crash-${rep}`)
         let victim: SpawnedCli | undefined
@@ -128,7 +130,7 @@ describe('campaign crash', () => {
     try {
       const env = cloudEnv(rt.sim, home.dir, { SNAPWARDEN_DB: storeUrl })
       // Snapshot jobs once a year; the backup and retention jobs run right after start.
-      const args = [...configArgs(home.dir, { conductor: CONDUCTOR }), 'daemon', '--bind-address', '127.0.0.1:0', '--create-schedule', YEARLY, '--expire-schedule', YEARLY, '--backups', '--grace-seconds', '5']
+      const args = [...configArgs(home.dir, { conductor: CONDUCTOR }), 'daemon', '--all-projects', '--bind-address', '127.0.0.1:0', '--create-schedule', YEARLY, '--expire-schedule', YEARLY, '--backups', '--grace-seconds', '5']
       const backupJobEnded = /"job":"backup"[^\n]*"msg":"job (?:finished|failed)"/
       for (let rep = 0; rep < DAEMON_REPETITIONS; rep++) {
         const { volumes, serverIds } = scenario(rt, `crash-daemon-${rep}`)

@@ -21,6 +21,8 @@ export type ArrivalHook = (n: number, latencyMs: number) => Promise<void> | unde
 export interface RealtimeSim {
   readonly sim: Simulator
   readonly adminProjectId: string
+  /** The default seed's member project; the admin user has a member role in it (as an operator running with --all-projects would). */
+  readonly demoProjectId: string
   /** Requests that arrived since the last `resetArrivals()`. */
   readonly arrivals: number
   resetArrivals(): void
@@ -61,12 +63,17 @@ export async function startRealtimeSim(opts: RealtimeSimOptions): Promise<Realti
     return p
   }
   const sim = await startSimulator({ seed: opts.seed, transitionMs: 0, latencyMs: Math.max(1, opts.latencyMs ?? 2), sleep, faults: opts.faults ?? [] })
-  const adminProjectId = sim.seeded!.adminProjectId
+  const { adminProjectId, demoProjectId } = sim.seeded!
   // The default quotas (10) would cap the campaigns, not the code under test.
-  sim.state.setQuota(adminProjectId, { snapshots: 100_000, volumes: 100_000, gigabytes: 1_000_000, backups: 100_000, backupGigabytes: 1_000_000 })
+  for (const p of [adminProjectId, demoProjectId]) {
+    sim.state.setQuota(p, { snapshots: 100_000, volumes: 100_000, gigabytes: 1_000_000, backups: 100_000, backupGigabytes: 1_000_000 })
+  }
+  // With a role there, the admin's creates for demo's volumes are made in demo (project-scoped), as in Cinder.
+  sim.state.identity.grant(sim.state.identity.findUserByName('admin', 'default')!.id, demoProjectId, 'member')
   return {
     sim,
     adminProjectId,
+    demoProjectId,
     get arrivals() {
       return arrivals
     },
