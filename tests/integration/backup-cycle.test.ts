@@ -807,17 +807,20 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
 
   test('backup and retention cycles are recorded as runs, and db status shows them', () =>
     withBackups(async (b) => {
-      addProtectedServer(b.sim, b.projectId, 'runs', { metadata: { __staffeln_retention: '20m' } })
+      addProtectedServer(b.sim, b.projectId, 'runs')
+      addProtectedServer(b.sim, b.projectId, 'runs-over-quota')
+      b.sim.state.setQuota(b.projectId, { backups: 1 }) // one of the two is over quota: the run is partial
       const deps = b.deps()
-      succeeded(await runBackupCycle(deps, RUN))
+      const cycle = await runBackupCycle(deps, RUN)
+      assert.equal(cycle.plan.overQuota.length, 1)
       await runBackupCycle(deps, { ...RUN, dryRun: true })
       b.h.clock.advance(MINUTE)
       await runRetentionCycle(deps, RUN)
 
       const runs = await b.store.lastRuns(10)
-      assert.deepEqual(runs.map((r) => [r.kind, r.exitStatus]), [['retention', 3], ['backup-cycle', 3]], 'a dry run is not recorded; the invalid retention value counts as a problem (3)')
+      assert.deepEqual(runs.map((r) => [r.kind, r.exitStatus]), [['retention', 0], ['backup-cycle', 3]], 'a dry run is not recorded')
       assert.equal(runs[1]!.summary['succeeded'], 1)
-      assert.equal(runs[1]!.summary['problems'], 1)
+      assert.equal(runs[1]!.summary['over_quota'], 1)
       assert.deepEqual(runs.map((r) => r.finishedAt?.getTime()), [b.h.clock.now(), runs[1]!.finishedAt?.getTime()])
 
       const cli = await runCli(['db', 'status', '--db', b.storeUrl])
@@ -825,8 +828,8 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
       const lines = cli.stdout.split('\n')
       const retention = lines.find((l) => /\bretention\b/.test(l))
       const backup = lines.find((l) => /\bbackup-cycle\b/.test(l))
-      assert.match(retention ?? '', /partial \(3\).*deleted=0/, cli.stdout)
-      assert.match(backup ?? '', /partial \(3\).*succeeded=1/, cli.stdout)
+      assert.match(retention ?? '', /\bok\b.*deleted=0/, cli.stdout)
+      assert.match(backup ?? '', /partial \(3\).*succeeded=1 over_quota=1/, cli.stdout)
       assert.ok(lines.indexOf(retention!) < lines.indexOf(backup!), 'newest first')
     }))
 
