@@ -3,26 +3,17 @@
  * 127.0.0.1:3306). Each run creates a database `swtest_staffeln_<random>` with Staffeln's schema as
  * SQLAlchemy creates it on MySQL, fills it, and a user that may only SELECT from it (so a successful
  * adoption also shows that nothing is written); the real CLI adopts through
- * `mysql+pymysql://user:password@127.0.0.1:3306/<db>?charset=utf8`. Database and user are dropped in
- * `finally`.
+ * `mysql+pymysql://user:password@127.0.0.1:3306/<db>?charset=utf8` (tests/support/devcloud-mariadb.ts).
+ * Database and user are dropped in `after`.
  */
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { createConnection } from 'mysql2/promise'
 import { openStore } from '../../src/store/index.ts'
-import { DEVCLOUD_MARIADB, mariadbRoot, sqlString } from '../support/devcloud-mariadb.ts'
+import { createStaffelnMariadb, DEVCLOUD_MARIADB, mariadbRoot, sqlString, type StaffelnMariadb } from '../support/devcloud-mariadb.ts'
 import { describeRun, runCli, tempDir, type CliResult } from '../support/run-cli.ts'
 import { STAFFELN_DDL, staffelnInserts, type StaffelnFixture } from '../support/staffeln-db.ts'
-
-const RUN = randomBytes(4).toString('hex')
-const DB = `swtest_staffeln_${RUN}`
-const USER = `swtest_ro_${RUN}`
-/** Characters a URL must percent-encode, so the decoding is exercised. */
-const PASSWORD = `r0:${RUN}/p@ss w%rd`
-const URL_PASSWORD = encodeURIComponent(PASSWORD)
-const FROM = `mysql+pymysql://${USER}:${URL_PASSWORD}@${DEVCLOUD_MARIADB.host}:${DEVCLOUD_MARIADB.port}/${DB}?charset=utf8`
 
 const P = '0c1d2e3f40514a6b8c9d0e1f2a3b4c5d'
 const S = '1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b'
@@ -62,39 +53,38 @@ const parse = (r: CliResult): AdoptJson => {
   assert.equal(r.code, 0, describeRun(r))
   return JSON.parse(r.stdout) as AdoptJson
 }
-const noSecret = (r: CliResult): void => {
-  const text = `${r.stdout}${r.stderr}`
-  for (const s of [PASSWORD, URL_PASSWORD, `r0:${RUN}`, `r0%3A${RUN}`]) assert.ok(!text.includes(s), `the password shows (${s}):\n${describeRun(r)}`)
-}
-
-/** Staffeln's table contents, to show they are unchanged. */
-const checksum = (): Promise<string> => mariadbRoot(`CHECKSUM TABLE backup_data, queue_data EXTENDED;`, DB)
-
 describe('adopt staffeln from a real MariaDB (the devcloud\'s)', () => {
   const dir = tempDir('swtest-adopt-maria-')
   const storeUrl = `sqlite:${join(dir.dir, 'snapwarden.sqlite')}`
 
+  let maria: StaffelnMariadb
+  /** Filled in before(): the database, the user, its password and the URL of this run. */
+  let DB = ''
+  let USER = ''
+  let PASSWORD = ''
+  let URL_PASSWORD = ''
+  let FROM = ''
+
   before(async () => {
-    await mariadbRoot(
-      [
-        `CREATE DATABASE ${DB};`,
-        `CREATE USER ${sqlString(USER)}@'127.0.0.1' IDENTIFIED BY ${sqlString(PASSWORD)};`,
-        // Read-only: SELECT is all the adoption may use.
-        `GRANT SELECT ON ${DB}.* TO ${sqlString(USER)}@'127.0.0.1';`,
-        `USE ${DB};`,
-        ...STAFFELN_DDL.mysql.map((s) => `${s};`),
-        ...staffelnInserts(FIXTURE).map((s) => `${s};`),
-      ].join('\n'),
-    )
+    maria = await createStaffelnMariadb([...STAFFELN_DDL.mysql, ...staffelnInserts(FIXTURE)])
+    ;({ database: DB, user: USER, password: PASSWORD, url: FROM } = maria)
+    URL_PASSWORD = encodeURIComponent(PASSWORD)
   })
 
   after(async () => {
     try {
-      await mariadbRoot(`DROP DATABASE IF EXISTS ${DB}; DROP USER IF EXISTS ${sqlString(USER)}@'127.0.0.1';`)
+      await maria?.drop()
     } finally {
       dir.remove()
     }
   })
+
+  const noSecret = (r: CliResult): void => {
+    const text = `${r.stdout}${r.stderr}`
+    for (const s of [PASSWORD, URL_PASSWORD]) assert.ok(!text.includes(s), `the password shows (${s}):\n${describeRun(r)}`)
+  }
+  /** Staffeln's table contents, to show they are unchanged. */
+  const checksum = (): Promise<string> => mariadbRoot(`CHECKSUM TABLE backup_data, queue_data EXTENDED;`, DB)
 
   test("the schema is Staffeln's as SQLAlchemy creates it on MySQL (types as information_schema reports them)", async () => {
     const cols = await mariadbRoot(

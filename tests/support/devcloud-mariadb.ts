@@ -4,6 +4,7 @@
  * unix_socket; the tests run as root, as the devcloud does). Fails, never skips, when it is absent.
  */
 import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -28,3 +29,42 @@ export function mariadbRoot(sql: string, database?: string): Promise<string> {
 
 /** A MySQL string literal. */
 export const sqlString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+
+export interface StaffelnMariadb {
+  readonly database: string
+  readonly user: string
+  readonly password: string
+  /** `mysql+pymysql://user:password@127.0.0.1:3306/<database>?charset=utf8`, as oslo.db writes it. */
+  readonly url: string
+  /** Drops the database and the user. */
+  drop(): Promise<void>
+}
+
+/**
+ * A database `swtest_staffeln_<random>` with `statements` run in it (Staffeln's schema and rows) and
+ * a user `swtest_ro_<random>`@127.0.0.1 that may only SELECT from it. Call drop() in `finally`.
+ */
+export async function createStaffelnMariadb(statements: readonly string[]): Promise<StaffelnMariadb> {
+  const run = randomBytes(4).toString('hex')
+  const database = `swtest_staffeln_${run}`
+  const user = `swtest_ro_${run}`
+  // Characters a URL must percent-encode, so the decoding is exercised.
+  const password = `r0:${run}/p@ss w%rd`
+  const drop = () => mariadbRoot(`DROP DATABASE IF EXISTS ${database}; DROP USER IF EXISTS ${sqlString(user)}@'127.0.0.1';`).then(() => undefined)
+  try {
+    await mariadbRoot(
+      [
+        `CREATE DATABASE ${database};`,
+        `CREATE USER ${sqlString(user)}@'127.0.0.1' IDENTIFIED BY ${sqlString(password)};`,
+        `GRANT SELECT ON ${database}.* TO ${sqlString(user)}@'127.0.0.1';`,
+        `USE ${database};`,
+        ...statements.map((s) => `${s};`),
+      ].join('\n'),
+    )
+  } catch (err) {
+    await drop().catch(() => {})
+    throw err
+  }
+  const url = `mysql+pymysql://${user}:${encodeURIComponent(password)}@${DEVCLOUD_MARIADB.host}:${DEVCLOUD_MARIADB.port}/${database}?charset=utf8`
+  return { database, user, password, url, drop }
+}
