@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util'
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { openStore } from '../src/store/index.ts'
+import { createStoreSchema, dropStoreSchema } from '../tests/support/pg-schema.ts'
 import { startApiProcess } from '../tests/support/protection-api-process.ts'
 import { runLoad, type LoadRequest, type LoadResult } from './support/http-load.ts'
 
@@ -101,23 +102,8 @@ async function seedSqlite(path: string, rows: number): Promise<void> {
 /** The bench's own schema in the test database (the store tests drop tables in its default schema). */
 const PG_SCHEMA = 'snapwarden_bench_protection'
 
-function withSchema(url: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${PG_SCHEMA}`)}`
-}
-
 async function seedPostgres(adminUrl: string, rows: number): Promise<string> {
-  const url = withSchema(adminUrl)
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    await client.query(`drop schema if exists ${PG_SCHEMA} cascade`)
-    await client.query(`create schema ${PG_SCHEMA}`)
-  } finally {
-    await client.end()
-  }
-  const store = openStore({ url })
-  await store.migrate()
-  await store.close()
+  const url = await createStoreSchema(adminUrl, PG_SCHEMA)
   const seed = new pg.Client({ connectionString: url })
   await seed.connect()
   try {
@@ -134,15 +120,7 @@ async function seedPostgres(adminUrl: string, rows: number): Promise<string> {
   return url
 }
 
-async function dropPostgres(adminUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl })
-  await client.connect()
-  try {
-    await client.query(`drop schema if exists ${PG_SCHEMA} cascade`)
-  } finally {
-    await client.end()
-  }
-}
+const dropPostgres = (adminUrl: string) => dropStoreSchema(adminUrl, PG_SCHEMA)
 
 /** user + system CPU time of a process so far (Linux /proc, 100 ticks per second), in ms. */
 function cpuMs(pid: number): number {

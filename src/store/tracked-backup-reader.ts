@@ -23,7 +23,7 @@ export interface TrackedBackupReaderOptions {
 const SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 
 const SQL = 'select 1 as tracked from backups where backup_id = ? and deleted_at is null'
-const PG_SQL = 'select 1 as tracked from backups where backup_id = $1 and deleted_at is null'
+const PG_SQL = 'select backup_id from backups where backup_id = any($1::text[]) and deleted_at is null'
 
 /**
  * Opens a reader on the store URL (`sqlite:<path>`, a path, or `postgres://…`). Nothing is
@@ -86,9 +86,26 @@ class SqliteReader implements TrackedBackupReader {
   }
 }
 
+interface PendingLookup {
+  readonly id: string
+  readonly resolve: (tracked: boolean) => void
+  readonly reject: (err: unknown) => void
+}
+
+/** Most ids asked in one PostgreSQL query. */
+const PG_BATCH = 256
+
+/**
+ * Lookups that arrive in the same turn of the event loop go to PostgreSQL as one query
+ * (`backup_id = any($1)`), up to PG_BATCH ids: under load a round trip serves many checks, and each
+ * answer is still read from the database after the check arrived (no cache). A failed query fails
+ * every lookup of its batch.
+ */
 class PostgresReader implements TrackedBackupReader {
   readonly display: string
   readonly #pool: pg.Pool
+  #queue: PendingLookup[] = []
+  #scheduled = false
 
   constructor(target: Extract<StoreTarget, { dialect: 'postgres' }>, opts: TrackedBackupReaderOptions) {
     this.display = redactUrl(target.url)
@@ -103,17 +120,36 @@ class PostgresReader implements TrackedBackupReader {
     this.#pool.on('error', () => {})
   }
 
-  async isTracked(backupId: string): Promise<boolean> {
-    try {
-      const res = await this.#pool.query({ name: 'snapwarden_backup_tracked', text: PG_SQL, values: [backupId] })
-      return res.rowCount !== null && res.rowCount > 0
-    } catch (err) {
-      throw readError(err, this.display)
-    }
+  isTracked(backupId: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ id: backupId, resolve, reject })
+      this.#schedule()
+    })
   }
 
   async close(): Promise<void> {
     await this.#pool.end()
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      while (this.#queue.length > 0) void this.#run(this.#queue.splice(0, PG_BATCH))
+    })
+  }
+
+  async #run(batch: readonly PendingLookup[]): Promise<void> {
+    try {
+      const ids = [...new Set(batch.map((p) => p.id))]
+      const res = await this.#pool.query<{ backup_id: string }>({ name: 'snapwarden_backups_tracked', text: PG_SQL, values: [ids] })
+      const found = new Set(res.rows.map((r) => r.backup_id))
+      for (const p of batch) p.resolve(found.has(p.id))
+    } catch (err) {
+      const failure = readError(err, this.display)
+      for (const p of batch) p.reject(failure)
+    }
   }
 }
 
