@@ -19,7 +19,7 @@ import { openStore } from '../../src/store/index.ts'
 import { collectOutput } from '../support/backup-daemon.ts'
 import { createProtectedServer, ensureBackupRoom, removeProtectedServer, type ProtectedServer } from '../support/backup-devcloud.ts'
 import { assertDevcloudUp, devcloudEnv, openDevcloud } from '../support/devcloud.ts'
-import { devcloudIds, grantAdminInDemo } from '../support/devcloud-projects.ts'
+import { devcloudIds, grantAdminInDemo, removeBackupsOfVolume } from '../support/devcloud-projects.ts'
 import { spawnCli, tempDir, writeConfig } from '../support/run-cli.ts'
 
 const RUN = randomUUID().slice(0, 8)
@@ -48,7 +48,11 @@ before(async () => {
 after(async () => {
   const problems: string[] = []
   try {
-    for (const m of made) problems.push(...(await removeProtectedServer(m.conn(), m.made)))
+    for (const m of made) {
+      // Backups in any project first (a wrong look-up could have made one in the admin's).
+      if (m.made.volumeId) problems.push(...(await removeBackupsOfVolume(admin, m.made.volumeId)))
+      problems.push(...(await removeProtectedServer(m.conn(), m.made)))
+    }
     await revokeRole?.()
   } finally {
     await admin?.close()

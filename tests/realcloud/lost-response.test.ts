@@ -39,7 +39,7 @@ import {
   type ProtectedServer,
 } from '../support/backup-devcloud.ts'
 import { assertDevcloudUp, createTestVolume, DEVCLOUD_CLOUDS_YAML, ensureSnapshotQuota, openDevcloud, removeVolumeAndSnapshots, snapshotsOf } from '../support/devcloud.ts'
-import { devcloudIds, grantAdminInDemo } from '../support/devcloud-projects.ts'
+import { devcloudIds, grantAdminInDemo, removeBackupsOfVolume } from '../support/devcloud-projects.ts'
 import { dropFirst, LostResponseProxy } from '../support/lost-response-proxy.ts'
 
 const RUN = randomUUID().slice(0, 8)
@@ -144,7 +144,11 @@ describe('a lost answer to a create on the real devcloud', { concurrency: 1, tim
     const problems: string[] = []
     try {
       for (const c of conns.splice(0)) await c.close().catch(() => undefined)
-      for (const { conn, made } of serversMade) problems.push(...(await removeProtectedServer(conn(), made)))
+      for (const { conn, made } of serversMade) {
+        // Backups in any project first (a wrong look-up could have made one in the admin's).
+        if (made.volumeId) problems.push(...(await removeBackupsOfVolume(admin, made.volumeId)))
+        problems.push(...(await removeProtectedServer(conn(), made)))
+      }
       for (const id of volumesMade) await removeVolumeAndSnapshots(admin, id).catch((err: unknown) => problems.push(String(err)))
       await revokeRole?.()
     } finally {

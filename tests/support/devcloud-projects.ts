@@ -4,8 +4,10 @@
  * taken back afterwards only if the test granted it.
  */
 import { readFileSync } from 'node:fs'
+import * as backups from '../../src/openstack/blockstorage/v3/backups/index.ts'
 import type { Connection } from '../../src/openstack/connection.ts'
-import { IDENTITY_JSON } from './backup-devcloud.ts'
+import { isHttpStatus } from '../../src/openstack/core/errors.ts'
+import { IDENTITY_JSON, waitFor, waitGone } from './backup-devcloud.ts'
 
 export interface DevcloudIds {
   readonly admin_project_id: string
@@ -30,4 +32,25 @@ export async function grantAdminInDemo(admin: Connection): Promise<() => Promise
   return async () => {
     await admin.identity.delete(url, { okCodes: [204, 404] })
   }
+}
+
+/**
+ * Deletes every backup of the volume in any project, newest first, each waited for (admin). For
+ * clean-up after a test that may have made a backup where it should not have (another project).
+ */
+export async function removeBackupsOfVolume(admin: Connection, volumeId: string): Promise<string[]> {
+  const problems: string[] = []
+  const list: backups.Backup[] = []
+  for await (const b of backups.list(admin.blockStorage, { volumeId, allTenants: true })) if (b.volumeId === volumeId) list.push(b)
+  list.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+  for (const b of list) {
+    try {
+      const cur = await waitFor(`backup ${b.id}`, () => backups.get(admin.blockStorage, b.id), (x) => x.status !== 'creating' && x.status !== 'restoring')
+      if (cur.status !== 'deleting') await backups.remove(admin.blockStorage, b.id)
+      await waitGone(`backup ${b.id}`, () => backups.get(admin.blockStorage, b.id))
+    } catch (err) {
+      if (!isHttpStatus(err, 404)) problems.push(`backup ${b.id}: ${(err as Error).message}`)
+    }
+  }
+  return problems
 }
