@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { createConnection } from 'mysql2/promise'
 import { openStore } from '../../src/store/index.ts'
-import { createStaffelnMariadb, DEVCLOUD_MARIADB, mariadbRoot, sqlString, type StaffelnMariadb } from '../support/devcloud-mariadb.ts'
+import { createStaffelnMariadb, DEVCLOUD_MARIADB, DEVCLOUD_RUN, mariadbRoot, sqlString, type StaffelnMariadb } from '../support/devcloud-mariadb.ts'
 import { describeRun, runCli, tempDir, type CliResult } from '../support/run-cli.ts'
 import { STAFFELN_DDL, staffelnInserts, type StaffelnFixture } from '../support/staffeln-db.ts'
 
@@ -163,6 +163,25 @@ describe('adopt staffeln from a real MariaDB (the devcloud\'s)', () => {
     const again = parse(await runCli(['adopt', 'staffeln', '--from', FROM, '--db', storeUrl, '--json'], { dir: dir.dir }))
     assert.deepEqual(again.adopted, [], 're-running adds nothing')
     assert.deepEqual(again.alreadyTracked, ADOPTED)
+  })
+
+  test("through the server's unix socket (?unix_socket=, pymysql's parameter)", async () => {
+    const socket = join(DEVCLOUD_RUN, 'mysqld.sock')
+    const local = `${sqlString(USER)}@'localhost'`
+    // Its own password: over TCP (as USER@127.0.0.1) it would be refused, so success means the socket.
+    const socketPassword = `${PASSWORD}-socket`
+    await mariadbRoot(`CREATE USER ${local} IDENTIFIED BY ${sqlString(socketPassword)}; GRANT SELECT ON ${DB}.* TO ${local};`)
+    try {
+      const url = `mysql+pymysql://${USER}:${encodeURIComponent(socketPassword)}@localhost/${DB}?unix_socket=${encodeURIComponent(socket)}&charset=utf8`
+      const tcp = await runCli(['adopt', 'staffeln', '--from', url.replace(/\?unix_socket=[^&]*&/, '?'), '--db', storeUrl, '--dry-run'], { dir: dir.dir })
+      assert.equal(tcp.code, 2, `the socket user's password does not work over TCP\n${describeRun(tcp)}`)
+      const r = await runCli(['adopt', 'staffeln', '--from', url, '--db', storeUrl, '--dry-run', '--json'], { dir: dir.dir })
+      noSecret(r)
+      const out = parse(r)
+      assert.equal(out.adopted.length + out.alreadyTracked.length, ADOPTED.length, r.stdout)
+    } finally {
+      await mariadbRoot(`DROP USER IF EXISTS ${local};`)
+    }
   })
 
   test('a wrong password or an unknown database: exit 2 (STAFFELN_UNAVAILABLE) with the server\'s reason, never the password', async () => {

@@ -10,6 +10,8 @@ import { join } from 'node:path'
 
 const DC_STATE = process.env.DC_STATE ?? '/var/lib/devcloud'
 export const DEVCLOUD_MY_CNF = join(DC_STATE, 'etc', 'mysql', 'my.cnf')
+/** Where the devcloud's MariaDB keeps its socket (`mysqld.sock`). */
+export const DEVCLOUD_RUN = join(DC_STATE, 'run')
 export const DEVCLOUD_MARIADB = { host: '127.0.0.1', port: 3306 } as const
 
 /** Runs SQL as MariaDB's root (through the socket); resolves to the tab-separated output. */
