@@ -134,13 +134,17 @@ test('fault campaign: 50 snapshot cycles under 5xx, resets, timeouts, 429 and to
     const config = parseCloud({ ...h.sim.cloudConfig('admin'), api_timeout: REQUEST_TIMEOUT_S }, { name: 'faults-admin', source: 'fault campaign', keyName: (k) => k })
     // Authentication and version discovery retry on the same manual time as every other call.
     const connectOpts = { onRequest, clock: time.clock, retry: { sleep: time.sleep, random: () => 0.5 } }
-    const conn = await connect(config, connectOpts)
-    h.conns.push(conn)
-    const cloud = new OpenStackCloud(conn, async (projectId) => {
-      const scoped = await connect(config.withProjectScope(projectId), connectOpts)
-      h.conns.push(scoped)
-      return scoped
-    })
+    // Every cycle connects anew, under the faults, as `snapwarden run` from cron does: authentication
+    // and version discovery are calls like any other and must survive a 5xx or a reset.
+    const openCloud = async (): Promise<OpenStackCloud> => {
+      const conn = await connect(config, connectOpts)
+      h.conns.push(conn)
+      return new OpenStackCloud(conn, async (projectId) => {
+        const scoped = await connect(config.withProjectScope(projectId), connectOpts)
+        h.conns.push(scoped)
+        return scoped
+      })
+    }
 
     // Count what the simulator's fault rules did, by kind.
     const fired: Record<FaultAction['kind'] | 'tokenExpiry', number> = { status: 0, reset: 0, latency: 0, rateLimit: 0, loseResponse: 0, tokenExpiry: 0 }
@@ -162,7 +166,7 @@ test('fault campaign: 50 snapshot cycles under 5xx, resets, timeouts, 429 and to
     h.sim.resetCalls()
     faultsOn = true
 
-    const deps = { cloud, ...time, random: () => 0.5, logger: silentLogger, metrics: noopMetrics, config: testConfig() }
+    const base = { ...time, random: () => 0.5, logger: silentLogger, metrics: noopMetrics, config: testConfig() }
     const problems: string[] = []
     let duplicates = 0
     let failuresReported = 0
@@ -191,12 +195,14 @@ test('fault campaign: 50 snapshot cycles under 5xx, resets, timeouts, 429 and to
       let report: CycleReport | undefined
       let thrown: unknown
       try {
-        report = await runSnapshotCycle(deps, { mode: 'all', allProjects: true, dryRun: false })
+        report = await runSnapshotCycle({ ...base, cloud: await openCloud() }, { mode: 'all', allProjects: true, dryRun: false })
       } catch (err) {
         thrown = err
         cyclesThrown++
         const code = (err as { code?: unknown }).code
         if (typeof code !== 'string' || !(err instanceof Error) || err.message === '') problems.push(`cycle ${c} threw without a code and message: ${String(err)}`)
+      } finally {
+        for (const conn of h.conns.splice(0)) await conn.close()
       }
       const failed = (report?.result?.items ?? []).filter((r) => r.status === 'failed')
       failuresReported += failed.length + (thrown === undefined ? 0 : 1)
