@@ -5,7 +5,8 @@
  * answers 3 % with 429 + Retry-After, holds some calls beyond the client's request timeout (the call
  * is then done right after the client gave up, as a slow Cinder does; a few snapshot creates only
  * land when the next cycle starts), loses the answers to 5 % of creates and deletes, and expires
- * every token now and then (also mid-cycle).
+ * every token now and then (also mid-cycle). Every cycle connects anew (as `run` from cron does),
+ * so authentication, version discovery and the project-scoped connections meet the faults too.
  *
  * Checks, after every cycle:
  * - never two healthy snapshots (available/creating) of one volume in one window;
