@@ -10,6 +10,7 @@ function spec(ctx: SimContext, maxLimit: number, path: string): ListSpec<SimBack
     path,
     maxLimit,
     allowed: ['name', 'status', 'volume_id'],
+    indexed: { volume_id: 'volumeId', status: 'status' },
     filters: {
       name: (b, x) => b.name === x,
       status: (b, x) => b.status === x,

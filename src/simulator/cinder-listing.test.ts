@@ -112,3 +112,40 @@ test('an unknown marker answers 404', async () => {
     assert.equal(r.json.itemNotFound.message, 'Marker nope could not be found.')
   })
 })
+
+test('volume_id and status filters walk only the matching snapshots (an index, as Cinder has), also across projects and pages', async () => {
+  const clock = createManualClock(Date.parse('2024-05-01T00:00:00Z'))
+  const sim = await startSimulator({ seed: 12, clock, pageSize: 2 })
+  try {
+    const admin = await login(sim, 'admin')
+    const demo = await login(sim, 'demo')
+    const vol = sim.state.addVolume({ projectId: demo.projectId, name: 'watched' })
+    const other = sim.state.addVolume({ projectId: demo.projectId, name: 'other' })
+    const mine: string[] = []
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1000)
+      mine.push(sim.state.addSnapshot({ volumeId: vol.id, status: i === 4 ? 'creating' : 'available' }).id)
+      for (let j = 0; j < 50; j++) sim.state.addSnapshot({ volumeId: other.id })
+    }
+    const reads = new Set<string>()
+    for (const s of sim.state.snapshots.list()) {
+      const status = s.status
+      Object.defineProperty(s, 'name', { get: () => (reads.add(s.id), null), enumerable: true, configurable: true })
+      assert.equal(s.status, status)
+    }
+    const page1 = await admin.volume('GET', `/snapshots/detail?all_tenants=1&project_id=${demo.projectId}&name=x&volume_id=${vol.id}`)
+    assert.deepEqual(page1.json.snapshots, [])
+    assert.ok(reads.size <= mine.length, `the name filter looked at ${reads.size} snapshots, not only the volume's ${mine.length}`)
+    const byVolume = await demo.volume('GET', `/snapshots/detail?volume_id=${vol.id}`)
+    assert.deepEqual(byVolume.json.snapshots.map((s: { id: string }) => s.id), [mine[4], mine[3]])
+    const next = byVolume.json.snapshots_links.find((l: { rel: string }) => l.rel === 'next').href as string
+    assert.deepEqual((await demo.volume('GET', next)).json.snapshots.map((s: { id: string }) => s.id), [mine[2], mine[1]])
+    const creating = await admin.volume('GET', '/snapshots/detail?all_tenants=1&status=creating')
+    assert.deepEqual(creating.json.snapshots.map((s: { id: string }) => s.id), [mine[4]])
+    sim.state.snapshots.get(mine[4] as string)!.status = 'available'
+    assert.deepEqual((await admin.volume('GET', '/snapshots/detail?all_tenants=1&status=creating')).json.snapshots, [])
+    assert.deepEqual((await admin.volume('GET', `/snapshots/detail?all_tenants=1&project_id=${admin.projectId}&volume_id=${vol.id}`)).json.snapshots, [])
+  } finally {
+    await sim.close()
+  }
+})

@@ -14,6 +14,11 @@ export interface ListSpec<T extends Indexed> {
   readonly allowed: readonly string[]
   /** Filters the simulator applies; others are accepted or rejected per `allowed` but ignored. */
   readonly filters: Readonly<Record<string, FilterFn<T>>>
+  /**
+   * Filters answered from an index of `index` (query key → indexed field), as Cinder's database
+   * indexes them (`volume_id`, `status`): the page walks only the matching resources.
+   */
+  readonly indexed?: Readonly<Record<string, string>>
   readonly sortKeys: Readonly<Record<string, (t: T) => string | number>>
   /** Page size cap (Cinder's osapi_max_limit). */
   readonly maxLimit: number
@@ -98,10 +103,21 @@ export function listPage<T extends Indexed>(ctx: SimContext, spec: ListSpec<T>):
     const v = q.get(k)
     if (fn !== undefined && v !== null) active.push([fn, v])
   }
-  const matches = (t: T): boolean => active.every(([fn, v]) => fn(t, v))
   const limit = parseLimit(ctx, spec.maxLimit)
   const sort = parseSort(ctx, spec)
-  const source = spec.index.list(projectFilter)
+  // The smallest of: the project's (or every) resource, and the buckets of the indexed filters given.
+  let source = spec.index.list(projectFilter)
+  let scoped = true
+  for (const [key, field] of Object.entries(spec.indexed ?? {})) {
+    const v = q.get(key)
+    const bucket = v === null ? undefined : spec.index.listBy(field, v)
+    if (bucket !== undefined && bucket.length < source.length) {
+      source = bucket
+      scoped = false
+    }
+  }
+  if (!scoped && projectFilter !== undefined) active.push([(t) => t.projectId === projectFilter, ''])
+  const matches = (t: T): boolean => active.every(([fn, v]) => fn(t, v))
   const markerId = q.get('marker')
   const marker = markerId === null ? undefined : spec.index.get(markerId)
   if (markerId !== null && marker === undefined) throw notFound(`Marker ${markerId} could not be found.`)

@@ -16,6 +16,7 @@ function spec(ctx: SimContext, maxLimit: number, path: string): ListSpec<SimSnap
     path,
     maxLimit,
     allowed: ['name', 'status', 'volume_id', 'metadata', 'availability_zone'],
+    indexed: { volume_id: 'volumeId', status: 'status' },
     filters: atLeast(ctx.mv, 3, 22) ? { ...filters, metadata: (s, x) => metadataMatches(s.metadata, x) } : filters,
     sortKeys: {
       created_at: (s) => s.createdAt,

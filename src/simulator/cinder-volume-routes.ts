@@ -12,6 +12,7 @@ function volumeSpec(ctx: SimContext, maxLimit: number, path: string): ListSpec<S
     path,
     maxLimit,
     allowed: ['name', 'status', 'metadata', 'bootable', 'migration_status', 'availability_zone', 'group_id', 'size', 'created_at', 'updated_at'],
+    indexed: { status: 'status' },
     filters: {
       name: (v, x) => v.name === x,
       status: (v, x) => v.status === x,

@@ -3,6 +3,7 @@ import type { SimClock } from './sim-clock.ts'
 import type { SimFaults } from './sim-faults.ts'
 import { SimIdentity } from './sim-identity.ts'
 import { SortedIndex } from './sorted-index.ts'
+import { TransitionQueue } from './transition-queue.ts'
 import type {
   SimBackup,
   SimQuota,
@@ -40,13 +41,14 @@ type Opt<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>
  */
 export class SimState {
   readonly identity: SimIdentity
-  readonly volumes = new SortedIndex<SimVolume>()
-  readonly snapshots = new SortedIndex<SimSnapshot>()
-  readonly backups = new SortedIndex<SimBackup>()
+  /** Indexed by status, and snapshots and backups by volume id too: Cinder's indexed filters. */
+  readonly volumes = new SortedIndex<SimVolume>(['status'])
+  readonly snapshots = new SortedIndex<SimSnapshot>(['volumeId', 'status'])
+  readonly backups = new SortedIndex<SimBackup>(['volumeId', 'status'])
   readonly servers = new SortedIndex<SimServer>()
   readonly quotas = new Map<string, SimQuota>()
   transitionMs: number
-  private readonly pending = new Set<SimResource>()
+  private readonly pending = new TransitionQueue()
   /** Backups per parent id (for has_dependent_backups and delete checks). */
   private readonly children = new Map<string, Set<string>>()
 
@@ -196,8 +198,9 @@ export class SimState {
 
   /** Starts a status change that completes `transitionMs` from now (or at `t.at`). */
   schedule(r: SimResource, t: SimTransition | { to: string | null }): void {
-    r.transition = 'at' in t ? t : { to: t.to, at: this.now() + this.transitionMs }
-    this.pending.add(r)
+    const transition = 'at' in t ? t : { to: t.to, at: this.now() + this.transitionMs }
+    r.transition = transition
+    this.pending.push(r, transition)
   }
 
   /** Applies every transition that is due; stuck resources stay; failing ones end in error. */
@@ -205,14 +208,8 @@ export class SimState {
     if (this.pending.size === 0) return
     const now = this.now()
     const faults = this.opts.faults
-    for (const r of [...this.pending]) {
-      const t = r.transition
-      if (t === undefined) {
-        this.pending.delete(r)
-        continue
-      }
-      if (t.at > now || faults.isStuck(r.kind, r.id, r.status)) continue
-      this.pending.delete(r)
+    for (const r of this.pending.takeDue(now, (x) => faults.isStuck(x.kind, x.id, x.status))) {
+      const t = r.transition as SimTransition
       delete r.transition
       let to = t.to
       if (faults.shouldFail(r.kind)) to = r.status === 'deleting' ? 'error_deleting' : 'error'

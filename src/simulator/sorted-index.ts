@@ -37,27 +37,41 @@ function removeSorted<T extends Indexed>(arr: T[], t: T): void {
   if (arr[i] === t) arr.splice(i, 1)
 }
 
+/**
+ * A field the index also keys by (Cinder's indexed filters: `volume_id`, `status`). Such a field
+ * becomes an accessor on each added resource, so an assignment (`snap.status = 'deleting'`, as the
+ * routes and tests do) moves the resource between buckets.
+ */
+export type IndexedField<T> = { [K in keyof T]: T[K] extends string ? K : never }[keyof T] & string
+
 export class SortedIndex<T extends Indexed> {
   readonly byId = new Map<string, T>()
   private readonly all: T[] = []
   private readonly byProject = new Map<string, T[]>()
+  /** field → value → resources with that value, ascending (createdAt, id). */
+  private readonly byField = new Map<string, Map<string, T[]>>()
+
+  constructor(fields: readonly IndexedField<T>[] = []) {
+    for (const f of fields) this.byField.set(f, new Map())
+  }
 
   add(t: T): void {
     this.byId.set(t.id, t)
     insertSorted(this.all, t)
-    let p = this.byProject.get(t.projectId)
-    if (p === undefined) {
-      p = []
-      this.byProject.set(t.projectId, p)
-    }
-    insertSorted(p, t)
+    insertSorted(bucket(this.byProject, t.projectId), t)
+    for (const [field, values] of this.byField) this.track(t, field, values)
   }
 
   remove(t: T): void {
-    if (!this.byId.delete(t.id)) return
+    if (this.byId.get(t.id) !== t) return
+    this.byId.delete(t.id)
     removeSorted(this.all, t)
     const p = this.byProject.get(t.projectId)
     if (p !== undefined) removeSorted(p, t)
+    for (const [field, values] of this.byField) {
+      const list = values.get(String((t as Record<string, unknown>)[field]))
+      if (list !== undefined) removeSorted(list, t)
+    }
   }
 
   get(id: string): T | undefined {
@@ -70,7 +84,45 @@ export class SortedIndex<T extends Indexed> {
     return this.byProject.get(projectId) ?? []
   }
 
+  /** Ascending (createdAt, id): the resources whose indexed `field` is `value`; undefined when `field` is not indexed. */
+  listBy(field: string, value: string): readonly T[] | undefined {
+    const values = this.byField.get(field)
+    if (values === undefined) return undefined
+    return values.get(value) ?? []
+  }
+
   get size(): number {
     return this.all.length
   }
+
+  private track(t: T, field: string, values: Map<string, T[]>): void {
+    const own = Object.getOwnPropertyDescriptor(t, field)
+    let value = own?.get !== undefined ? own.get.call(t) : (t as Record<string, unknown>)[field]
+    insertSorted(bucket(values, String(value)), t)
+    if (own?.get !== undefined) return // already tracked (re-added after a remove)
+    const byId = this.byId
+    Object.defineProperty(t, field, {
+      enumerable: true,
+      configurable: true,
+      get: () => value,
+      set: (next: unknown) => {
+        if (next === value) return
+        if (byId.get(t.id) === t) {
+          const from = values.get(String(value))
+          if (from !== undefined) removeSorted(from, t)
+          insertSorted(bucket(values, String(next)), t)
+        }
+        value = next
+      },
+    })
+  }
+}
+
+function bucket<T>(map: Map<string, T[]>, key: string): T[] {
+  let list = map.get(key)
+  if (list === undefined) {
+    list = []
+    map.set(key, list)
+  }
+  return list
 }

@@ -27,7 +27,11 @@ export interface SimulatorOptions {
   readonly pageSize?: number
   /** Default 4 hours, as Keystone. */
   readonly tokenLifetimeMs?: number
-  /** How long creating/deleting lasts on the clock. Default 0 (settled by the next request). */
+  /**
+   * The settle time: how long creating/deleting (snapshots, backups, volumes) lasts on the clock
+   * before it turns available/gone. Default 0 (settled by the next request). Real snapshots take
+   * seconds and backups minutes; `snapwarden simulator --settle-ms` sets it.
+   */
   readonly transitionMs?: number
   /** Add the default admin/demo projects, users and a few resources. Default true. */
   readonly defaultSeed?: boolean
