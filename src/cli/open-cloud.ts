@@ -7,7 +7,7 @@ import { UserError } from '../domain/errors.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { Metrics } from '../domain/metrics.ts'
 import type { Cloud } from '../domain/ports.ts'
-import { OpenStackCloud } from '../cloud/openstack-cloud.ts'
+import { OpenStackCloud, projectScopedConnector } from '../cloud/openstack-cloud.ts'
 import { describeNoCloud, findCloudConfig, type CloudConfig } from '../openstack/config/index.ts'
 import { connect } from '../openstack/connection.ts'
 import { startDemoSimulator } from './demo-simulator.ts'
@@ -83,7 +83,8 @@ export async function openCloud(choice: CloudChoice, opts: OpenCloudOptions): Pr
   const conn = await connect(config, connectOpts)
   const cloud = new OpenStackCloud(
     conn,
-    config.authType === 'v3applicationcredential' ? undefined : (projectId) => connect(config.withProjectScope(projectId), connectOpts),
+    // Only the token is per project: endpoints come from its catalog, microversions from `conn`.
+    projectScopedConnector(conn),
     (projectId, err) =>
       opts.logger.warn(
         { projectId, error: (err as Error).message },

@@ -17,6 +17,16 @@ const ADMIN_ROLES = new Set(['admin'])
 /** Opens a connection scoped to another project (same credentials, other scope). */
 export type ScopedConnector = (projectId: string) => Promise<Connection>
 
+/**
+ * How the CLI (and every harness that must behave as it does) gets a volume's project: one token
+ * request per project through `conn.scoped`, re-using the catalog's services and the negotiated
+ * microversions. Undefined for an application credential (bound to its own project).
+ */
+export function projectScopedConnector(conn: Connection): ScopedConnector | undefined {
+  if (conn.config.authType === 'v3applicationcredential') return undefined
+  return (projectId) => conn.scoped(conn.config.withProjectScope(projectId))
+}
+
 export class OpenStackCloud implements Cloud {
   readonly #conn: Connection
   readonly #connectScoped: ScopedConnector | undefined

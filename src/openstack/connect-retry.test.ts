@@ -51,7 +51,7 @@ test('connect retries a 500 on the token request and a 503 on version discovery,
     retry: { sleep: async (ms) => void slept.push(ms), random: () => 0.5, onRetry: (e) => retries.push(`${e.what} #${e.attempt}`) },
   })
   try {
-    assert.equal(conn.compute.microversion, '2.93')
+    assert.equal(await conn.compute.ready(), '2.93')
     assert.equal(conn.blockStorage.microversion, '3.70')
     assert.deepEqual(retries, ['authentication #1', `version discovery of ${server.url}/v2.1 #1`])
     assert.deepEqual(slept, [500, 500])

@@ -38,8 +38,17 @@ export interface Connection {
   readonly identity: ServiceClient
   /** Cinder v3 (`/v3/{project_id}`), with the negotiated `volume` microversion. */
   readonly blockStorage: ServiceClient
-  /** Nova v2.1, with the negotiated `compute` microversion. */
+  /**
+   * Nova v2.1, with the `compute` microversion negotiated on its first request (a command that
+   * never calls Nova never discovers it); `await compute.ready()` to read it.
+   */
   readonly compute: ServiceClient
+  /**
+   * The same credentials scoped to another project (`config.withProjectScope(id)`): one token
+   * request, endpoints from that token's catalog, the microversions this connection negotiated
+   * (no discovery), the same transport. Closing it closes nothing (this connection owns the transport).
+   */
+  scoped(config: CloudConfig, signal?: AbortSignal): Promise<Connection>
   close(): Promise<void>
 }
 
@@ -51,8 +60,8 @@ const TYPES = {
 
 /**
  * Authenticates, finds the endpoints in the catalog (interface and region from the config) and
- * negotiates microversions. A service absent from the catalog gives a client whose calls throw
- * NoEndpointError (OS_NO_ENDPOINT).
+ * negotiates the Cinder microversion (Nova's on first use). A service absent from the catalog
+ * gives a client whose calls throw NoEndpointError (OS_NO_ENDPOINT).
  */
 export async function connect(config: CloudConfig, opts: ConnectOptions = {}): Promise<Connection> {
   const transport = new HttpTransport({
@@ -69,38 +78,76 @@ export async function connect(config: CloudConfig, opts: ConnectOptions = {}): P
     const provider = new ProviderClient({ transport, identityUrl: config.authUrl, auth: config.auth, clock: opts.clock, retry: opts.retry })
     const token = await provider.authenticate(opts.signal)
     checkRegion(config, token.catalog)
-    const where: Omit<EndpointOpts, 'types'> = { interface: config.interface, region: config.regionName }
-    const endpoint = (types: readonly string[]): string | undefined => {
-      try {
-        return findEndpoint(token.catalog, { ...where, types })
-      } catch (err) {
-        if (err instanceof NoEndpointError) return undefined
-        throw err
-      }
-    }
-    const negotiated = async (url: string | undefined, range: { min: string; max: string }): Promise<string | undefined> => {
+    const find = endpointsOf(config, token.catalog)
+    const negotiated = async (url: string | undefined, range: { min: string; max: string }, signal?: AbortSignal): Promise<string | undefined> => {
       if (url === undefined) return undefined
-      const info = await provider.retrying(`version discovery of ${url}`, () => discoverVersion(url, transport, provider, opts.signal), opts.signal)
+      const info = await provider.retrying(`version discovery of ${url}`, () => discoverVersion(url, transport, provider, signal), signal)
       return info === undefined ? undefined : negotiateMicroversion(info, range)
     }
-    const bsUrl = endpoint(TYPES.blockStorage)
-    const computeUrl = endpoint(TYPES.compute)
     const max = opts.maxMicroversions ?? {}
-    const [bsVersion, computeVersion] = await Promise.all([
-      negotiated(bsUrl, { ...SUPPORTED_MICROVERSIONS.blockStorage, max: max.blockStorage ?? SUPPORTED_MICROVERSIONS.blockStorage.max }),
-      negotiated(computeUrl, { ...SUPPORTED_MICROVERSIONS.compute, max: max.compute ?? SUPPORTED_MICROVERSIONS.compute.max }),
-    ])
-    return {
-      config,
-      provider,
-      identity: new ServiceClient(provider, endpoint(TYPES.identity) ?? provider.identityUrl, { serviceType: 'identity' }),
-      blockStorage: new ServiceClient(provider, bsUrl, { serviceType: 'block-storage', microversionName: 'volume', microversion: bsVersion }),
-      compute: new ServiceClient(provider, computeUrl, { serviceType: 'compute', microversionName: 'compute', microversion: computeVersion }),
-      close: () => transport.close(),
-    }
+    const bsUrl = find(TYPES.blockStorage)
+    const computeUrl = find(TYPES.compute)
+    const bsVersion = await negotiated(bsUrl, { ...SUPPORTED_MICROVERSIONS.blockStorage, max: max.blockStorage ?? SUPPORTED_MICROVERSIONS.blockStorage.max }, opts.signal)
+    const computeRange = { ...SUPPORTED_MICROVERSIONS.compute, max: max.compute ?? SUPPORTED_MICROVERSIONS.compute.max }
+    const compute = new ServiceClient(provider, computeUrl, {
+      serviceType: 'compute',
+      microversionName: 'compute',
+      ...(computeUrl !== undefined && { negotiate: (signal?: AbortSignal) => negotiated(computeUrl, computeRange, signal) }),
+    })
+    const versions: Versions = { blockStorage: bsVersion, compute: (signal) => compute.ready(signal) }
+    return assemble(config, provider, token.catalog, versions, { transport, opts, compute, close: () => transport.close() })
   } catch (err) {
     await transport.close()
     throw err
+  }
+}
+
+/** The negotiated microversions a scoped connection re-uses. */
+interface Versions {
+  readonly blockStorage: string | undefined
+  readonly compute: (signal?: AbortSignal) => Promise<string | undefined>
+}
+
+interface Shared {
+  readonly transport: HttpTransport
+  readonly opts: ConnectOptions
+  /** The main connection's own Nova client (built by connect()). */
+  readonly compute?: ServiceClient
+  readonly close: () => Promise<void>
+}
+
+function assemble(config: CloudConfig, provider: ProviderClient, catalog: readonly CatalogEntry[], versions: Versions, shared: Shared): Connection {
+  const find = endpointsOf(config, catalog)
+  const computeUrl = find(TYPES.compute)
+  const conn: Connection = {
+    config,
+    provider,
+    identity: new ServiceClient(provider, find(TYPES.identity) ?? provider.identityUrl, { serviceType: 'identity' }),
+    blockStorage: new ServiceClient(provider, find(TYPES.blockStorage), { serviceType: 'block-storage', microversionName: 'volume', microversion: versions.blockStorage }),
+    compute:
+      shared.compute ??
+      new ServiceClient(provider, computeUrl, { serviceType: 'compute', microversionName: 'compute', ...(computeUrl !== undefined && { negotiate: versions.compute }) }),
+    scoped: async (scopedConfig, signal) => {
+      const { transport, opts } = shared
+      const scopedProvider = new ProviderClient({ transport, identityUrl: scopedConfig.authUrl, auth: scopedConfig.auth, clock: opts.clock, retry: opts.retry })
+      const token = await scopedProvider.authenticate(signal ?? opts.signal)
+      return assemble(scopedConfig, scopedProvider, token.catalog, versions, { transport, opts, close: async () => {} })
+    },
+    close: shared.close,
+  }
+  return conn
+}
+
+/** Finds a service's endpoint in a token's catalog (interface and region from the config). */
+function endpointsOf(config: CloudConfig, catalog: readonly CatalogEntry[]): (types: readonly string[]) => string | undefined {
+  const where: Omit<EndpointOpts, 'types'> = { interface: config.interface, region: config.regionName }
+  return (types) => {
+    try {
+      return findEndpoint(catalog, { ...where, types })
+    } catch (err) {
+      if (err instanceof NoEndpointError) return undefined
+      throw err
+    }
   }
 }
 

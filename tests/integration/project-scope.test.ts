@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { simulatorCloudConfig } from '../../src/cli/demo-simulator.ts'
 import { runSnapshotCycle } from '../../src/cycles/snapshot-cycle.ts'
-import { OpenStackCloud } from '../../src/cloud/openstack-cloud.ts'
+import { OpenStackCloud, projectScopedConnector } from '../../src/cloud/openstack-cloud.ts'
 import { silentLogger } from '../../src/domain/logger.ts'
 import { noopMetrics } from '../../src/domain/metrics.ts'
 import { connect } from '../../src/openstack/connection.ts'
@@ -15,15 +15,12 @@ import { addVolume, DAILY, projectIds } from '../support/sim-scenario.ts'
 
 async function adminCycle(h: SimHarness, fallbacks: string[]) {
   const config = simulatorCloudConfig(h.sim, 'admin')
-  const conn = await connect(config)
+  // The simulator's tokens expire on its clock: the client reads the same clock (as the daemon's does).
+  const conn = await connect(config, { clock: manualTime(h.clock).clock })
   h.conns.push(conn)
   const cloud = new OpenStackCloud(
     conn,
-    async (projectId) => {
-      const scoped = await connect(config.withProjectScope(projectId))
-      h.conns.push(scoped)
-      return scoped
-    },
+    projectScopedConnector(conn),
     (projectId) => fallbacks.push(projectId),
   )
   const time = manualTime(h.clock)
@@ -64,6 +61,28 @@ test("without a role there, it is created in the admin's project and the fallbac
     assert.equal(snaps.length, 1)
     assert.equal(snaps[0]!.projectId, adminProject)
     assert.deepEqual(fallbacks, [demo])
+  } finally {
+    await h.close()
+  }
+})
+
+test('per-project tokens cost one token request each: no extra version discovery, and the snapshot cycle never calls Nova', async () => {
+  const h = await startSimHarness()
+  try {
+    const { demo } = projectIds(h.sim)
+    const admin = [...h.sim.state.identity.users.values()].find((u) => u.name === 'admin')!
+    h.sim.state.identity.grant(admin.id, demo, 'member')
+    addVolume(h.sim, demo, 'scoped-a', DAILY)
+    addVolume(h.sim, demo, 'scoped-b', DAILY)
+    const before = { ...h.sim.calls() }
+    const report = await adminCycle(h, [])
+    assert.equal(report.result?.counts.failed, 0)
+    const calls = Object.entries(h.sim.calls()).map(([route, n]) => [route, n - (before[route] ?? 0)] as const).filter(([, n]) => n > 0)
+    const count = (match: (route: string) => boolean): number => calls.filter(([r]) => match(r)).reduce((n, [, k]) => n + k, 0)
+    // The admin's token and one for the demo project; Cinder discovered once (by the admin's connect).
+    assert.equal(count((r) => r === 'POST /identity/v3/auth/tokens'), 2, JSON.stringify(calls))
+    assert.equal(count((r) => r === 'GET /volume' || r === 'GET /volume/'), 1, JSON.stringify(calls))
+    assert.equal(count((r) => r.includes('/compute')), 0, JSON.stringify(calls))
   } finally {
     await h.close()
   }

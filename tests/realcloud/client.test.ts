@@ -94,7 +94,7 @@ describe('real cloud: typed client', () => {
       assert.ok(token.expiresAt.getTime() > Date.now())
       assert.match(conn.blockStorage.endpoint, new RegExp(`/v3/${token.project?.id}/$`))
       assert.equal(conn.blockStorage.microversion, '3.70')
-      assert.equal(conn.compute.microversion, '2.93')
+      assert.equal(await conn.compute.ready(), '2.93')
       assert.ok(conn.identity.endpoint.endsWith('/v3/'))
     }
     const member = conns.find((c) => c.config.name === 'devcloud-member')

@@ -19,7 +19,7 @@ import type { BackupTask, Store } from '../../src/domain/store-port.ts'
 import type { RequestEvent } from '../../src/openstack/core/request.ts'
 import type { SimBackup, SimServer, SimVolume, Simulator } from '../../src/simulator/index.ts'
 import { openStore } from '../../src/store/index.ts'
-import { OpenStackCloud } from '../../src/cloud/openstack-cloud.ts'
+import { OpenStackCloud, projectScopedConnector } from '../../src/cloud/openstack-cloud.ts'
 import { simulatorCloudConfig } from '../../src/cli/demo-simulator.ts'
 import { connect } from '../../src/openstack/connection.ts'
 import { connectAs, manualTime, startSimHarness, type SimClient, type SimHarness } from './sim-cloud.ts'
@@ -219,9 +219,5 @@ export async function scopedAdminCloud(h: SimHarness, opts: { roleIn?: string } 
   const config = simulatorCloudConfig(h.sim, 'admin')
   const conn = await connect(config)
   h.conns.push(conn)
-  return new OpenStackCloud(conn, async (projectId) => {
-    const scoped = await connect(config.withProjectScope(projectId))
-    h.conns.push(scoped)
-    return scoped
-  })
+  return new OpenStackCloud(conn, projectScopedConnector(conn))
 }

@@ -8,6 +8,11 @@ export interface ServiceClientOptions {
   readonly microversionName?: string | undefined
   /** The microversion to send on every request (negotiated by connect()). */
   readonly microversion?: string | undefined
+  /**
+   * Negotiates the microversion on first use instead (version discovery only when the service is
+   * used); a failed negotiation is tried again on the next request.
+   */
+  readonly negotiate?: ((signal?: AbortSignal) => Promise<string | undefined>) | undefined
 }
 
 export interface CallOpts {
@@ -24,7 +29,9 @@ export interface CallOpts {
 export class ServiceClient {
   readonly serviceType: string
   readonly microversionName: string | undefined
-  readonly microversion: string | undefined
+  #microversion: string | undefined
+  #negotiate: ((signal?: AbortSignal) => Promise<string | undefined>) | undefined
+  #negotiating: Promise<string | undefined> | undefined
   readonly #endpoint: string | undefined
 
   constructor(
@@ -35,7 +42,31 @@ export class ServiceClient {
     this.#endpoint = endpoint === undefined ? undefined : endpoint.endsWith('/') ? endpoint : `${endpoint}/`
     this.serviceType = opts.serviceType
     this.microversionName = opts.microversionName
-    this.microversion = opts.microversion
+    this.#microversion = opts.microversion
+    this.#negotiate = opts.negotiate
+  }
+
+  /** The microversion sent (undefined before a lazy negotiation, see ready()). */
+  get microversion(): string | undefined {
+    return this.#microversion
+  }
+
+  /** Resolves the microversion (runs a lazy negotiation once); every request awaits this first. */
+  async ready(signal?: AbortSignal): Promise<string | undefined> {
+    const negotiate = this.#negotiate
+    if (negotiate === undefined) return this.#microversion
+    this.#negotiating ??= negotiate(signal).then(
+      (v) => {
+        this.#microversion = v
+        this.#negotiate = undefined
+        return v
+      },
+      (err: unknown) => {
+        this.#negotiating = undefined
+        throw err
+      },
+    )
+    return this.#negotiating
   }
 
   /** The endpoint with a trailing slash; throws NoEndpointError when the service has none. */
@@ -78,7 +109,8 @@ export class ServiceClient {
     return this.request('DELETE', url, undefined, opts)
   }
 
-  request(method: HttpMethod, url: string, json: unknown, opts: CallOpts = {}): Promise<HttpResponse> {
+  async request(method: HttpMethod, url: string, json: unknown, opts: CallOpts = {}): Promise<HttpResponse> {
+    if (this.#negotiate !== undefined) await this.ready(opts.signal)
     const headers: Record<string, string> = { ...microversionHeaders(this.microversionName, this.microversion), ...opts.headers }
     const req: HttpRequest = { method, url, headers, json, okCodes: opts.okCodes, signal: opts.signal }
     return this.sender.send(req)
