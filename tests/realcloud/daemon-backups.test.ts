@@ -2,13 +2,17 @@
  * `snapwarden daemon --backups --all-projects` as a child process on the real devcloud (issue 7,
  * "Campaigns in the suite"), over two projects: a server in the admin project and one in the demo
  * project, each with a volume, tagged with a backup key unique to this run (so the daemon backs up
- * nothing else of the shared cloud). backup_service_period is 10 s (the shortest the config takes);
+ * nothing else of the shared cloud). The daemon talks to Keystone and Cinder through loopback
+ * proxies (tests/support/lost-response-proxy.ts) that lose the answer to the demo volume's first
+ * backup create: the backup exists, and the daemon must find it rather than make another.
+ * backup_service_period is 10 s (the shortest the config takes);
  * the snapshot jobs are scheduled once a year so they do not run. After a few backup cycles the
  * daemon is stopped (SIGTERM) and its store and Cinder are compared: each cycle made one backup per
  * volume, and Cinder holds no backup that no task recorded.
  */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -18,9 +22,11 @@ import type { Connection } from '../../src/openstack/connection.ts'
 import { openStore } from '../../src/store/index.ts'
 import { collectOutput } from '../support/backup-daemon.ts'
 import { createProtectedServer, ensureBackupRoom, removeProtectedServer, type ProtectedServer } from '../support/backup-devcloud.ts'
-import { assertDevcloudUp, devcloudEnv, openDevcloud } from '../support/devcloud.ts'
+import { assertDevcloudUp, DEVCLOUD_CLOUDS_YAML, openDevcloud } from '../support/devcloud.ts'
 import { devcloudIds, grantAdminInDemo, removeBackupsOfVolume } from '../support/devcloud-projects.ts'
+import { dropFirst, LostResponseProxy } from '../support/lost-response-proxy.ts'
 import { spawnCli, tempDir, writeConfig } from '../support/run-cli.ts'
+import { parse, stringify } from 'yaml'
 
 const RUN = randomUUID().slice(0, 8)
 const PREFIX = `swtest-dmn-${RUN}`
@@ -83,9 +89,22 @@ test(`daemon --backups --all-projects over two projects: one backup per volume p
   const configPath = writeConfig(home.dir, {
     conductor: { backup_metadata_key: BACKUP_KEY, backup_service_period: 10, backup_min_interval: 0, retention_service_period: 86_400, backup_cycle_timeout: '10min' },
   })
+  // The daemon's Keystone and Cinder are behind loopback proxies; the answer to the demo volume's
+  // first backup create is lost (the backup is made, the daemon never hears of it).
+  const keystone = await LostResponseProxy.start('http://127.0.0.1:5000')
+  const cinder = await LostResponseProxy.start('http://127.0.0.1:8776')
+  keystone.rewrite = [['http://127.0.0.1:8776', cinder.origin]]
+  cinder.rewrite = [['http://127.0.0.1:8776', cinder.origin]]
+  cinder.dropResponse = dropFirst('POST', new RegExp(`/v3/${ids.demo_project_id}/backups$`))
+  const clouds = parse(readFileSync(DEVCLOUD_CLOUDS_YAML, 'utf8')) as { clouds: Record<string, { auth: { auth_url: string } }> }
+  const entry = clouds.clouds['devcloud-admin']
+  assert.ok(entry, 'clouds.yaml has devcloud-admin')
+  entry.auth.auth_url = entry.auth.auth_url.replace('http://127.0.0.1:5000', keystone.origin)
+  const cloudsPath = join(home.dir, 'clouds.yaml')
+  writeFileSync(cloudsPath, stringify({ clouds: { 'devcloud-admin': entry } }), { mode: 0o600 })
   const daemon = spawnCli(
     ['--config', configPath, 'daemon', '--backups', '--all-projects', '--bind-address', '127.0.0.1:0', '--create-schedule', YEARLY, '--expire-schedule', YEARLY, '--grace-seconds', '120'],
-    { dir: home.dir, env: { ...devcloudEnv('devcloud-admin'), SNAPWARDEN_DB: storeUrl }, timeoutMs: RUN_MS + 180_000 },
+    { dir: home.dir, env: { OS_CLIENT_CONFIG_FILE: cloudsPath, OS_CLOUD: 'devcloud-admin', SNAPWARDEN_DB: storeUrl }, timeoutMs: RUN_MS + 180_000 },
   )
   const out = collectOutput(daemon.child)
   let store: Store | undefined
@@ -129,7 +148,8 @@ test(`daemon --backups --all-projects over two projects: one backup per volume p
       const project = list[0]?.projectId
       if (project !== undefined && v === targets[1] && project !== ids.demo_project_id) problems.push(`the demo volume's backups belong to project ${project}`)
     }
-    t.diagnostic(`cycles: ${byCycle.size}, tasks: ${tasks.length}, backups in Cinder: ${inCinder}, volumes: ${targets.length} (admin and demo projects)`)
+    t.diagnostic(`cycles: ${byCycle.size}, tasks: ${tasks.length}, backups in Cinder: ${inCinder}, volumes: ${targets.length} (admin and demo projects), answers dropped: ${cinder.dropped().length}`)
+    assert.equal(cinder.dropped().length, 1, 'the proxy dropped the answer to the demo volume\'s first backup create')
     for (const p of problems) t.diagnostic(p)
     assert.deepEqual(problems, [])
     assert.equal(inCinder, tasks.filter((x) => x.state === 'succeeded').length, 'one backup per succeeded task')
@@ -137,5 +157,7 @@ test(`daemon --backups --all-projects over two projects: one backup per volume p
     if (daemon.child.exitCode === null && daemon.child.signalCode === null) daemon.child.kill('SIGKILL')
     await daemon.done
     await store?.close()
+    await keystone.close()
+    await cinder.close()
   }
 })
