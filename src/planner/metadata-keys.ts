@@ -204,7 +204,17 @@ export function metadataKey(key: string): MetadataKey | undefined {
   return byKey.get(key)
 }
 
-/** The keys of one field, ours first (ours win), then SnapSentry's. */
-export function keysOf(scope: KeyScope, field: KeyField): MetadataKey[] {
-  return METADATA_KEYS.filter((k) => k.scope === scope && k.field === field).sort((a, b) => (a.source === b.source ? 0 : a.source === 'snapwarden' ? -1 : 1))
+const NO_KEYS: readonly MetadataKey[] = []
+const byField = new Map<KeyScope, Map<KeyField, readonly MetadataKey[]>>()
+for (const k of METADATA_KEYS) {
+  const fields = byField.get(k.scope) ?? new Map<KeyField, readonly MetadataKey[]>()
+  byField.set(k.scope, fields.set(k.field, [...(fields.get(k.field) ?? NO_KEYS), k]))
+}
+for (const fields of byField.values()) {
+  for (const [f, list] of fields) fields.set(f, [...list].sort((a, b) => (a.source === b.source ? 0 : a.source === 'snapwarden' ? -1 : 1)))
+}
+
+/** The keys of one field, ours first (ours win), then SnapSentry's (computed once: the parser asks per volume). */
+export function keysOf(scope: KeyScope, field: KeyField): readonly MetadataKey[] {
+  return byField.get(scope)?.get(field) ?? NO_KEYS
 }

@@ -13,6 +13,7 @@ import type { SnapshotRecord } from '../domain/inventory.ts'
 import type { SnapshotPolicy } from '../domain/policy.ts'
 import { selectByTiers } from './retention-tiers.ts'
 import { expiryOf, readSnapshotMarks, rfc3339 } from './snapshot-metadata.ts'
+import type { SnapshotMarks } from './snapshot-metadata.ts'
 import { windowAt } from './schedule.ts'
 
 export interface SnapshotVerdict {
@@ -30,8 +31,16 @@ export interface SnapshotRetention {
 const newestFirst = (a: SnapshotRecord, b: SnapshotRecord): number =>
   b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
-/** `snapshots`: one volume's snapshots of this policy (any status). The input is not mutated. */
-export function applySnapshotRetention(snapshots: readonly SnapshotRecord[], policy: SnapshotPolicy, now: Date): SnapshotRetention {
+/**
+ * `snapshots`: one volume's snapshots of this policy (any status). The input is not mutated.
+ * `marksOf`: the snapshot's marks when the caller has read them already (the planner does).
+ */
+export function applySnapshotRetention(
+  snapshots: readonly SnapshotRecord[],
+  policy: SnapshotPolicy,
+  now: Date,
+  marksOf: (s: SnapshotRecord) => SnapshotMarks = (s) => readSnapshotMarks(s, [policy]),
+): SnapshotRetention {
   const sorted = [...snapshots].sort(newestFirst)
   const reasons = new Map<SnapshotRecord, string[]>()
   const add = (s: SnapshotRecord, reason: string) => {
@@ -48,7 +57,7 @@ export function applySnapshotRetention(snapshots: readonly SnapshotRecord[], pol
       add(s, `status ${s.status}: not counted, left to healing`)
       continue
     }
-    const marks = readSnapshotMarks(s, [policy])
+    const marks = marksOf(s)
     if (marks.windowKey === current.key) add(s, `in the current window ${current.key}`)
     if (maxAgeDays) {
       const expiry = expiryOf(policy, marks.windowStart ?? s.createdAt)

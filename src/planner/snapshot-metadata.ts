@@ -26,13 +26,30 @@ export const SNAPSHOT_KEYS = {
 
 /** RFC3339 in UTC without fractions: `2026-03-29T01:00:00Z`. */
 export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  const ms = d.getTime()
+  let text = RFC3339_CACHE.get(ms)
+  if (text === undefined) {
+    text = d.toISOString().replace(/\.\d{3}Z$/, 'Z')
+    if (RFC3339_CACHE.size >= 4096) RFC3339_CACHE.clear()
+    RFC3339_CACHE.set(ms, text)
+  }
+  return text
 }
+/** Plans print the same few window starts and expiries for a whole fleet: memoized, bounded. */
+const RFC3339_CACHE = new Map<number, string>()
 
 /** `20260329T0100Z`: the window start in UTC, for names. */
 function compact(d: Date): string {
-  return rfc3339(d).replace(/[-:]/g, '').replace(/(T\d{4})00Z$/, '$1Z')
+  const ms = d.getTime()
+  let text = COMPACT_CACHE.get(ms)
+  if (text === undefined) {
+    text = rfc3339(d).replace(/[-:]/g, '').replace(/(T\d{4})00Z$/, '$1Z')
+    if (COMPACT_CACHE.size >= 4096) COMPACT_CACHE.clear()
+    COMPACT_CACHE.set(ms, text)
+  }
+  return text
 }
+const COMPACT_CACHE = new Map<number, string>()
 
 /** `snapwarden-<policy>-<volume id>-<window start compact>` */
 export function snapshotName(policy: ScheduleKind, volumeId: string, window: ScheduleWindow): string {
@@ -47,8 +64,36 @@ export function snapshotDescription(policy: SnapshotPolicy, window: ScheduleWind
 export function expiryOf(policy: SnapshotPolicy, windowStart: Date): Date | undefined {
   const days = policy.retention.maxAgeDays
   if (!days) return undefined
-  const z = Temporal.Instant.fromEpochMilliseconds(windowStart.getTime()).toZonedDateTimeISO(policy.schedule.timezone)
-  return new Date(z.add({ days }).epochMilliseconds)
+  // Zone arithmetic is slow and a fleet's snapshots share a handful of window starts: memoized.
+  const key = `${policy.schedule.timezone}|${days}|${windowStart.getTime()}`
+  let ms = EXPIRY_CACHE.get(key)
+  if (ms === undefined) {
+    const z = Temporal.Instant.fromEpochMilliseconds(windowStart.getTime()).toZonedDateTimeISO(policy.schedule.timezone)
+    ms = z.add({ days }).epochMilliseconds
+    remember(EXPIRY_CACHE, key, ms)
+  }
+  return new Date(ms)
+}
+
+/** Pure results of zone arithmetic and date parsing, keyed by their inputs. Bounded: cleared when full. */
+const CACHE_MAX = 4096
+const EXPIRY_CACHE = new Map<string, number>()
+const LOCAL_EXPIRY_CACHE = new Map<string, string>()
+const DATE_CACHE = new Map<string, number>()
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= CACHE_MAX) cache.clear()
+  cache.set(key, value)
+}
+
+/** The expiry as a wall-clock reading in the policy's zone, to the second (SnapSentry's `-user-tz` mark). */
+function localExpiry(expiry: Date, timezone: string): string {
+  const key = `${timezone}|${expiry.getTime()}`
+  let local = LOCAL_EXPIRY_CACHE.get(key)
+  if (local === undefined) {
+    local = Temporal.Instant.fromEpochMilliseconds(expiry.getTime()).toZonedDateTimeISO(timezone).toString({ timeZoneName: 'never', smallestUnit: 'second' })
+    remember(LOCAL_EXPIRY_CACHE, key, local)
+  }
+  return local
 }
 
 export function snapshotMetadata(policy: SnapshotPolicy, window: ScheduleWindow): Record<string, string> {
@@ -63,9 +108,8 @@ export function snapshotMetadata(policy: SnapshotPolicy, window: ScheduleWindow)
   }
   const expiry = expiryOf(policy, window.start)
   if (expiry) {
-    const local = Temporal.Instant.fromEpochMilliseconds(expiry.getTime()).toZonedDateTimeISO(policy.schedule.timezone)
     out[SNAPSHOT_KEYS.ssExpiry] = rfc3339(expiry)
-    out[SNAPSHOT_KEYS.ssExpiryUserTz] = local.toString({ timeZoneName: 'never', smallestUnit: 'second' })
+    out[SNAPSHOT_KEYS.ssExpiryUserTz] = localExpiry(expiry, policy.schedule.timezone)
     out[SNAPSHOT_KEYS.ssRetentionDays] = String(policy.retention.maxAgeDays)
   }
   return out
@@ -86,13 +130,19 @@ export interface SnapshotMarks {
 
 const isTrue = (v: string | undefined): boolean => v?.trim().toLowerCase() === 'true'
 
+/** An instant mark (RFC 3339 as Temporal reads it); memoized, since a fleet's marks share few values. */
 function parseDate(v: string | undefined): Date | undefined {
   if (!v) return undefined
-  try {
-    return new Date(Temporal.Instant.from(v.trim()).epochMilliseconds)
-  } catch {
-    return undefined
+  let ms = DATE_CACHE.get(v)
+  if (ms === undefined) {
+    try {
+      ms = Temporal.Instant.from(v.trim()).epochMilliseconds
+    } catch {
+      ms = Number.NaN
+    }
+    remember(DATE_CACHE, v, ms)
   }
+  return Number.isNaN(ms) ? undefined : new Date(ms)
 }
 
 function asKind(v: string | undefined): ScheduleKind | undefined {
@@ -106,32 +156,36 @@ function asKind(v: string | undefined): ScheduleKind | undefined {
  */
 export function readSnapshotMarks(snapshot: SnapshotRecord, policies: readonly SnapshotPolicy[] = []): SnapshotMarks {
   const m = snapshot.metadata
-  const expiresAt = parseDate(m[SNAPSHOT_KEYS.ssExpiry])
-  const withExpiry = expiresAt ? { expiresAt } : {}
   if (isTrue(m[SNAPSHOT_KEYS.managed])) {
+    const marks: Mutable<SnapshotMarks> = { managed: true, source: 'snapwarden' }
     const policy = asKind(m[SNAPSHOT_KEYS.policy]) ?? asKind(m[SNAPSHOT_KEYS.ssPolicyType])
+    if (policy) marks.policy = policy
     const windowKey = m[SNAPSHOT_KEYS.window]
+    if (windowKey) marks.windowKey = windowKey
     const windowStart = parseDate(m[SNAPSHOT_KEYS.windowStart])
-    return {
-      managed: true,
-      source: 'snapwarden',
-      ...(policy ? { policy } : {}),
-      ...(windowKey ? { windowKey } : {}),
-      ...(windowStart ? { windowStart } : {}),
-      ...withExpiry,
-    }
+    if (windowStart) marks.windowStart = windowStart
+    return withExpiry(marks, m)
   }
   if (isTrue(m[SNAPSHOT_KEYS.ssManaged]) || isTrue(m[SNAPSHOT_KEYS.ssManagedRead])) {
+    const marks: Mutable<SnapshotMarks> = { managed: true, source: 'snapsentry' }
     const policy = asKind(m[SNAPSHOT_KEYS.ssPolicyType])
-    const schedule = policies.find((p) => p.name === policy)?.schedule
-    const window = schedule ? windowAt(schedule, snapshot.createdAt) : undefined
-    return {
-      managed: true,
-      source: 'snapsentry',
-      ...(policy ? { policy } : {}),
-      ...(window ? { windowKey: window.key, windowStart: window.start } : {}),
-      ...withExpiry,
+    if (policy) marks.policy = policy
+    const schedule = policy ? policies.find((p) => p.name === policy)?.schedule : undefined
+    if (schedule) {
+      const window = windowAt(schedule, snapshot.createdAt)
+      marks.windowKey = window.key
+      marks.windowStart = window.start
     }
+    return withExpiry(marks, m)
   }
-  return { managed: false, source: 'unmanaged' }
+  return UNMANAGED
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+const UNMANAGED: SnapshotMarks = Object.freeze({ managed: false, source: 'unmanaged' })
+
+function withExpiry(marks: Mutable<SnapshotMarks>, m: Readonly<Record<string, string>>): SnapshotMarks {
+  const expiresAt = parseDate(m[SNAPSHOT_KEYS.ssExpiry])
+  if (expiresAt) marks.expiresAt = expiresAt
+  return marks
 }

@@ -171,7 +171,12 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
         for (const d of duplicates.later) {
           out.push({ group, at: d.snapshot.createdAt.getTime(), item: { action: 'keep', snapshotId: d.snapshot.id, ...base, policy: policy.name, reasons: [d.reason] } })
         }
-        const verdicts = applySnapshotRetention(mine.filter((s) => !duplicates.ids.has(s.id)), policy, now)
+        const verdicts = applySnapshotRetention(
+          duplicates.ids.size > 0 ? mine.filter((s) => !duplicates.ids.has(s.id)) : mine,
+          policy,
+          now,
+          (s) => marksById.get(s.id)!,
+        )
         const held = heldByVolume.get(volume.id)!.find((h) => h.policy === policy.name)
         const { keep, remove } = held ? holdSnapshotRetention(verdicts, `expiry held: unknown key ${held.keys.join(', ')} on the volume`) : verdicts
         for (const k of keep) {
@@ -199,15 +204,35 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
     }
   }
 
-  out.sort(
-    (a, b) =>
-      cmp(a.item.projectId, b.item.projectId) ||
-      cmp(a.group, b.group) ||
-      cmp(a.item.volumeId, b.item.volumeId) ||
-      policyRank(a.item.policy) - policyRank(b.item.policy) ||
-      ACTION_ORDER[a.item.action] - ACTION_ORDER[b.item.action] ||
-      b.at - a.at ||
-      cmp(idOf(a.item), idOf(b.item)),
-  )
-  return { items: out.map((s) => s.item), problems }
+  return { items: sortItems(out), problems }
+}
+
+/**
+ * Items by project, group, volume, then policy, action, newest first, id. The same order as one sort
+ * with that comparator, done as a sort of the (project, group, volume) buckets and a sort within each
+ * bucket: a fleet has many buckets of a few items, and string comparisons dominate one global sort.
+ */
+function sortItems(out: readonly Sortable[]): SnapshotPlanItem[] {
+  const buckets = new Map<string, { projectId: string; group: string; volumeId: string; list: Sortable[] }>()
+  for (const s of out) {
+    const key = `${s.item.projectId}\u0000${s.group}\u0000${s.item.volumeId}`
+    const bucket = buckets.get(key)
+    if (bucket) bucket.list.push(s)
+    else buckets.set(key, { projectId: s.item.projectId, group: s.group, volumeId: s.item.volumeId, list: [s] })
+  }
+  const ordered = [...buckets.values()].sort((a, b) => cmp(a.projectId, b.projectId) || cmp(a.group, b.group) || cmp(a.volumeId, b.volumeId))
+  const items: SnapshotPlanItem[] = []
+  for (const { list } of ordered) {
+    if (list.length > 1) {
+      list.sort(
+        (a, b) =>
+          policyRank(a.item.policy) - policyRank(b.item.policy) ||
+          ACTION_ORDER[a.item.action] - ACTION_ORDER[b.item.action] ||
+          b.at - a.at ||
+          cmp(idOf(a.item), idOf(b.item)),
+      )
+    }
+    for (const s of list) items.push(s.item)
+  }
+  return items
 }

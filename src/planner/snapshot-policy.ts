@@ -36,7 +36,7 @@ import { DEFAULT_DAY_OF_MONTH, DEFAULT_INTERVAL_HOURS, DEFAULT_RETENTION_DAYS, D
 import type { KeyField, KeyScope, MetadataKey } from './metadata-keys.ts'
 import { parseField } from './metadata-values.ts'
 import { problemMessage } from './problem-message.ts'
-import { unknownMetadataKeys, type HeldExpiry } from './unknown-metadata-keys.ts'
+import { policyKeysOf, unknownMetadataKeys, type HeldExpiry } from './unknown-metadata-keys.ts'
 
 export { problemMessage }
 
@@ -60,6 +60,8 @@ export interface ParsedSnapshotPolicies {
   readonly heldExpiry: HeldExpiry[]
 }
 
+const ABSENT = { present: false, value: undefined } as const
+
 class FieldReader {
   readonly problems: PolicyProblem[] = []
   constructor(
@@ -81,10 +83,10 @@ class FieldReader {
   /** The value of the winning key of a field, `undefined` when absent or invalid (then a problem is recorded). */
   read<T>(scope: KeyScope, field: KeyField): { present: boolean; value: T | undefined; source?: PolicySource } {
     const keys = keysOf(scope, field)
-    const ours = keys.filter((k) => k.source === 'snapwarden')
-    const present = (list: MetadataKey[]) => list.filter((k) => this.volume.metadata[k.key] !== undefined)
-    const winning = present(ours).length > 0 ? present(ours) : present(keys.filter((k) => k.source === 'snapsentry'))
-    if (winning.length === 0) return { present: false, value: undefined }
+    const present = keys.filter((k) => this.volume.metadata[k.key] !== undefined)
+    if (present.length === 0) return ABSENT
+    const ours = present.filter((k) => k.source === 'snapwarden')
+    const winning = ours.length > 0 ? ours : present
     const values: { k: MetadataKey; raw: string; value: T }[] = []
     for (const k of winning) {
       const raw = this.volume.metadata[k.key]!
@@ -173,7 +175,32 @@ function parseOne(volume: VolumeRef, kind: ScheduleKind, defaults: PolicyDefault
  * policies whose expiry an unknown key holds. Unknown keys are reported whatever the policies' state
  * (a misspelt `enabled` key leaves its policy off). Never throws.
  */
-export function parseSnapshotPolicies(volume: VolumeRef, defaults: PolicyDefaults = {}): ParsedSnapshotPolicies {
+export function parseSnapshotPolicies(volume: VolumeRef, defaults: PolicyDefaults = NO_DEFAULTS): ParsedSnapshotPolicies {
+  // Each volume's keys are read once: most volumes of a cloud carry no key of ours and are settled
+  // here (the prefix compared as unknownMetadataKeys compares it, case-insensitively, so it still sees
+  // every key), and most of the others carry one of a few tag sets, parsed once per set.
+  const keys = policyKeysOf(volume)
+  if (keys.length === 0) return { policies: [], problems: [], heldExpiry: [] }
+  const signature = JSON.stringify(keys.sort().map((k) => [k, volume.metadata[k]]))
+  let cache = PARSED.get(defaults)
+  if (!cache) PARSED.set(defaults, (cache = new Map()))
+  const hit = cache.get(signature)
+  if (hit) return { policies: [...hit], problems: [], heldExpiry: [] }
+  const parsed = parseUncached(volume, defaults)
+  // Only a clean result is shared: problems name the volume, and it depends on nothing but these keys.
+  if (parsed.problems.length === 0 && parsed.heldExpiry.length === 0) {
+    if (cache.size >= PARSED_MAX) cache.clear()
+    cache.set(signature, Object.freeze([...parsed.policies]))
+  }
+  return parsed
+}
+
+const NO_DEFAULTS: PolicyDefaults = Object.freeze({})
+/** Clean parse results by defaults and by the volume's keys under our prefixes (with their values). */
+const PARSED = new WeakMap<PolicyDefaults, Map<string, readonly SnapshotPolicy[]>>()
+const PARSED_MAX = 4096
+
+function parseUncached(volume: VolumeRef, defaults: PolicyDefaults): ParsedSnapshotPolicies {
   const unknown = unknownMetadataKeys(volume)
   const volumeReader = new FieldReader(volume, undefined)
   const managed = volumeReader.read<boolean>('volume', 'managed')

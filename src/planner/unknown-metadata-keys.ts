@@ -63,6 +63,18 @@ function distance(a: string, b: string): number {
  * then registry order.
  */
 export function closestKnownKey(key: string): string {
+  // A misspelling is usually copied onto many volumes: one search per distinct key (bounded memo).
+  const hit = CLOSEST.get(key)
+  if (hit !== undefined) return hit
+  const best = searchClosest(key)
+  if (CLOSEST.size >= 1024) CLOSEST.clear()
+  CLOSEST.set(key, best)
+  return best
+}
+
+const CLOSEST = new Map<string, string>()
+
+function searchClosest(key: string): string {
   const lower = key.slice(0, MAX_KEY_LENGTH).toLowerCase()
   const family = POLICY_KEY_PREFIXES.find((p) => lower.startsWith(p))
   let best = VOLUME_KEYS[0]!
@@ -88,8 +100,19 @@ function acceptedFor(prefix: string, kind: ScheduleKind | undefined): string {
   return `${volumeLevel.join(', ')} or ${prefix}<${SCHEDULE_KINDS.join('|')}>-<field> (docs/metadata-keys.md)`
 }
 
+/** The volume's keys under our two prefixes (compared case-insensitively, as below), in metadata order. */
+export function policyKeysOf(volume: VolumeRef): string[] {
+  const out: string[] = []
+  for (const key of Object.keys(volume.metadata)) {
+    const c = key.charCodeAt(0) // 'x' or 'X': most keys of a cloud are settled by their first letter
+    if ((c === 120 || c === 88) && POLICY_KEY_PREFIXES.some((p) => key.length >= p.length && key.slice(0, p.length).toLowerCase() === p)) out.push(key)
+  }
+  return out
+}
+
 /** The volume's unknown keys under our two prefixes, as problems, and the policies whose expiry they hold. */
 export function unknownMetadataKeys(volume: VolumeRef): UnknownMetadataKeys {
+  if (policyKeysOf(volume).length === 0) return { problems: [], heldExpiry: [] }
   const problems: PolicyProblem[] = []
   const held = new Map<ScheduleKind, string[]>()
   for (const [key, value] of Object.entries(volume.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

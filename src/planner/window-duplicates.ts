@@ -28,8 +28,11 @@ export function findWindowDuplicates(snapshots: readonly SnapshotRecord[], marks
   for (const s of snapshots) {
     const marks = marksOf(s)
     if (marks.source !== 'snapwarden' || marks.windowKey === undefined) continue
-    byWindow.set(marks.windowKey, [...(byWindow.get(marks.windowKey) ?? []), s])
+    const list = byWindow.get(marks.windowKey)
+    if (list) list.push(s)
+    else byWindow.set(marks.windowKey, [s])
   }
+  if (byWindow.size === snapshots.length) return NONE // one snapshot per window: no duplicate (the usual case)
   const remove: WindowDuplicate[] = []
   const later: WindowDuplicate[] = []
   for (const [windowKey, list] of byWindow) {
@@ -38,5 +41,8 @@ export function findWindowDuplicates(snapshots: readonly SnapshotRecord[], marks
     remove.push(...verdict.remove.map((v) => ({ ...v, windowKey })))
     later.push(...verdict.later.map((v) => ({ ...v, windowKey })))
   }
+  if (remove.length === 0 && later.length === 0) return NONE
   return { remove, later, ids: new Set([...remove, ...later].map((d) => d.snapshot.id)) }
 }
+
+const NONE: PlannedDuplicates = Object.freeze({ remove: [], later: [], ids: new Set<string>() })
