@@ -46,7 +46,7 @@ export async function decideProtection(input: ProtectionInput, lookup: TrackedBa
   const target = parsed.request.target
   if (target !== undefined) {
     if (Object.hasOwn(target, 'id') && target.id !== id) {
-      return malformed(400, `the target's id ${JSON.stringify(target.id)} is not the ${param} of the URL (${id}); accepted: the same ${input.kind}`, id)
+      return malformed(400, `the target's id ${shown(target.id)} is not the ${param} of the URL (${id}); accepted: the same ${input.kind}`, id)
     }
     const metadata = target.metadata
     if (metadata !== undefined && metadata !== null && !isObject(metadata)) {
@@ -59,7 +59,7 @@ export async function decideProtection(input: ProtectionInput, lookup: TrackedBa
         return {
           status: 200,
           answer: 'False',
-          reason: `${HOLD_KEY}=${JSON.stringify(hold.value)} cannot be read (accepted: true, false, any case): held`,
+          reason: `${HOLD_KEY}=${shown(hold.value)} cannot be read (accepted: true, false, any case): held`,
           id,
         }
       }
@@ -76,6 +76,12 @@ export async function decideProtection(input: ProtectionInput, lookup: TrackedBa
     if (tracked) return { status: 200, answer: 'False', reason: 'tracked by Snapwarden', id }
   }
   return { status: 200, answer: 'True', reason: `no hold${input.kind === 'backup' ? ', not tracked' : ''}`, id }
+}
+
+/** A value from the request as shown in a log line: JSON, at most 80 characters. */
+function shown(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v)
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }
 
 function malformed(status: 400 | 415, reason: string, id?: string): ProtectionDecision {
