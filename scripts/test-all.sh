@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite (README's second command; .ci/run calls it):
-# type check, layering check, lint, every test file in a tier, then the tiers of scripts/test-tiers.mjs:
+# type check, build (the tests spawn the compiled CLI), layering check, lint, every test file in a tier, then the tiers of scripts/test-tiers.mjs:
 # unit + simulator + store tests (SQLite and a real PostgreSQL), the seeded campaigns, and the
 # real-cloud tier against ../shared/devcloud, which it brings up itself.
 # No tier skips itself: a missing server fails the run and says which.
@@ -14,6 +14,8 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "type check"
 npx --no-install tsc --noEmit -p .
+step "build (dist/: the compiled CLI that bin/snapwarden.mjs runs and the tests spawn)"
+npm run --silent build
 step "layering check"
 node scripts/check-layers.mjs
 step "lint (eslint.config.mjs: promises that nobody awaits)"

@@ -1,0 +1,16 @@
+// `npm run build` (and `prepare`, which npm runs on `npm ci` / `npm install`): compiles src/ into
+// dist/ with tsconfig.build.json, then stamps dist/.built with the time the build STARTED, so a
+// source edited while tsc ran still counts as newer than the build (bin/snapwarden.mjs checks).
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const started = new Date()
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
+if (r.status !== 0) process.exit(r.status ?? 1)
+mkdirSync(`${root}dist`, { recursive: true })
+writeFileSync(`${root}dist/.built`, `${started.toISOString()}\n`)
+utimesSync(`${root}dist/.built`, started, started)
