@@ -1,6 +1,6 @@
 /** Implements the domain's Cloud port with the typed OpenStack client. */
 import type { BlockStorageQuota, ProjectRef, ServerRef, SnapshotRecord, VolumeRef, BackupRecord } from '../domain/inventory.ts'
-import type { Cloud, CloudIdentity, CreateBackupRequest, CreateSnapshotRequest, FindBackupsQuery, ListScope } from '../domain/ports.ts'
+import type { BackupsByStatusQuery, Cloud, CloudIdentity, CreateBackupRequest, CreateSnapshotRequest, FindBackupsQuery, ListScope, RecentBackupsQuery } from '../domain/ports.ts'
 import * as backups from '../openstack/blockstorage/v3/backups/index.ts'
 import * as quotaSets from '../openstack/blockstorage/v3/quota-sets/index.ts'
 import * as snapshots from '../openstack/blockstorage/v3/snapshots/index.ts'
@@ -219,6 +219,54 @@ export class OpenStackCloud implements Cloud {
       if (isHttpStatus(err, 404)) return undefined
       throw err
     }
+  }
+
+  async listRecentBackups(query: RecentBackupsQuery, signal?: AbortSignal): Promise<BackupRecord[]> {
+    const out: BackupRecord[] = []
+    const wanted = new Set(query.ids)
+    const since = query.createdSince.getTime()
+    for (const { client, holder, opts } of await this.#listingsFor(query.projectIds, signal)) {
+      // Cinder lists newest first (created_at desc): stop at the first older backup or when all were seen.
+      for await (const b of backups.list(client, opts, signal)) {
+        if (b.createdAt.getTime() < since) break
+        out.push(toBackupRecord(b, holder))
+        wanted.delete(b.id)
+        if (wanted.size === 0) break
+      }
+      if (wanted.size === 0) break
+    }
+    return out
+  }
+
+  async listBackupsByStatus(query: BackupsByStatusQuery, signal?: AbortSignal): Promise<BackupRecord[]> {
+    const out: BackupRecord[] = []
+    for (const { client, holder, opts } of await this.#listingsFor(query.projectIds, signal)) {
+      for await (const b of backups.list(client, { ...opts, status: query.status }, signal)) {
+        // Filter again: a Cinder that ignores the filter must not end a wait early.
+        if (b.status === query.status) out.push(toBackupRecord(b, holder))
+      }
+    }
+    return out
+  }
+
+  /**
+   * Where backups of these projects are listed: once with all_tenants for an admin; otherwise
+   * once per project, through the connection a create for that project uses.
+   */
+  async #listingsFor(projectIds: readonly string[], signal?: AbortSignal): Promise<{ client: Connection['blockStorage']; holder: string; opts: { allTenants?: boolean } }[]> {
+    const own = await this.#ownProject(signal)
+    const others = [...new Set(projectIds)].filter((p) => p !== '' && p !== own)
+    if (others.length === 0) return [{ client: this.#conn.blockStorage, holder: own, opts: {} }]
+    if ((await this.identity(signal)).isAdmin) return [{ client: this.#conn.blockStorage, holder: own, opts: { allTenants: true } }]
+    const out: { client: Connection['blockStorage']; holder: string; opts: { allTenants?: boolean } }[] = []
+    const seen = new Set<Connection['blockStorage']>()
+    for (const p of [...new Set(projectIds)]) {
+      const client = await this.#blockStorageFor(p, signal)
+      if (seen.has(client)) continue
+      seen.add(client)
+      out.push({ client, holder: client === this.#conn.blockStorage ? own : p, opts: {} })
+    }
+    return out
   }
 
   async deleteBackup(backupId: string, signal?: AbortSignal): Promise<void> {

@@ -8,6 +8,7 @@ import { toErrorInfo } from '../domain/errors.ts'
 import type { BlockStorageQuota } from '../domain/inventory.ts'
 import type { BackupTask as StoredTask } from '../domain/store-port.ts'
 import { CancelledError } from '../executor/errors.ts'
+import { DEFAULT_POLL_SCHEDULE, recentBackupsPoller } from '../executor/poll-by-listing.ts'
 import { Pool } from '../executor/pool.ts'
 import { runBackupTasks, type BackupTaskResult } from '../executor/run-backup-tasks.ts'
 import { WaitingLeases } from '../executor/waiting-leases.ts'
@@ -109,7 +110,8 @@ export async function executeClaimed(deps: BackupCycleDeps, owner: string, signa
     waitingLeases: new WaitingLeases({ store: deps.store, clock: deps.clock, leaseMs, logger: deps.logger }),
     backupTimeoutMs: timeoutMs,
     leaseMs,
-    pollIntervalMs: 5_000,
+    // One backups/detail listing per round for every loop's backup in flight, 5 s backing off to 60 s.
+    poller: recentBackupsPoller(deps, DEFAULT_POLL_SCHEDULE),
     describe: (t: StoredTask) => ({
       description: BACKUP_DESCRIPTION,
       metadata: { [BACKUP_MARKS.automated]: 'True', [BACKUP_MARKS.managed]: 'true', [BACKUP_MARKS.serverId]: t.serverId },

@@ -2,8 +2,8 @@
 import { toErrorInfo } from '../domain/errors.ts'
 import type { BackupRecord } from '../domain/inventory.ts'
 import type { ListScope } from '../domain/ports.ts'
+import { deletingBackupsPoller, type ListingPoller } from '../executor/poll-by-listing.ts'
 import { Pool } from '../executor/pool.ts'
-import { waitForStatus } from '../executor/wait-for-status.ts'
 import type { BackupDiscoveryProblem } from '../planner/backup-discovery.ts'
 import { isManagedBackup } from '../planner/backup-marks.ts'
 import { planBackupRetention, type VolumeRetentionPlan } from '../planner/backup-retention-plan.ts'
@@ -80,12 +80,11 @@ async function retentionCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): 
   const deleted: string[] = []
   const failed: { backupId: string; code: string; message: string }[] = []
   if (!opts.planOnly && !opts.dryRun) {
+    // Slots bound the deletes sent at once; a volume waiting for a child to go holds none, and one
+    // `backups/detail?status=deleting` listing per round tells every waiting volume at once.
     const pool = new Pool({ global: c.backup_workers, perProject: c.backup_workers })
-    await Promise.all(
-      perVolume.map(({ volumeId, result }) =>
-        pool.run(volumeId, () => deleteChildrenFirst(deps, result, now, deleted, failed, opts.signal), opts.signal ? { signal: opts.signal } : {}),
-      ),
-    )
+    const deleting = deletingBackupsPoller(deps)
+    await Promise.all(perVolume.map(({ result }) => deleteChildrenFirst(deps, result, now, deleted, failed, { pool, deleting, signal: opts.signal })))
   }
   return { now, perVolume, problems: discovery.problems, deleted, failed, closedRows }
 }
@@ -102,23 +101,27 @@ async function deleteChildrenFirst(
   now: Date,
   deleted: string[],
   failed: { backupId: string; code: string; message: string }[],
-  signal?: AbortSignal,
+  run: { readonly pool: Pool; readonly deleting: ListingPoller<BackupRecord>; readonly signal?: AbortSignal | undefined },
 ): Promise<void> {
+  const { signal } = run
   const timeoutMs = deps.config.conductor.backup_cycle_timeout * 1000
   for (const [i, { backup }] of result.remove.entries()) {
     try {
-      await deps.cloud.deleteBackup(backup.id, signal)
+      await run.pool.run(backup.projectId, () => deps.cloud.deleteBackup(backup.id, signal), signal ? { signal } : {})
       if (i < result.remove.length - 1) {
-        await waitForStatus((sig) => deps.cloud.getBackup(backup.id, sig), {
-          target: 'deleted',
-          failures: ['error_deleting'],
-          timeoutMs,
-          intervalMs: 2_000,
-          clock: deps.clock,
-          sleep: deps.sleep,
-          what: `backup ${backup.id} being deleted`,
-          ...(signal ? { signal } : {}),
-        })
+        // Gone, or no longer `deleting` (a failed delete: Cinder then refuses the parent, and this
+        // volume waits for the next cycle).
+        await run.deleting.watch(
+          { id: backup.id, projectId: backup.projectId, since: deps.clock.now() },
+          {
+            done: (b) => b === undefined,
+            deadlineMs: deps.clock.now().getTime() + timeoutMs,
+            what: `backup ${backup.id} being deleted`,
+            target: 'deleted',
+            statusOf: (b) => b?.status,
+            ...(signal ? { signal } : {}),
+          },
+        )
       }
       await deps.store.markBackupDeleted(backup.id, now)
       deleted.push(backup.id)

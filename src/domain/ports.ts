@@ -50,6 +50,23 @@ export interface FindBackupsQuery {
   readonly name: string
 }
 
+/** One poll round over backups in flight (polling by listing: one listing, not a GET per backup). */
+export interface RecentBackupsQuery {
+  /** The projects the watched backups were created for (CreateBackupRequest.projectId). */
+  readonly projectIds: readonly string[]
+  /** The watched ids: the listing (newest first) stops paging once it has seen all of them. */
+  readonly ids: readonly string[]
+  /** Nor does it page past backups created before this instant. */
+  readonly createdSince: Date
+}
+
+export interface BackupsByStatusQuery {
+  /** The projects the backups are in. */
+  readonly projectIds: readonly string[]
+  /** Cinder's `status` filter, e.g. `deleting`. */
+  readonly status: string
+}
+
 /** The cloud as the application sees it. Every method may throw an AppError with an OS_* code. */
 export interface Cloud {
   identity(signal?: AbortSignal): Promise<CloudIdentity>
@@ -83,6 +100,13 @@ export interface Cloud {
   /** Cinder answers a create with the id and name only. */
   createBackup(req: CreateBackupRequest, signal?: AbortSignal): Promise<{ id: string; name: string }>
   getBackup(backupId: string, signal?: AbortSignal): Promise<BackupRecord | undefined>
+  /**
+   * The newest backups where `projectIds` put them (one `backups/detail` listing, every project at
+   * once for an admin), newest first, down to `createdSince` or until every id was seen.
+   */
+  listRecentBackups(query: RecentBackupsQuery, signal?: AbortSignal): Promise<BackupRecord[]>
+  /** Backups in one status where `projectIds` put them (`backups/detail?status=`). */
+  listBackupsByStatus(query: BackupsByStatusQuery, signal?: AbortSignal): Promise<BackupRecord[]>
   deleteBackup(backupId: string, signal?: AbortSignal): Promise<void>
   forceDeleteBackup(backupId: string, signal?: AbortSignal): Promise<void>
 

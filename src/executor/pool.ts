@@ -45,11 +45,26 @@ export class Pool {
   }
 
   async run<T>(projectId: string, fn: () => Promise<T>, opts: PoolRunOptions = {}): Promise<T> {
-    const weight = Math.max(1, Math.min(Math.floor(opts.weight ?? 1), this.limits.global, this.limits.perProject))
-    await this.#acquire(projectId, weight, opts.signal)
+    const release = await this.acquire(projectId, opts)
     try {
       return await fn()
     } finally {
+      release()
+    }
+  }
+
+  /**
+   * Takes the slots and returns their release (idempotent): for a job whose requests end before it
+   * does (a create is sent, then its resource is waited for without a slot). The caller must
+   * release in `finally`.
+   */
+  async acquire(projectId: string, opts: PoolRunOptions = {}): Promise<() => void> {
+    const weight = Math.max(1, Math.min(Math.floor(opts.weight ?? 1), this.limits.global, this.limits.perProject))
+    await this.#acquire(projectId, weight, opts.signal)
+    let held = true
+    return () => {
+      if (!held) return
+      held = false
       this.#release(projectId, weight)
     }
   }

@@ -6,7 +6,7 @@ import { CancelledError, ResourceFailedError, WaitTimeoutError, messageOf } from
 import { ItemRun, errorCodeIs, type ExecutorDeps } from './item-run.ts'
 import { Pool } from './pool.ts'
 import { DEFAULT_RETRY, type RetrySettings } from './retry.ts'
-import { waitForStatus } from './wait-for-status.ts'
+import { recentBackupsPoller, type ListingPoller, type PollSchedule } from './poll-by-listing.ts'
 import { WaitingLeases } from './waiting-leases.ts'
 
 export interface BackupRunDeps extends ExecutorDeps {
@@ -20,7 +20,14 @@ export interface BackupRunOptions {
   readonly backupTimeoutMs: number
   /** How long a timed-out backup may take to reach a deletable state before force-delete. */
   readonly cancelGraceMs?: number
+  /** First poll interval; it doubles up to 60 s as a backup's wait grows (or give `pollSchedule`). */
   readonly pollIntervalMs?: number
+  readonly pollSchedule?: PollSchedule
+  /**
+   * Waits for backups in flight by listing: one `backups/detail` round for all of them (share one
+   * between runs and worker loops); built from `deps` when not given.
+   */
+  readonly poller?: ListingPoller<BackupRecord>
   readonly leaseMs?: number
   readonly retry?: Partial<RetrySettings>
   readonly pool?: Pool
@@ -64,16 +71,20 @@ export async function runBackupTasks(tasks: readonly BackupTask[], deps: BackupR
   const pool = options.pool ?? new Pool({ global: 10, perProject: 4 })
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
   const waiting = options.waitingLeases ?? new WaitingLeases({ store: deps.store, clock: deps.clock, leaseMs, logger: deps.logger })
+  const poller = options.poller ?? recentBackupsPoller(deps, scheduleOf(options))
   const runOne = async (t: BackupTask): Promise<BackupTaskResult> => {
     let running = false
     waiting.add(t.id, options.owner)
     try {
+      // The slot is held while the backup is in flight: one worker loop follows one backup, so
+      // backup_workers bounds backups in flight (and the per-project limit is their fairness); the
+      // wait itself costs no request of its own (one listing per round serves every loop).
       return await pool.run(
         t.projectId,
         () => {
           running = true
           waiting.delete(t.id)
-          return runTask(t, deps, { ...options, leaseMs }, waiting)
+          return runTask(t, deps, { ...options, leaseMs }, waiting, poller)
         },
         { signal: options.signal },
       )
@@ -95,6 +106,12 @@ export async function runBackupTasks(tasks: readonly BackupTask[], deps: BackupR
 
 const DEFAULT_LEASE_MS = 5 * 60_000
 
+function scheduleOf(options: BackupRunOptions): PollSchedule | undefined {
+  if (options.pollSchedule) return options.pollSchedule
+  const first = options.pollIntervalMs
+  return first === undefined ? undefined : { firstMs: first, maxMs: Math.max(first, 60_000) }
+}
+
 async function releaseQuietly(deps: BackupRunDeps, task: BackupTask, owner: string): Promise<void> {
   try {
     await deps.store.releaseTask(task.id, owner)
@@ -103,7 +120,13 @@ async function releaseQuietly(deps: BackupRunDeps, task: BackupTask, owner: stri
   }
 }
 
-async function runTask(task: BackupTask, deps: BackupRunDeps, options: BackupRunOptions & { readonly leaseMs: number }, waiting: WaitingLeases): Promise<BackupTaskResult> {
+async function runTask(
+  task: BackupTask,
+  deps: BackupRunDeps,
+  options: BackupRunOptions & { readonly leaseMs: number },
+  waiting: WaitingLeases,
+  poller: ListingPoller<BackupRecord>,
+): Promise<BackupTaskResult> {
   const { store, cloud, clock } = deps
   const settings = {
     waitForAvailable: true,
@@ -163,19 +186,23 @@ async function runTask(task: BackupTask, deps: BackupRunDeps, options: BackupRun
       name,
       ...(kind === 'incremental' && task.parentBackupId && { parentBackupId: task.parentBackupId }),
     })
-    const leftMs = startedAt.getTime() + options.backupTimeoutMs - clock.now().getTime()
+    const watched = { id, projectId: task.projectId, since: startedAt }
     try {
-      await waitForStatus(
-        async () => {
-          await heartbeat()
-          return run.retry('get_backup', () => cloud.getBackup(id, run.signal))
-        },
-        { target: 'available', failures: ['error'], timeoutMs: Math.max(0, leftMs), intervalMs: settings.pollIntervalMs, clock, sleep: deps.sleep, signal: run.signal, what: `backup ${id}` },
-      )
+      const last = await poller.watch(watched, {
+        done: (b) => b === undefined || b.status === 'available' || b.status === 'error',
+        deadlineMs: startedAt.getTime() + options.backupTimeoutMs,
+        signal: run.signal,
+        beforeRound: heartbeat,
+        what: `backup ${id}`,
+        target: 'available',
+        statusOf: (b) => b?.status,
+      })
+      if (last === undefined) throw new ResourceFailedError(`backup ${id} went away while waiting for status available`, undefined)
+      if (last.status === 'error') throw new ResourceFailedError(`backup ${id} transitioned to failure state error`, 'error')
     } catch (err) {
       if (!(err instanceof WaitTimeoutError)) throw err
       run.step(`timed out after ${options.backupTimeoutMs} ms; cancelling ${id}`)
-      const cancelled = await cancelBackup(run, id, heartbeat)
+      const cancelled = await cancelBackup(run, watched, heartbeat, poller)
       if (cancelled) await store.markBackupDeleted(id, clock.now())
       return finish(cancelled ? 'cancelled' : 'failed', toErrorInfo(err))
     }
@@ -263,17 +290,24 @@ async function createBackup(
 }
 
 /** Waits until the backup is deletable and deletes it; force-deletes when it stays busy. True when it is gone or going. */
-async function cancelBackup(run: ItemRun, id: string, heartbeat: () => Promise<void>): Promise<boolean> {
-  const { cloud, clock, sleep } = run.deps
+async function cancelBackup(
+  run: ItemRun,
+  watched: { readonly id: string; readonly projectId: string; readonly since: Date },
+  heartbeat: () => Promise<void>,
+  poller: ListingPoller<BackupRecord>,
+): Promise<boolean> {
+  const { cloud, clock } = run.deps
+  const id = watched.id
   try {
-    await waitForStatus(
-      async () => {
-        await heartbeat()
-        const b = await run.retry('get_backup', () => cloud.getBackup(id, run.signal))
-        return { status: b === undefined || b.status === 'available' || b.status === 'error' ? 'deletable' : b.status }
-      },
-      { target: 'deletable', failures: [], timeoutMs: run.settings.healTimeoutMs, intervalMs: run.settings.pollIntervalMs, clock, sleep, signal: run.signal, what: `backup ${id}` },
-    )
+    await poller.watch(watched, {
+      done: (b) => b === undefined || b.status === 'available' || b.status === 'error',
+      deadlineMs: clock.now().getTime() + run.settings.healTimeoutMs,
+      signal: run.signal,
+      beforeRound: heartbeat,
+      what: `backup ${id}`,
+      target: 'deletable',
+      statusOf: (b) => b?.status,
+    })
     await run.retry('delete_backup', () => cloud.deleteBackup(id, run.signal))
     run.step(`deleted ${id}`)
     return true

@@ -157,6 +157,18 @@ export function createFakeCloud(clock: Clock): FakeCloud {
     async *listBackups() {
       yield* backups.values()
     },
+    async listRecentBackups(query) {
+      calls.push('list-recent-backups')
+      const since = query.createdSince.getTime()
+      return [...backups.values()]
+        .filter((b) => b.createdAt.getTime() >= since)
+        .reverse()
+        .map((b) => observe(b, backups))
+    },
+    async listBackupsByStatus(query) {
+      calls.push(`list-backups ${query.status}`)
+      return [...backups.values()].filter((b) => b.status === query.status)
+    },
     async findBackups(query) {
       return [...backups.values()].filter((b) => b.volumeId === query.volumeId && b.name === query.name)
     },

@@ -1,0 +1,249 @@
+import type { Clock, Sleep } from '../domain/clock.ts'
+import type { BackupRecord } from '../domain/inventory.ts'
+import type { Cloud } from '../domain/ports.ts'
+import { CancelledError, WaitTimeoutError } from './errors.ts'
+
+/** How often one item is looked at: the interval doubles from `firstMs` up to `maxMs` as its wait grows. */
+export interface PollSchedule {
+  readonly firstMs: number
+  readonly maxMs: number
+}
+
+/** Staffeln polls every 60 s; we start at 5 s (short backups end soon) and back off to 60 s. */
+export const DEFAULT_POLL_SCHEDULE: PollSchedule = { firstMs: 5_000, maxMs: 60_000 }
+
+/** The interval after `polls` looks: firstMs, 2×, 4×, … capped at maxMs. */
+export function pollInterval(schedule: PollSchedule, polls: number): number {
+  const first = Math.max(1, schedule.firstMs)
+  return Math.min(Math.max(first, schedule.maxMs), first * 2 ** Math.min(polls, 30))
+}
+
+/** What one watched item tells the listing: its id and the project it was made in. */
+export interface WatchedItem {
+  readonly id: string
+  readonly projectId: string
+  /** When the item was made or changed (our clock): a listing newest-first may stop before it. */
+  readonly since: Date
+}
+
+/** One listing round: the records of these items that the cloud lists (an absent id is not listed). */
+export type RoundLister<T> = (items: readonly WatchedItem[], signal?: AbortSignal) => Promise<ReadonlyMap<string, T>>
+
+export interface WatchOptions<T> {
+  /** True when the wait is over for this record (`undefined`: the item is not listed). */
+  readonly done: (record: T | undefined) => boolean
+  /** Clock time (ms) after which the wait ends with WaitTimeoutError (after one last look). */
+  readonly deadlineMs: number
+  readonly signal?: AbortSignal
+  /** Called before each round that looks at this item (lease renewal); a throw ends this wait with it. */
+  readonly beforeRound?: () => Promise<void>
+  /** Names the item in messages, e.g. `backup 1234`. */
+  readonly what: string
+  /** The status waited for, for WaitTimeoutError. */
+  readonly target: string
+  /** Status of a record (for timeouts' messages). */
+  readonly statusOf?: (record: T | undefined) => string | undefined
+}
+
+export interface ListingPollerOptions<T> {
+  readonly list: RoundLister<T>
+  readonly clock: Clock
+  readonly sleep: Sleep
+  readonly schedule?: PollSchedule
+  /** A listing that failed with a transient error is tried again next round; others end every wait. */
+  readonly isTransient?: (err: unknown) => boolean
+  /** Told after every round (for logs and tests). */
+  readonly onRound?: (round: { readonly items: number; readonly error?: unknown }) => void
+}
+
+interface Watcher<T> {
+  readonly item: WatchedItem
+  readonly opts: WatchOptions<T>
+  polls: number
+  dueMs: number
+  last: T | undefined
+  resolve(record: T | undefined): void
+  reject(err: unknown): void
+}
+
+/**
+ * Waits for many items with one listing per round instead of one GET per item per round: every
+ * item in flight is looked at in the same round, one listing (per scope) answers all of them, and
+ * each item's own interval backs off as its wait grows (DEFAULT_POLL_SCHEDULE). A round happens
+ * when the first item is due (a new item wakes a loop sleeping past its first look). Rounds stop
+ * when nothing is watched. Bounded: every wait has a deadline.
+ */
+export class ListingPoller<T> {
+  readonly #opts: ListingPollerOptions<T>
+  readonly #schedule: PollSchedule
+  readonly #watchers = new Set<Watcher<T>>()
+  #running: Promise<void> | undefined
+  #wake: AbortController | undefined
+  #rounds = 0
+
+  constructor(opts: ListingPollerOptions<T>) {
+    this.#opts = opts
+    this.#schedule = opts.schedule ?? DEFAULT_POLL_SCHEDULE
+  }
+
+  /** Listing rounds made so far. */
+  get rounds(): number {
+    return this.#rounds
+  }
+
+  /** Items being waited for. */
+  get watching(): number {
+    return this.#watchers.size
+  }
+
+  /** Waits until `done(record)`; resolves with the last record seen (undefined when not listed). */
+  watch(item: WatchedItem, opts: WatchOptions<T>): Promise<T | undefined> {
+    if (opts.signal?.aborted) return Promise.reject(new CancelledError(`waiting for ${opts.what}`, opts.signal.reason))
+    return new Promise<T | undefined>((resolve, reject) => {
+      const now = this.#opts.clock.now().getTime()
+      const onAbort = (): void => {
+        if (!this.#watchers.delete(w)) return
+        reject(new CancelledError(`waiting for ${opts.what}`, opts.signal?.reason))
+      }
+      const w: Watcher<T> = {
+        item,
+        opts,
+        polls: 0,
+        dueMs: Math.min(now + pollInterval(this.#schedule, 0), opts.deadlineMs),
+        last: undefined,
+        resolve: (r) => {
+          opts.signal?.removeEventListener('abort', onAbort)
+          resolve(r)
+        },
+        reject: (e) => {
+          opts.signal?.removeEventListener('abort', onAbort)
+          reject(e)
+        },
+      }
+      opts.signal?.addEventListener('abort', onAbort, { once: true })
+      this.#watchers.add(w)
+      this.#wake?.abort()
+      this.#running ??= this.#loop().finally(() => {
+        this.#running = undefined
+        // A watch added while the loop was ending starts a new one.
+        if (this.#watchers.size > 0) this.#running ??= this.#loop()
+      })
+    })
+  }
+
+  async #loop(): Promise<void> {
+    const { clock, sleep } = this.#opts
+    // Bounded: every watcher has a deadline, and each round moves every watcher's due time forward.
+    for (let guard = 0; guard < 10_000_000 && this.#watchers.size > 0; guard++) {
+      const due = Math.min(...[...this.#watchers].map((w) => w.dueMs))
+      const waitMs = due - clock.now().getTime()
+      if (waitMs > 0) {
+        const wake = new AbortController()
+        this.#wake = wake
+        try {
+          await sleep(waitMs, wake.signal)
+        } catch (err) {
+          if (!wake.signal.aborted) throw err
+        } finally {
+          this.#wake = undefined
+        }
+        // Woken by a new item, or the sleep ended: look at the due times again.
+        if (wake.signal.aborted || clock.now().getTime() < due) continue
+      }
+      await this.#round()
+    }
+  }
+
+  async #round(): Promise<void> {
+    const { clock, list } = this.#opts
+    const batch = [...this.#watchers]
+    const looking: Watcher<T>[] = []
+    for (const w of batch) {
+      try {
+        await w.opts.beforeRound?.()
+        looking.push(w)
+      } catch (err) {
+        this.#end(w, () => w.reject(err))
+      }
+    }
+    if (looking.length === 0) return
+    this.#rounds++
+    let found: ReadonlyMap<string, T>
+    try {
+      found = await list(looking.map((w) => w.item))
+      this.#opts.onRound?.({ items: looking.length })
+    } catch (err) {
+      this.#opts.onRound?.({ items: looking.length, error: err })
+      const transient = this.#opts.isTransient?.(err) ?? false
+      const now = clock.now().getTime()
+      for (const w of looking) {
+        if (!transient) this.#end(w, () => w.reject(err))
+        else if (now >= w.opts.deadlineMs) this.#end(w, () => w.reject(err))
+        else this.#next(w, now)
+      }
+      return
+    }
+    const now = clock.now().getTime()
+    for (const w of looking) {
+      if (!this.#watchers.has(w)) continue
+      const record = found.get(w.item.id)
+      w.last = record
+      if (w.opts.done(record)) this.#end(w, () => w.resolve(record))
+      else if (now >= w.opts.deadlineMs) {
+        const status = w.opts.statusOf?.(record)
+        const timeoutMs = w.opts.deadlineMs - w.item.since.getTime()
+        this.#end(w, () => w.reject(new WaitTimeoutError(w.opts.what, w.opts.target, timeoutMs, status)))
+      } else this.#next(w, now)
+    }
+  }
+
+  #next(w: Watcher<T>, now: number): void {
+    w.polls++
+    w.dueMs = Math.min(now + pollInterval(this.#schedule, w.polls), Math.max(w.opts.deadlineMs, now + 1))
+  }
+
+  #end(w: Watcher<T>, settle: () => void): void {
+    if (this.#watchers.delete(w)) settle()
+  }
+}
+
+/** Cinder's created_at against our clock: a listing newest-first looks this much further back. */
+export const CLOCK_SKEW_MARGIN_MS = 15 * 60_000
+
+interface PollerDeps {
+  readonly cloud: Pick<Cloud, 'listRecentBackups' | 'listBackupsByStatus' | 'isTransient'>
+  readonly clock: Clock
+  readonly sleep: Sleep
+}
+
+/** Backups in flight after their create: one `backups/detail` listing (newest first) per round. */
+export function recentBackupsPoller(deps: PollerDeps, schedule?: PollSchedule): ListingPoller<BackupRecord> {
+  return new ListingPoller<BackupRecord>({
+    clock: deps.clock,
+    sleep: deps.sleep,
+    ...(schedule && { schedule }),
+    isTransient: (err) => deps.cloud.isTransient(err),
+    list: async (items, signal) => {
+      const oldest = Math.min(...items.map((i) => i.since.getTime()))
+      const listed = await deps.cloud.listRecentBackups(
+        { projectIds: [...new Set(items.map((i) => i.projectId))], ids: items.map((i) => i.id), createdSince: new Date(oldest - CLOCK_SKEW_MARGIN_MS) },
+        signal,
+      )
+      return new Map(listed.map((b) => [b.id, b]))
+    },
+  })
+}
+
+/** Backups being deleted: one `backups/detail?status=deleting` listing per round; one not listed is no longer deleting. */
+export function deletingBackupsPoller(deps: PollerDeps, schedule?: PollSchedule): ListingPoller<BackupRecord> {
+  return new ListingPoller<BackupRecord>({
+    clock: deps.clock,
+    sleep: deps.sleep,
+    ...(schedule && { schedule }),
+    isTransient: (err) => deps.cloud.isTransient(err),
+    list: async (items, signal) => {
+      const listed = await deps.cloud.listBackupsByStatus({ projectIds: [...new Set(items.map((i) => i.projectId))], status: 'deleting' }, signal)
+      return new Map(listed.map((b) => [b.id, b]))
+    },
+  })
+}

@@ -1,0 +1,77 @@
+/**
+ * Polling by listing against the simulator: backups in flight are followed with one
+ * `backups/detail` listing per poll round for all of them, never a GET per backup, and the
+ * round interval backs off as the wait grows; retention's delete waits list `status=deleting`.
+ */
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { executeClaimed } from '../../src/cycles/backup-cycle.ts'
+import { runRetentionCycle } from '../../src/cycles/retention-cycle.ts'
+import {
+  addProtectedServer,
+  backupConfig,
+  callsOf,
+  recordPlannedTasks,
+  simBackupsOf,
+  startBackupHarness,
+  type BackupHarness,
+} from '../support/backup-sim.ts'
+
+const ROUTES = {
+  get: 'GET /volume/v3/{project_id}/backups/{backup_id}',
+  list: 'GET /volume/v3/{project_id}/backups/detail',
+  create: 'POST /volume/v3/{project_id}/backups',
+} as const
+
+async function withBackups<T>(fn: (b: BackupHarness) => Promise<T>, transitionMs: number): Promise<T> {
+  const b = await startBackupHarness({ transitionMs })
+  try {
+    return await fn(b)
+  } finally {
+    await b.close()
+  }
+}
+
+describe('polling by listing', () => {
+  test('six backups in flight for three minutes cost one listing per poll round (5 s doubling to 60 s), not a GET per backup', () =>
+    withBackups(async (b) => {
+      const { volumes } = addProtectedServer(b.sim, b.projectId, 'poll', { volumes: 6 })
+      const config = backupConfig({ backup_workers: 12 })
+      await recordPlannedTasks(b.deps(config))
+      const sleeps: number[] = []
+      const deps = b.deps(config)
+      const before = { list: callsOf(b.sim, ROUTES.list), get: callsOf(b.sim, ROUTES.get) }
+      const results = await executeClaimed({ ...deps, sleep: async (ms, signal) => (sleeps.push(ms), deps.sleep(ms, signal)) }, 'swtest-J-poller')
+      assert.deepEqual(results.map((r) => r.outcome), Array(6).fill('succeeded'))
+      assert.equal(callsOf(b.sim, ROUTES.create), 6)
+      assert.equal(callsOf(b.sim, ROUTES.get) - before.get, 0, 'no backup was read by id')
+      // 180 s settle: a round at 5 s (and one more for the creates that came during it), then
+      // every backup's interval doubles: 15, 35, 75, 135 and 195 s. Six GETs per round before.
+      const listings = callsOf(b.sim, ROUTES.list) - before.list
+      assert.ok(listings <= 7, `${listings} listings; sleeps: ${sleeps.join(', ')}`)
+      assert.deepEqual(sleeps.slice(-5), [5_000, 10_000, 20_000, 40_000, 60_000, 60_000].slice(-5))
+      assert.ok(sleeps.length <= 7 && sleeps.reduce((a, x) => a + x, 0) <= 200_000, `sleeps: ${sleeps.join(', ')}`)
+      for (const v of volumes) assert.equal(simBackupsOf(b.sim, v.id)[0]?.status, 'available')
+    }, 3 * 60_000))
+
+  test('retention waits for a deleting child with one status=deleting listing per round, then deletes its parent', () =>
+    withBackups(async (b) => {
+      const { volumes } = addProtectedServer(b.sim, b.projectId, 'expire', { volumes: 3, metadata: { __staffeln_retention: '1d' } })
+      const old = new Date(b.h.clock.now() - 10 * 24 * 3_600_000).getTime()
+      const recent = b.h.clock.now() - 3_600_000
+      for (const v of volumes) {
+        // The newest full stays (the last good copy is never removed); the expired chain goes.
+        b.sim.state.addBackup({ projectId: b.projectId, volumeId: v.id, name: `swtest-J-new-${v.id}`, createdAt: recent, status: 'available', description: 'Automated backup by Snapwarden' })
+        const full = b.sim.state.addBackup({ projectId: b.projectId, volumeId: v.id, name: `swtest-J-full-${v.id}`, createdAt: old, status: 'available', description: 'Automated backup by Snapwarden' })
+        b.sim.state.addBackup({ projectId: b.projectId, volumeId: v.id, name: `swtest-J-incr-${v.id}`, createdAt: old + 60_000, status: 'available', parentId: full.id, description: 'Automated backup by Snapwarden' })
+      }
+      const before = { list: callsOf(b.sim, ROUTES.list), get: callsOf(b.sim, ROUTES.get) }
+      const report = await runRetentionCycle(b.deps(backupConfig({ backup_workers: 6 })), { allProjects: false, dryRun: false })
+      assert.equal(report.deleted.length, 6, JSON.stringify(report, null, 1).slice(0, 3000))
+      assert.equal(callsOf(b.sim, ROUTES.get) - before.get, 0, 'no deleted backup was read by id until 404')
+      // The inventory listing, then rounds at 5 and 15 s for the three children deleting at once (10 s each).
+      assert.ok(callsOf(b.sim, ROUTES.list) - before.list <= 3, `listings: ${callsOf(b.sim, ROUTES.list) - before.list}`)
+      b.h.clock.advance(60_000) // the last delete of each volume is not waited for
+      for (const v of volumes) assert.deepEqual(simBackupsOf(b.sim, v.id).map((x) => x.name), [`swtest-J-new-${v.id}`])
+    }, 10_000))
+})
