@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { Cleanup, createVolume, deleteCinder, type ContractTarget } from './contract-target.ts'
 import { backupCases } from './backup-cases.ts'
 import { inUseCases } from './in-use-cases.ts'
+import { listingCases } from './listing-cases.ts'
 import { authenticate, call, rawRequest, waitStatus } from './wire.ts'
 
 export type { ContractTarget } from './contract-target.ts'
@@ -167,5 +168,6 @@ export function contractCases(t: ContractTarget): ContractCase[] {
 
     ...inUseCases(t),
     ...backupCases(t),
+    ...listingCases(t),
   ]
 }

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { CancelledError, WaitTimeoutError } from './errors.ts'
+import { ListingPoller, pollInterval, type WatchedItem } from './poll-by-listing.ts'
+import { fakeTime } from './testing/fake-time.ts'
+
+interface Rec {
+  readonly id: string
+  readonly status: string
+}
+
+/** A cloud of items whose status is set by the test; every listing is counted. */
+function setup(schedule = { firstMs: 5_000, maxMs: 60_000 }) {
+  const time = fakeTime()
+  const status = new Map<string, string>()
+  const listings: string[][] = []
+  let failNext: unknown
+  const poller = new ListingPoller<Rec>({
+    clock: time.clock,
+    sleep: time.sleep,
+    schedule,
+    isTransient: (err) => err instanceof Error && err.message === 'transient',
+    list: async (items) => {
+      listings.push(items.map((i) => i.id))
+      if (failNext !== undefined) {
+        const e = failNext
+        failNext = undefined
+        throw e
+      }
+      return new Map([...status].filter(([id]) => items.some((i) => i.id === id)).map(([id, s]) => [id, { id, status: s }]))
+    },
+  })
+  const item = (id: string): WatchedItem => ({ id, projectId: 'p', since: time.clock.now() })
+  const until = (id: string, target: string, opts: { deadlineMs?: number; signal?: AbortSignal; beforeRound?: () => Promise<void> } = {}) =>
+    poller.watch(item(id), {
+      done: (r) => r === undefined || r.status === target,
+      deadlineMs: opts.deadlineMs ?? time.clock.now().getTime() + 3_600_000,
+      what: `item ${id}`,
+      target,
+      statusOf: (r) => r?.status,
+      ...(opts.signal && { signal: opts.signal }),
+      ...(opts.beforeRound && { beforeRound: opts.beforeRound }),
+    })
+  return { time, status, listings, poller, until, fail: (e: unknown) => (failNext = e) }
+}
+
+describe('pollInterval', () => {
+  it('doubles from the first interval up to the cap', () => {
+    const s = { firstMs: 5_000, maxMs: 60_000 }
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 50].map((n) => pollInterval(s, n)), [5_000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000])
+  })
+})
+
+describe('ListingPoller', () => {
+  it('answers every item in flight with one listing per round, backing off as the wait grows', async () => {
+    const { time, status, listings, until } = setup()
+    const ids = ['a', 'b', 'c', 'd', 'e']
+    for (const id of ids) status.set(id, 'creating')
+    const waits = ids.map((id) => until(id, 'available'))
+    // They become available after 100 s: rounds at 5, 15, 35, 75 and 135 s.
+    const done = Promise.all(waits)
+    for (let i = 0; i < 1000 && time.clock.now().getTime() - Date.parse('2026-03-29T00:30:00Z') < 100_000; i++) await new Promise((r) => setImmediate(r))
+    for (const id of ids) status.set(id, 'available')
+    const records = await done
+    assert.deepEqual(records.map((r) => r?.status), Array(5).fill('available'))
+    assert.deepEqual(time.sleeps, [5_000, 10_000, 20_000, 40_000, 60_000])
+    assert.equal(listings.length, 5, 'one listing per round, not one read per item')
+    assert.ok(listings.every((l) => l.length === 5))
+  })
+
+  it('an item added while others back off is answered by the next round, and the others go on', async () => {
+    const { time, status, until } = setup()
+    status.set('old', 'creating')
+    const old = until('old', 'available')
+    // Let 'old' back off: after 3 rounds its next look is 40 s away.
+    while (time.sleeps.length < 3) await new Promise((r) => setImmediate(r))
+    status.set('new', 'available')
+    const fresh = await until('new', 'available')
+    assert.equal(fresh?.status, 'available')
+    status.set('old', 'available')
+    assert.equal((await old)?.status, 'available')
+  })
+
+  it('ends a wait at its deadline with WaitTimeoutError naming the last status, after a last look', async () => {
+    const { status, listings, until, time } = setup()
+    status.set('slow', 'creating')
+    await assert.rejects(until('slow', 'available', { deadlineMs: time.clock.now().getTime() + 30_000 }), (e: unknown) => e instanceof WaitTimeoutError && /last status: creating/.test(e.message))
+    assert.deepEqual(time.sleeps, [5_000, 10_000, 15_000], 'the last round is at the deadline')
+    assert.equal(listings.length, 3)
+  })
+
+  it('a transient listing failure is tried again next round; another failure ends every wait with it', async () => {
+    const t = setup()
+    t.status.set('x', 'creating')
+    t.fail(new Error('transient'))
+    const x = t.until('x', 'available')
+    while (t.listings.length < 1) await new Promise((r) => setImmediate(r))
+    t.status.set('x', 'available')
+    assert.equal((await x)?.status, 'available')
+    assert.equal(t.listings.length, 2)
+    const u = setup()
+    u.status.set('y', 'creating')
+    u.fail(new Error('forbidden'))
+    await assert.rejects(u.until('y', 'available'), /forbidden/)
+  })
+
+  it('a wait ends with CancelledError when its signal aborts; a beforeRound failure ends only that wait', async () => {
+    const { status, until } = setup()
+    status.set('a', 'creating')
+    status.set('b', 'creating')
+    const stop = new AbortController()
+    const a = until('a', 'available', { signal: stop.signal })
+    const b = until('b', 'available', { beforeRound: async () => { throw new Error('lease lost') } })
+    await assert.rejects(b, /lease lost/)
+    stop.abort(new Error('SIGTERM'))
+    await assert.rejects(a, (e: unknown) => e instanceof CancelledError)
+  })
+
+  it('an item no longer listed ends the wait with undefined', async () => {
+    const { until } = setup()
+    assert.equal(await until('gone', 'available'), undefined)
+  })
+})
