@@ -335,3 +335,15 @@ describe('runSnapshotPlan: pass-through, dry run, progress and cancellation', ()
     )
   })
 })
+
+describe('runSnapshotPlan: pool slots are for requests in flight', () => {
+  it('a group waiting for its snapshot to become available holds no slot: the next group is created meanwhile', async () => {
+    const { cloud, run } = setup()
+    cloud.readsUntilAvailable = 4
+    const result = await run([aCreate('vol-1'), aCreate('vol-2')], { waitForAvailable: true, limits: { global: 1, perProject: 1 } })
+    assert.deepEqual(result.items.map((i) => i.status), ['succeeded', 'succeeded'])
+    // vol-1 is available at its 4th read; vol-2's create went out before that, while vol-1 waited.
+    const lastReadOfFirst = cloud.calls.lastIndexOf('find vol-1')
+    assert.ok(cloud.calls.indexOf('create vol-2') < lastReadOfFirst, cloud.calls.join(', '))
+  })
+})

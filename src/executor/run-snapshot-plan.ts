@@ -140,11 +140,14 @@ export async function runSnapshotPlan(
   const runGroup = (group: string, indices: readonly number[]): Promise<void> => {
     const creates = indices.map((i) => ({ index: i, item: items[i] as CreateSnapshotItem }))
     const projectId = creates[0]!.item.projectId
-    return pool.run(
-      projectId,
-      async () => {
-        const runs = creates.map((c) => newRun(c.item))
-        const started = await Promise.all(
+    // The group's slots are held while its creates are sent (all at once, so its snapshots are
+    // close in time), not while they settle: a waiting group never starves another group's creates.
+    return (async () => {
+      const release = await pool.acquire(projectId, { weight: creates.length, signal })
+      const runs = creates.map((c) => newRun(c.item))
+      let started: (StartedCreate | ItemOutcome)[]
+      try {
+        started = await Promise.all(
           creates.map(async (c, k): Promise<StartedCreate | ItemOutcome> => {
             try {
               return await startCreate(c.item, runs[k]!)
@@ -153,31 +156,32 @@ export async function runSnapshotPlan(
             }
           }),
         )
-        const starts = started.flatMap((s) => ('snapshot' in s && s.startedAtMs !== undefined ? [s.startedAtMs] : []))
-        const spreadMs = starts.length ? Math.max(...starts) - Math.min(...starts) : 0
-        groups.push({ group, projectId, size: creates.length, spreadMs })
-        deps.metrics.observe('snapwarden_group_start_spread_seconds', spreadMs / 1000)
-        if (spreadMs > (options.maxGroupSpreadMs ?? 60_000)) log.warn({ group, spreadMs }, 'creates of one group spread wider than allowed')
-        await Promise.all(
-          creates.map(async (c, k) => {
-            const s = started[k]!
-            const run = runs[k]!
-            let outcome: ItemOutcome
-            if (!('snapshot' in s)) outcome = s
-            else {
-              try {
-                outcome = await settleCreate(c.item, run, s)
-              } catch (err) {
-                outcome = run.fail('create', err)
-              }
+      } finally {
+        release()
+      }
+      const starts = started.flatMap((s) => ('snapshot' in s && s.startedAtMs !== undefined ? [s.startedAtMs] : []))
+      const spreadMs = starts.length ? Math.max(...starts) - Math.min(...starts) : 0
+      groups.push({ group, projectId, size: creates.length, spreadMs })
+      deps.metrics.observe('snapwarden_group_start_spread_seconds', spreadMs / 1000)
+      if (spreadMs > (options.maxGroupSpreadMs ?? 60_000)) log.warn({ group, spreadMs }, 'creates of one group spread wider than allowed')
+      await Promise.all(
+        creates.map(async (c, k) => {
+          const s = started[k]!
+          const run = runs[k]!
+          let outcome: ItemOutcome
+          if (!('snapshot' in s)) outcome = s
+          else {
+            try {
+              outcome = await settleCreate(c.item, run, s)
+            } catch (err) {
+              outcome = run.fail('create', err)
             }
-            if (run.createMayLandLate) late.push({ item: c.item, run, ownId: 'snapshot' in s && !s.adopted ? s.snapshot.id : undefined })
-            finish(c.index, run, outcome)
-          }),
-        )
-      },
-      { weight: creates.length, signal },
-    )
+          }
+          if (run.createMayLandLate) late.push({ item: c.item, run, ownId: 'snapshot' in s && !s.adopted ? s.snapshot.id : undefined })
+          finish(c.index, run, outcome)
+        }),
+      )
+    })()
   }
 
   const runDelete = (index: number): Promise<void> => {
