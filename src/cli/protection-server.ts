@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildProtectionApp, type ProtectionTls } from '../api/protection-app.ts'
 import { toErrorInfo, UserError } from '../domain/errors.ts'
 import type { Logger } from '../domain/logger.ts'
-import { openTrackedBackupReader, redactUrl, type TrackedBackupReader } from '../store/index.ts'
+import { openTrackedBackupReader, type TrackedBackupReader } from '../store/index.ts'
 import type { CliDeps } from './deps.ts'
 import { storeUrl } from './open-store.ts'
 
@@ -39,7 +39,7 @@ export async function startProtectionServer(settings: ProtectionServerSettings, 
   try {
     reader = openTrackedBackupReader(settings.storeUrl)
   } catch (err) {
-    throw new UserError(`protection API store ${redactUrl(settings.storeUrl)}: ${toErrorInfo(err).message}`, 'CONFIG_INVALID', { cause: err })
+    throw new UserError(`protection API: ${toErrorInfo(err).message}`, 'CONFIG_INVALID', { cause: err })
   }
   const log = logger.child({ component: 'protection-api' })
   // Not fatal: until the store can be read every answer is False (fail-closed), and it is retried per request.
