@@ -80,18 +80,19 @@ describe('CLI with the built-in simulator (--simulator) or without a cloud', () 
   })
 
   test('plan --at shows the plan as it would be at another moment', async () => {
-    // Two fixed instants in different daily windows (not the real now, which may share a window with either).
+    // Two fixed instants in different daily windows, far from the real now: the demo's snapshots are
+    // made relative to the real now, so an instant near it may find its window already taken.
     const [juneRun, novemberRun] = await Promise.all([
-      runCli(['--simulator', 'plan', '--at', '2026-06-15T12:00:00+02:00', '--json']),
-      runCli(['--simulator', 'plan', '--at', '2026-11-29T23:00:00+01:00', '--json']),
+      runCli(['--simulator', 'plan', '--at', '2099-06-15T12:00:00+02:00', '--json']),
+      runCli(['--simulator', 'plan', '--at', '2099-11-29T23:00:00+01:00', '--json']),
     ])
     const june = json<PlanJson>(juneRun)
     const november = json<PlanJson>(novemberRun)
-    assert.equal(june.now, '2026-06-15T10:00:00.000Z')
-    assert.equal(november.now, '2026-11-29T22:00:00.000Z')
+    assert.equal(june.now, '2099-06-15T10:00:00.000Z')
+    assert.equal(november.now, '2099-11-29T22:00:00.000Z')
     const windows = (p: PlanJson) => p.items.flatMap((i) => (i.window ? [i.window.key] : []))
-    const JUNE_15 = 'daily/2026-06-15T02:00+02:00[Europe/Berlin]'
-    const NOVEMBER_29 = 'daily/2026-11-29T02:00+01:00[Europe/Berlin]'
+    const JUNE_15 = 'daily/2099-06-15T02:00+02:00[Europe/Berlin]'
+    const NOVEMBER_29 = 'daily/2099-11-29T02:00+01:00[Europe/Berlin]'
     assert.ok(june.items.some((i) => i.action === 'create' && i.window?.key === JUNE_15), windows(june).join(', '))
     assert.ok(!windows(june).includes(NOVEMBER_29), windows(june).join(', '))
     assert.ok(windows(november).includes(NOVEMBER_29), windows(november).join(', '))
