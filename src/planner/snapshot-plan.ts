@@ -59,8 +59,9 @@ export const SNAPSHOTTABLE_VOLUME_STATUSES: readonly string[] = ['available', 'i
 
 /** Volumes of one server share a group; multi-attached and detached volumes get their own. */
 export function groupOf(volume: VolumeRef): string {
-  const servers = new Set(volume.attachments.map((a) => a.serverId))
-  return servers.size === 1 ? [...servers][0]! : `volume:${volume.id}`
+  const first = volume.attachments[0]?.serverId
+  const oneServer = first !== undefined && volume.attachments.every((a) => a.serverId === first)
+  return oneServer ? first : `volume:${volume.id}`
 }
 
 interface Sortable {
@@ -80,7 +81,7 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
   const doExpire = settings.mode !== 'create'
   const out: Sortable[] = []
   const problems: PolicyProblem[] = []
-  const volumeById = new Map(input.volumes.map((v) => [v.id, v]))
+  let volumeById: Map<string, VolumeRef> | undefined // only healing looks volumes up by id
   const snapshotsByVolume = new Map<string, SnapshotRecord[]>()
   for (const s of input.snapshots) {
     const list = snapshotsByVolume.get(s.volumeId)
@@ -90,15 +91,13 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
 
   const healed = new Set<string>()
   const marksById = new Map<string, SnapshotMarks>()
-  const policiesByVolume = new Map<string, SnapshotPolicy[]>()
-  const heldByVolume = new Map<string, ParsedSnapshotPolicies['heldExpiry']>()
+  const parsedByVolume = new Map<string, ParsedSnapshotPolicies>()
   for (const v of input.volumes) {
     const parsed = parseSnapshotPolicies(v, settings.defaults)
-    policiesByVolume.set(v.id, parsed.policies)
-    heldByVolume.set(v.id, parsed.heldExpiry)
-    problems.push(...parsed.problems)
+    parsedByVolume.set(v.id, parsed)
+    for (const p of parsed.problems) problems.push(p)
   }
-  for (const s of input.snapshots) marksById.set(s.id, readSnapshotMarks(s, policiesByVolume.get(s.volumeId) ?? []))
+  for (const s of input.snapshots) marksById.set(s.id, readSnapshotMarks(s, parsedByVolume.get(s.volumeId)?.policies ?? []))
 
   if (doExpire) {
     for (const s of input.snapshots) {
@@ -107,6 +106,7 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
       const since = (s.updatedAt ?? s.createdAt).getTime()
       if (now.getTime() - since <= settings.stuckAfterMs) continue
       healed.add(s.id)
+      volumeById ??= new Map(input.volumes.map((v) => [v.id, v]))
       const volume = volumeById.get(s.volumeId)
       const minutes = Math.floor((now.getTime() - since) / 60_000)
       out.push({
@@ -128,7 +128,8 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
 
   for (const volume of input.volumes) {
     const group = groupOf(volume)
-    const policies = policiesByVolume.get(volume.id)!
+    const parsed = parsedByVolume.get(volume.id)!
+    const policies = parsed.policies
     const snapshots = snapshotsByVolume.get(volume.id) ?? []
     const base = { volumeId: volume.id, projectId: volume.projectId }
     for (const policy of policies) {
@@ -177,7 +178,7 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
           now,
           (s) => marksById.get(s.id)!,
         )
-        const held = heldByVolume.get(volume.id)!.find((h) => h.policy === policy.name)
+        const held = parsed.heldExpiry.find((h) => h.policy === policy.name)
         const { keep, remove } = held ? holdSnapshotRetention(verdicts, `expiry held: unknown key ${held.keys.join(', ')} on the volume`) : verdicts
         for (const k of keep) {
           if (healed.has(k.snapshot.id)) continue
