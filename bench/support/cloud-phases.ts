@@ -9,6 +9,8 @@ export interface PhasedCloud {
   readonly cloud: Cloud
   /** Phases in ms, measured up to `endMs` (performance.now()). */
   phases(endMs: number): Row[]
+  /** What each list method yielded (the first listing of each), to re-run the pure planner on. */
+  listed(method: string): readonly unknown[]
 }
 
 const NOT_ITEM_CALLS = new Set(['identity', 'isTransient', 'retryAfterMs', 'listProjects'])
@@ -17,17 +19,28 @@ export function timeCloudPhases(target: Cloud): PhasedCloud {
   let listStart: number | undefined
   let listEnd: number | undefined
   let firstItem: number | undefined
-  async function* timed<T>(it: AsyncIterable<T>): AsyncIterable<T> {
+  const listings = new Map<string, unknown[]>()
+  async function* timed<T>(method: string, it: AsyncIterable<T>): AsyncIterable<T> {
     listStart ??= performance.now()
-    yield* it
-    listEnd = performance.now()
+    const keep: unknown[] | undefined = listings.has(method) ? undefined : []
+    for await (const x of it) {
+      keep?.push(x)
+      yield x
+    }
+    if (keep) listings.set(method, keep)
+    // Only the cycle's first listings; the executor's listings (polls, window checks) are executing.
+    if (firstItem === undefined) listEnd = performance.now()
   }
   const cloud = new Proxy(target, {
     get(t, prop, receiver) {
       const value: unknown = Reflect.get(t, prop, receiver)
       if (typeof value !== 'function' || typeof prop !== 'string') return value
       const fn = value as (...args: unknown[]) => unknown
-      if (prop.startsWith('list') && prop !== 'listProjects') return (...args: unknown[]) => timed(fn.apply(t, args) as AsyncIterable<unknown>)
+      if (prop.startsWith('list') && prop !== 'listProjects') return (...args: unknown[]) => {
+          const out = fn.apply(t, args)
+          // Some list* methods answer a Promise of an array (look-ups), not a listing to time.
+          return out !== null && typeof out === 'object' && Symbol.asyncIterator in out ? timed(prop, out as AsyncIterable<unknown>) : out
+        }
       if (NOT_ITEM_CALLS.has(prop)) return fn.bind(t)
       return (...args: unknown[]) => {
         firstItem ??= performance.now()
@@ -37,6 +50,7 @@ export function timeCloudPhases(target: Cloud): PhasedCloud {
   })
   return {
     cloud,
+    listed: (method) => listings.get(method) ?? [],
     phases(endMs) {
       const s = listStart ?? endMs
       const e = listEnd ?? s

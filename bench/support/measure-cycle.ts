@@ -1,12 +1,14 @@
 /**
- * Runs one cycle against the simulator process and measures it: connect, phases, wall time, peak
- * RSS, CPU and event-loop use of this process, the simulator's call counts and CPU, client latencies.
+ * Runs one cycle against the simulator process with the CLI's own client wiring (cli-cloud.ts) and
+ * measures it: connect, phases, wall time, peak RSS, CPU and event-loop use of this process, the
+ * simulator's call counts and CPU, client latencies.
  */
+import type { CliDeps } from '../../src/cli/deps.ts'
 import type { Cloud } from '../../src/domain/ports.ts'
 import type { Row } from './bench-report.ts'
+import { openCliCloud } from './cli-cloud.ts'
 import { timeCloudPhases } from './cloud-phases.ts'
 import { loadRows, startLoadMeter } from './load-meter.ts'
-import { openBenchCloud } from './open-bench-cloud.ts'
 import { startRssSampler, type RssFigures } from './rss-sampler.ts'
 import type { SimProcess, SimStatus } from './sim-process.ts'
 
@@ -18,22 +20,31 @@ export interface CycleMeasurement<T> {
   readonly rss: RssFigures
   /** The simulator after the cycle: calls, resource counts, its peak RSS. */
   readonly after: SimStatus
+  /** The simulator before the cycle (counts, for "no duplicates"). */
+  readonly before: SimStatus
   readonly clientRequests: number
-  /** "none" or "3× OS_NETWORK, 1× 503". */
+  /** "none" or "3× network_error, 1× 503". */
   readonly clientErrors: string
   readonly diagnostics: readonly Row[]
+  /** What the cycle's listings yielded, by Cloud method (listVolumes, listSnapshots, …). */
+  listed(method: string): readonly unknown[]
 }
 
-export async function measureCycle<T>(sim: SimProcess, cycle: (cloud: Cloud) => Promise<T>): Promise<CycleMeasurement<T>> {
+/** `config`: the snapwarden.yaml document the CLI reads. The cycle gets the CLI's deps and the (timed) cloud. */
+export async function measureCycle<T>(
+  sim: SimProcess,
+  config: Readonly<Record<string, unknown>>,
+  cycle: (cloud: Cloud, deps: CliDeps) => Promise<T>,
+): Promise<CycleMeasurement<T>> {
   const before = await sim.status()
   const load = startLoadMeter()
   const rss = startRssSampler()
   const started = performance.now()
-  const bench = await openBenchCloud(sim.cloudConfig)
+  const client = await openCliCloud(sim.cloudEntry, config)
   try {
     const connectMs = performance.now() - started
-    const phased = timeCloudPhases(bench.cloud)
-    const value = await cycle(phased.cloud)
+    const phased = timeCloudPhases(client.opened.cloud)
+    const value = await cycle(phased.cloud, client.deps)
     const ended = performance.now()
     const memory = rss.stop()
     const used = load.stop()
@@ -45,11 +56,13 @@ export async function measureCycle<T>(sim: SimProcess, cycle: (cloud: Cloud) => 
       timingsMs: [['connect (auth + discovery)', connectMs], ...phased.phases(ended), ['total', wallMs]],
       rss: memory,
       after,
-      clientRequests: bench.clientRequests(),
-      clientErrors: Object.entries(bench.clientErrors()).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none',
-      diagnostics: [...loadRows(used, wallMs, after.cpuMs - before.cpuMs), ...bench.latencyRows().map(([k, v]): Row => [`latency ${k}`, v])],
+      before,
+      clientRequests: client.clientRequests(),
+      clientErrors: Object.entries(client.clientErrors()).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none',
+      diagnostics: [...loadRows(used, wallMs, after.cpuMs - before.cpuMs), ...client.latencyRows().map(([k, v]): Row => [`latency ${k}`, v])],
+      listed: phased.listed,
     }
   } finally {
-    await bench.close()
+    await client.close()
   }
 }

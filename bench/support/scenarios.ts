@@ -37,6 +37,8 @@ export interface ScenarioFacts {
   /** Everything an all_tenants listing returns (fleet + the simulator's default seed). */
   readonly listed: { readonly volumes: number; readonly snapshots: number; readonly backups: number; readonly servers: number }
   readonly tagged: number
+  /** The credential's own project (the admin project): no extra token is needed for it. */
+  readonly adminProjectId: string
 }
 
 /** The daily policy in our own keys: start 00:00 UTC, so today's window is open at any instant. */
@@ -45,6 +47,13 @@ export const BACKUP_TAG = { __staffeln_backup: 'true' } as const
 
 export function seedScenario(sim: Simulator, s: Scenario): ScenarioFacts {
   const fleet = seedFleet(sim, { ...s, prefix: 'bench' })
+  // As an operator sets up a service user: a role in every project, so the CLI's per-project tokens
+  // put each snapshot and backup in its volume's project (not in the credential's own project).
+  const admin = sim.state.identity.findUserByName('admin', 'default')
+  if (admin === undefined) throw new Error('the simulator has no admin user (default seed missing)')
+  for (const p of sim.state.identity.projects.values()) {
+    if (sim.state.identity.rolesOn(admin.id, p.id).length === 0) sim.state.identity.grant(admin.id, p.id, 'member')
+  }
   const prng = createPrng(s.seed + 1)
   let tagged = 0
   if (s.kind === 'snapshot') {
@@ -71,9 +80,11 @@ export function seedScenario(sim: Simulator, s: Scenario): ScenarioFacts {
       ['attached / detached / multi-attached volumes', `${fleet.attached} / ${fleet.detached} / ${fleet.multiAttached}`],
       [s.kind === 'snapshot' ? 'volumes tagged daily (window open)' : 'servers tagged __staffeln_backup', tagged],
       ['listed with all_tenants (+ default seed): volumes / snapshots / servers / backups', `${state.volumes.size} / ${state.snapshots.size} / ${state.servers.size} / ${state.backups.size}`],
+      ['admin user', 'admin role in its project, member in every other (per-project tokens)'],
       ['seed', s.seed],
     ],
     listed: { volumes: state.volumes.size, snapshots: state.snapshots.size, backups: state.backups.size, servers: state.servers.size },
     tagged,
+    adminProjectId: sim.seeded?.adminProjectId ?? '',
   }
 }

@@ -5,6 +5,7 @@
  */
 import { startSimulator } from '../../src/simulator/index.ts'
 import { seedScenario, type Scenario } from './scenarios.ts'
+import { verifyArtefacts } from './verify-work.ts'
 import type { SimProcessReply, SimProcessRequest, SimProcessStart } from './sim-process.ts'
 
 const send = (msg: SimProcessReply): void => {
@@ -14,7 +15,7 @@ const send = (msg: SimProcessReply): void => {
 async function main(): Promise<void> {
   const start = JSON.parse(process.env['BENCH_SIM_START'] ?? 'null') as SimProcessStart | null
   if (start === null || process.send === undefined) throw new Error('sim-child must be forked by sim-process.ts')
-  const sim = await startSimulator({ seed: start.scenario.seed, port: 0, latencyMs: start.latencyMs, realLatency: true, pageSize: start.pageSize })
+  const sim = await startSimulator({ seed: start.scenario.seed, port: 0, latencyMs: start.latencyMs, realLatency: true, pageSize: start.pageSize, transitionMs: start.settleMs })
   const facts = seedScenario(sim, start.scenario as Scenario)
   const shutdown = async (): Promise<void> => {
     await sim.close()
@@ -25,6 +26,11 @@ async function main(): Promise<void> {
     const req = raw as SimProcessRequest
     if (req.type === 'close') {
       void shutdown()
+      return
+    }
+    if (req.type === 'verify') {
+      sim.state.settle()
+      send({ type: 'verified', id: req.id, ...verifyArtefacts(sim.state, req.expected) })
       return
     }
     send({

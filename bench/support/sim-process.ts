@@ -4,14 +4,20 @@ import { fileURLToPath } from 'node:url'
 import type { CloudConfig } from '../../src/openstack/config/index.ts'
 import { parseCloud } from '../../src/openstack/config/parse-cloud.ts'
 import type { Scenario, ScenarioFacts } from './scenarios.ts'
+import type { ExpectedArtefact, VerifyResult } from './verify-work.ts'
 
 export interface SimProcessStart {
   readonly scenario: Scenario
   readonly latencyMs: number
   readonly pageSize: number
+  /** The simulator's settle time (transitionMs): creating/deleting lasts this long. */
+  readonly settleMs: number
 }
 
-export type SimProcessRequest = { readonly type: 'status'; readonly id: number } | { readonly type: 'close' }
+export type SimProcessRequest =
+  | { readonly type: 'status'; readonly id: number }
+  | { readonly type: 'verify'; readonly id: number; readonly expected: readonly ExpectedArtefact[] }
+  | { readonly type: 'close' }
 
 export interface SimStatus {
   /** Calls per `METHOD /route/{template}`, counted by the simulator. */
@@ -26,12 +32,17 @@ export interface SimStatus {
 export type SimProcessReply =
   | { readonly type: 'ready'; readonly cloud: unknown; readonly facts: ScenarioFacts }
   | ({ readonly type: 'status'; readonly id: number } & SimStatus)
+  | ({ readonly type: 'verified'; readonly id: number } & VerifyResult)
 
 export interface SimProcess {
   /** The admin user's cloud config (password auth, scoped to the admin project). */
   readonly cloudConfig: CloudConfig
+  /** The same as a clouds.yaml entry (what the CLI reads). */
+  readonly cloudEntry: unknown
   readonly facts: ScenarioFacts
   status(): Promise<SimStatus>
+  /** Checks the planned work against the simulator's state (verify-work.ts). */
+  verify(expected: readonly ExpectedArtefact[]): Promise<VerifyResult>
   close(): Promise<void>
 }
 
@@ -46,7 +57,7 @@ export async function startSimProcess(start: SimProcessStart): Promise<SimProces
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   let nextId = 1
-  const waiting = new Map<number, { resolve: (s: SimStatus) => void; reject: (e: Error) => void }>()
+  const waiting = new Map<number, { resolve: (s: never) => void; reject: (e: Error) => void }>()
   let exited = false
   const ready = new Promise<Extract<SimProcessReply, { type: 'ready' }>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('simulator process did not get ready in time')), READY_TIMEOUT_MS)
@@ -56,7 +67,7 @@ export async function startSimProcess(start: SimProcessStart): Promise<SimProces
         clearTimeout(timer)
         resolve(msg)
       } else {
-        waiting.get(msg.id)?.resolve(msg)
+        waiting.get(msg.id)?.resolve(msg as never)
         waiting.delete(msg.id)
       }
     })
@@ -76,16 +87,19 @@ export async function startSimProcess(start: SimProcessStart): Promise<SimProces
     if (!exited) child.kill()
     throw err
   }
+  const ask = <T,>(make: (id: number) => SimProcessRequest): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (exited) return reject(new Error('simulator process is gone'))
+      const id = nextId++
+      waiting.set(id, { resolve: resolve as (s: never) => void, reject })
+      child.send(make(id))
+    })
   return {
+    cloudEntry: msg.cloud,
     cloudConfig: parseCloud(msg.cloud, { name: 'bench-simulator-admin', source: 'bench simulator', keyName: (k) => k }),
     facts: msg.facts,
-    status: () =>
-      new Promise<SimStatus>((resolve, reject) => {
-        if (exited) return reject(new Error('simulator process is gone'))
-        const id = nextId++
-        waiting.set(id, { resolve, reject })
-        child.send({ type: 'status', id } satisfies SimProcessRequest)
-      }),
+    status: () => ask<SimStatus>((id) => ({ type: 'status', id })),
+    verify: (expected) => ask<VerifyResult>((id) => ({ type: 'verify', id, expected })),
     close: () =>
       new Promise<void>((resolve) => {
         if (exited) return resolve()
