@@ -6,22 +6,13 @@
  * section of BENCHMARKS.md from it (`--no-write` skips both). Arguments are passed on
  * (`npm run bench -- --quick`, `-- --settle-ms 2000`). Speed targets are printed, not failed on.
  */
-import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { BenchJson } from './support/bench-report.ts'
 import { describeMachine } from './support/machine.ts'
+import { runBenches, type Bench } from './support/run-benches.ts'
 import { writeBenchmarksMd, type RunJson } from './write-benchmarks-md.ts'
-
-interface Bench {
-  readonly file: string
-  /** Why the bench cannot run yet, when its subject does not exist. */
-  readonly needs?: string
-  /** A cycle benchmark (takes --settle-ms); the others get only --quick. */
-  readonly cycle?: boolean
-}
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url))
 
@@ -34,54 +25,11 @@ const BENCHES: readonly Bench[] = [
 const RESULTS = here('./results/last-run.json')
 const MARKDOWN = here('../BENCHMARKS.md')
 
-function runOne(file: string, args: readonly string[]): Promise<{ code: number; results: BenchJson[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-    const results: BenchJson[] = []
-    let buffered = ''
-    const take = (line: string): void => {
-      if (line.startsWith('json result: ')) results.push(JSON.parse(line.slice('json result: '.length)) as BenchJson)
-      else process.stdout.write(`${line}\n`)
-    }
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8')
-      const lines = buffered.split('\n')
-      buffered = lines.pop() ?? ''
-      for (const line of lines) take(line)
-    })
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      if (buffered) take(buffered)
-      resolve({ code: code ?? (signal ? 128 : 1), results })
-    })
-  })
-}
-
 async function main(): Promise<number> {
   const args = process.argv.slice(2).filter((a) => a !== '--no-write')
   const write = !process.argv.includes('--no-write') && !args.includes('--quick')
   const machine = describeMachine(new Date())
-  const results: BenchJson[] = []
-  const notes: string[] = []
-  const failed: string[] = []
-  for (const bench of BENCHES) {
-    const name = bench.file.split('/').pop() ?? bench.file
-    if (!existsSync(bench.file) || (bench.needs !== undefined && !existsSync(bench.needs))) {
-      notes.push(`${name}: not run (${existsSync(bench.file) ? `${bench.needs} does not exist yet` : 'not written yet'})`)
-      continue
-    }
-    const started = performance.now()
-    const { code, results: r } = await runOne(bench.file, bench.cycle === true ? args : args.filter((a) => a === '--quick'))
-    results.push(...r)
-    const failedWork = r.filter((x) => !x.passed)
-    if (code !== 0 || failedWork.length > 0) {
-      failed.push(name)
-      notes.push(
-        `${name}: FAILED (exit code ${code}${failedWork.map((x) => `; ${x.name}: ${x.failures.toLocaleString('en-US')} planned item(s) did not end as planned`).join('')})`,
-      )
-    }
-    process.stdout.write(`(${name} took ${((performance.now() - started) / 1000).toFixed(1)} s including seeding)\n\n`)
-  }
+  const { results, failed, notes } = await runBenches(BENCHES, args, (line) => process.stdout.write(line))
   machine.loadAtEnd = loadavg()[0] ?? 0
   process.stdout.write(`== summary (${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}) ==\n`)
   for (const r of results) {

@@ -56,10 +56,10 @@ export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchRe
   const sim = await startSimProcess({ scenario: o.scenario, latencyMs: o.latencyMs, pageSize: o.pageSize, settleMs: o.settleMs })
   try {
     const { listed } = sim.facts
-    let settings: { concurrency: number; perProject: number; wait: boolean } | undefined
+    let settings: { concurrency: number; perProject: number; wait: boolean; stuckAfterMs: number } | undefined
     const m = await measureCycle(sim, o.config, (cloud, deps) => {
       const config = deps.config()
-      settings = { concurrency: config.snapshots.concurrency, perProject: config.snapshots.concurrency_per_project, wait: config.snapshots.wait_for_available }
+      settings = { concurrency: config.snapshots.concurrency, perProject: config.snapshots.concurrency_per_project, wait: config.snapshots.wait_for_available, stuckAfterMs: config.snapshots.stuck_after * 1000 }
       // As `snapwarden create-snapshots --all-projects` calls it (snapshot-cycle-commands.ts).
       return runSnapshotCycle(
         { cloud, clock: deps.clock, sleep: deps.sleep, random: deps.random, logger: deps.logger, metrics: deps.metrics, config },
@@ -100,7 +100,7 @@ export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchRe
     // the schedule-window memo is as cold as in the cycle).
     const volumes = m.listed('listVolumes') as VolumeRef[]
     const snapshots = m.listed('listSnapshots') as SnapshotRecord[]
-    const stuckAfterMs = 3600_000
+    const stuckAfterMs = s.stuckAfterMs
     const times: number[] = []
     for (let i = 1; i <= PLANNER_RUNS; i++) {
       const t0 = performance.now()
