@@ -24,8 +24,8 @@ const SERVERS = 5 // two volumes each
 const SLOW_CREATE = { rate: 0.3, ms: 1500 }
 const RUN_TIMEOUT_MS = 90_000
 const YEARLY = '0 0 1 1 *'
-/** One backup is due per volume for an hour: a second one in a repetition is a double. */
-const CONDUCTOR = { backup_min_interval: 3600, backup_workers: 4, backup_service_period: 3600, retention_service_period: 3600 }
+/** One backup is due per volume for an hour: a second one in a repetition is a double. Workers enough for every volume at once. */
+const CONDUCTOR = { backup_min_interval: 3600, backup_workers: 2 * SERVERS, backup_service_period: 3600, retention_service_period: 3600 }
 
 interface Tally {
   volumes: number

@@ -21,6 +21,10 @@ const REPETITIONS = 10
 const SNAPSHOT_VOLUMES = 200
 const BACKUP_SERVERS = 10 // two volumes each
 const RUN_TIMEOUT_MS = 90_000
+/** The quota read's latency fault: marks the read, whose answer the test then holds. */
+const QUOTA_MARK_MS = 1000
+/** The slow quota read is answered at most this many requests of the other run after it arrived (or at its exit). */
+const QUOTA_HOLD_MAX_REQUESTS = 50
 
 const DAEMON_TICKS = 2
 const VOLUMES_PER_TICK = 200
@@ -134,7 +138,7 @@ describe('campaign overlap', { concurrency: 2 }, () => {
     const prng = createPrng(7201)
     const storeUrl = sqliteUrl(home.dir)
     const results: CliResult[] = []
-    const delays: number[] = []
+    const holds: number[] = []
     let volumesTotal = 0
     let doubles = 0
     let missing = 0
@@ -144,22 +148,37 @@ describe('campaign overlap', { concurrency: 2 }, () => {
     try {
       const env = cloudEnv(rt.sim, home.dir, { SNAPWARDEN_DB: storeUrl })
       // One backup is due per volume for an hour: any second backup in a repetition is a double.
-      const args = [...configArgs(home.dir, { conductor: { backup_min_interval: 3600, backup_workers: 4 } }), 'backup', 'run']
+      // Staffeln's mode: --all-projects over two projects; workers enough for every volume at once.
+      const args = [...configArgs(home.dir, { conductor: { backup_min_interval: 3600, backup_workers: 2 * BACKUP_SERVERS } }), 'backup', 'run', '--all-projects']
       const store = openStore({ url: storeUrl })
       await store.migrate()
       await store.close()
       for (let rep = 0; rep < REPETITIONS; rep++) {
-        const servers = Array.from({ length: BACKUP_SERVERS }, (_, i) => addProtectedServer(rt.sim, rt.adminProjectId, `overlap-${rep}-${i}`, { volumes: 2 }))
+        const servers = Array.from({ length: BACKUP_SERVERS }, (_, i) => addProtectedServer(rt.sim, i % 2 ? rt.demoProjectId : rt.adminProjectId, `overlap-${rep}-${i}`, { volumes: 2 }))
         const volumes = servers.flatMap((s) => s.volumes)
-        // The first quota read to arrive is slow (seeded 0.3–2.5 s): the other run may plan, back up
-        // and finish its tasks meanwhile.
-        const delay = 300 + prng.int(2200)
-        delays.push(delay)
-        const removeSlowQuota = rt.sim.faults.add({ route: CAMPAIGN_ROUTES.quota, action: { kind: 'latency', ms: delay }, times: 1 })
+        // The first quota read to arrive is slow: it is answered at the other run's k-th request after
+        // it (seeded), or once either run has exited, so the other run may plan, back up and finish
+        // its tasks meanwhile. The latency fault marks the read; the hook decides how long it takes.
+        const k = 1 + prng.int(QUOTA_HOLD_MAX_REQUESTS)
+        holds.push(k)
+        const removeSlowQuota = rt.sim.faults.add({ route: CAMPAIGN_ROUTES.quota, action: { kind: 'latency', ms: QUOTA_MARK_MS }, times: 1 })
+        let release: () => void = () => {}
+        const answered = new Promise<void>((r) => (release = r))
+        let heldAt: number | undefined
+        const together = holdUntil(2)
         rt.resetArrivals()
-        rt.onArrival(holdUntil(2))
-        const pair = await Promise.all([runCli(args, { env, timeoutMs: RUN_TIMEOUT_MS }), runCli(args, { env, timeoutMs: RUN_TIMEOUT_MS })])
+        rt.onArrival((n, ms) => {
+          if (n <= 2) return together(n, ms)
+          if (heldAt !== undefined && n - heldAt >= k) release()
+          if (ms < QUOTA_MARK_MS || heldAt !== undefined) return undefined
+          heldAt = n
+          return answered
+        })
+        const runs = [runCli(args, { env, timeoutMs: RUN_TIMEOUT_MS }), runCli(args, { env, timeoutMs: RUN_TIMEOUT_MS })]
+        for (const r of runs) void r.finally(release)
+        const pair = await Promise.all(runs)
         rt.onArrival(undefined)
+        release()
         removeSlowQuota()
         await rt.drained()
         results.push(...pair)
@@ -172,7 +191,7 @@ describe('campaign overlap', { concurrency: 2 }, () => {
         missing += c.missing
         open += tasks.open
         if (c.doubles > 0) repsWithDoubles += 1
-        details.push(...[...c.details, ...tasks.details].map((d) => `repetition ${rep} (quota delay ${delay} ms): ${d}`))
+        details.push(...[...c.details, ...tasks.details].map((d) => `repetition ${rep} (quota read held for ${k} requests): ${d}`))
         removeScenario(rt.sim, volumes, servers.map((s) => s.server.id))
       }
     } finally {
@@ -182,7 +201,7 @@ describe('campaign overlap', { concurrency: 2 }, () => {
     }
     t.diagnostic(
       `campaign overlap (backup run): ${REPETITIONS} repetitions, ${volumesTotal} volumes, ${doubles} backed up twice (in ${repsWithDoubles} repetitions), ` +
-        `${missing} without a backup, ${open} tasks left open; quota delays ${delays.join('/')} ms; exit codes ${exitCodes(results)}`,
+        `${missing} without a backup, ${open} tasks left open; slow quota read answered after the other run's request ${holds.join('/')} or its exit; exit codes ${exitCodes(results)}`,
     )
     assert.equal(doubles, 0, `double backups:\n${firstLines(details)}`)
     assert.equal(open, 0, `tasks left open:\n${firstLines(details)}`)
