@@ -90,6 +90,13 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
   }
 
   const healed = new Set<string>()
+  // Creates of one window share one (frozen) reason list: a 100k-volume plan holds a few, not 100k.
+  const reasonsByWindow = new Map<string, readonly string[]>()
+  const noSnapshotReason = (key: string): readonly string[] => {
+    let reasons = reasonsByWindow.get(key)
+    if (!reasons) reasonsByWindow.set(key, (reasons = Object.freeze([`no snapshot for window ${key}`])))
+    return reasons
+  }
   const marksById = new Map<string, SnapshotMarks>()
   const parsedByVolume = new Map<string, ParsedSnapshotPolicies>()
   for (const v of input.volumes) {
@@ -163,7 +170,7 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
               name: snapshotName(policy.name, volume.id, window),
               description: snapshotDescription(policy, window),
               metadata: snapshotMetadata(policy, window),
-              reasons: [`no snapshot for window ${window.key}`],
+              reasons: noSnapshotReason(window.key),
             },
           })
         }
