@@ -121,3 +121,26 @@ describe('ListingPoller', () => {
     assert.equal(await until('gone', 'available'), undefined)
   })
 })
+
+describe('ListingPoller: no timer outlives the last wait', () => {
+  it('the last wait cancelled ends the sleeping loop at once', async () => {
+    const time = fakeTime()
+    let sleeping: AbortSignal | undefined
+    const poller = new ListingPoller<Rec>({
+      clock: time.clock,
+      // A sleep that only ends when its signal aborts (as a real timer would, minutes later).
+      sleep: (_ms, signal) => new Promise<void>((resolve) => {
+        sleeping = signal
+        signal?.addEventListener('abort', () => resolve(), { once: true })
+      }),
+      list: async () => new Map(),
+    })
+    const stop = new AbortController()
+    const wait = poller.watch({ id: 'x', projectId: 'p', since: time.clock.now() }, { done: () => false, deadlineMs: time.clock.now().getTime() + 3_600_000, what: 'x', target: 'available', signal: stop.signal })
+    while (sleeping === undefined) await new Promise((r) => setImmediate(r))
+    stop.abort(new Error('SIGTERM'))
+    await assert.rejects(wait, (e: unknown) => e instanceof CancelledError)
+    assert.equal(sleeping.aborted, true, 'the loop sleep was woken')
+    assert.equal(poller.watching, 0)
+  })
+})

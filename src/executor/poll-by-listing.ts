@@ -103,6 +103,7 @@ export class ListingPoller<T> {
       const now = this.#opts.clock.now().getTime()
       const onAbort = (): void => {
         if (!this.#watchers.delete(w)) return
+        this.#idleWake()
         reject(new CancelledError(`waiting for ${opts.what}`, opts.signal?.reason))
       }
       const w: Watcher<T> = {
@@ -204,6 +205,11 @@ export class ListingPoller<T> {
 
   #end(w: Watcher<T>, settle: () => void): void {
     if (this.#watchers.delete(w)) settle()
+  }
+
+  /** Nothing left to watch: end the loop's sleep now (no timer outlives the last wait). */
+  #idleWake(): void {
+    if (this.#watchers.size === 0) this.#wake?.abort()
   }
 }
 
