@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { silentLogger } from '../domain/logger.ts'
 import type { BackupTask } from '../domain/store-port.ts'
+import { Pool } from './pool.ts'
 import { runBackupTasks, type BackupRunOptions } from './run-backup-tasks.ts'
 import { badRequestError, createFakeCloud, forbiddenError, transientError } from './testing/fake-cloud.ts'
 import { createFakeBackupStore } from './testing/fake-backup-store.ts'
@@ -46,12 +47,18 @@ describe('runBackupTasks', () => {
 
   it('records the backup id on the task and in the catalog before following the backup', async () => {
     const { cloud, store, run } = setup(aTask({ kind: 'full' }))
-    cloud.getBackup = async (id, signal) => {
-      assert.equal(store.tasks.get('t1')?.backupId, id, 'the id is recorded before the first poll')
-      assert.ok(store.tracked.has(id), 'the backup is tracked before the first poll')
-      return cloud.base.getBackup(id, signal)
+    let polls = 0
+    const list = cloud.listRecentBackups
+    cloud.listRecentBackups = async (query, signal) => {
+      polls++
+      for (const id of query.ids) {
+        assert.equal(store.tasks.get('t1')?.backupId, id, 'the id is recorded before the first poll')
+        assert.ok(store.tracked.has(id), 'the backup is tracked before the first poll')
+      }
+      return list(query, signal)
     }
     const [result] = await run()
+    assert.ok(polls > 0)
     assert.equal(result?.outcome, 'succeeded')
     assert.deepEqual(store.log, ['intent t1 snapwarden-data-c1', 'confirm t1', 'started t1 backup-0001', 'finish t1 succeeded'])
   })
@@ -91,5 +98,19 @@ describe('runBackupTasks', () => {
     assert.equal(result?.outcome, 'failed')
     assert.equal(cloud.backups.size, 1)
     assert.equal(await store.isTracked('backup-0001'), true)
+  })
+
+  it('backups in flight are followed by one listing per round for all of them, never a GET per backup, backing off from the first interval', async () => {
+    const tasks = ['1', '2', '3', '4', '5'].map((n) => aTask({ id: `t${n}`, volumeId: `vol-${n}`, kind: 'full' }))
+    const time = fakeTime()
+    const cloud = createFakeCloud(time.clock)
+    cloud.readsUntilAvailable = 4
+    const store = createFakeBackupStore(tasks)
+    const deps = { cloud, store, clock: time.clock, sleep: time.sleep, random: fixedRandom(0.5), logger: silentLogger, metrics: recordingMetrics() }
+    const results = await runBackupTasks(tasks, deps, { owner: 'w1', backupTimeoutMs: 600_000, pollIntervalMs: 5_000, pool: new Pool({ global: 5, perProject: 5 }) })
+    assert.deepEqual(results.map((r) => r.outcome), Array(5).fill('succeeded'))
+    assert.equal(cloud.calls.filter((c) => c.startsWith('get-backup')).length, 0)
+    assert.equal(cloud.calls.filter((c) => c === 'list-recent-backups').length, 4, cloud.calls.join(', '))
+    assert.deepEqual(time.sleeps, [5_000, 10_000, 20_000, 40_000])
   })
 })
