@@ -144,3 +144,23 @@ describe('ListingPoller: no timer outlives the last wait', () => {
     assert.equal(poller.watching, 0)
   })
 })
+
+describe('ListingPoller: a clock held still', () => {
+  it('still makes a round after each sleep (the sleep, not the clock, paces the rounds)', async () => {
+    const still = new Date('2026-03-29T00:30:00Z')
+    let listings = 0
+    const poller = new ListingPoller<Rec>({
+      clock: { now: () => still },
+      sleep: async () => {
+        await new Promise((r) => setImmediate(r))
+      },
+      list: async () => {
+        listings++
+        return new Map(listings >= 3 ? [] : [['x', { id: 'x', status: 'deleting' }]])
+      },
+    })
+    const r = await poller.watch({ id: 'x', projectId: 'p', since: still }, { done: (b) => b === undefined, deadlineMs: still.getTime() + 60_000, what: 'x', target: 'deleted' })
+    assert.equal(r, undefined)
+    assert.equal(listings, 3)
+  })
+})

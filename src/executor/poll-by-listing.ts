@@ -148,8 +148,9 @@ export class ListingPoller<T> {
         } finally {
           this.#wake = undefined
         }
-        // Woken by a new item, or the sleep ended: look at the due times again.
-        if (wake.signal.aborted || clock.now().getTime() < due) continue
+        // Woken by a new item (or the last wait ended): look at the due times again. A sleep that
+        // ran out is the round, whatever the clock says (a clock held still must not stall it).
+        if (wake.signal.aborted) continue
       }
       await this.#round()
     }
