@@ -1,15 +1,19 @@
 /**
  * The snapshot planner alone (not a timed test): buildSnapshotPlan over 10k volumes in 50 projects
- * with a realistic metadata mix and a week of snapshot history, mode `all`. Prints the median of
- * several runs against the 50 ms target and exits non-zero when the median is over it or the plan is
- * not the one the fleet calls for (every open window planned once, nothing unexpected deleted).
+ * with a realistic metadata mix, mode `all`, once with no snapshot yet (the snapshot-cycle
+ * benchmark's situation, which carries the target) and once with a week of history. Prints the median of
+ * several runs against the 50 ms target (printed, not failed on, as the other benchmarks' targets) and
+ * exits non-zero when the plan is not the one the fleet calls for (every open window planned once,
+ * no heal or duplicate delete, every misspelt key reported).
  *
- *   node bench/planner.bench.ts [--quick]        (through tsx or compiled: dist/bench/planner.bench.js)
+ *   node --import tsx bench/planner.bench.ts [--quick]
  *
  * The mix (deterministic, seeded): 60 % our daily policy, 10 % SnapSentry's daily keys, 5 % our
  * weekly + daily, 5 % a misspelt key, 2 % opted out, 18 % no policy key at all; every volume carries
  * a few keys that are not ours (Cinder's `readonly`, `attached_mode`, user tags). Policy volumes have
- * 7 days of daily snapshots (ours or SnapSentry's), some volumes a snapshot made by hand.
+ * 7 days of daily snapshots (ours or SnapSentry's) in the second run, and some volumes a snapshot made by hand.
+ * Each timed run plans a fresh copy of the inventory (as a cycle lists it afresh); wall and CPU time
+ * are both printed, since a busy machine inflates the wall figure.
  */
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -159,11 +163,12 @@ function main(): void {
   // fleet with a week of history is what a daemon plans every day, printed beside it.
   const fresh = plannerFleet(volumes, projects, false)
   const freshResult = runPlannerBench(fresh, runs)
-  const target = values.quick ? PLANNER_TARGET_MS / 10 : PLANNER_TARGET_MS
+  const target = values.quick ? undefined : PLANNER_TARGET_MS // the target is for 10k volumes
   const week = plannerFleet(volumes, projects, true)
   const weekResult = runPlannerBench(week, runs)
   process.stdout.write([...report('no snapshot yet', fresh, freshResult, target), ...report('a week of daily snapshots', week, weekResult, undefined)].join('\n'))
-  if (freshResult.medianMs > target || freshResult.failures.length > 0 || weekResult.failures.length > 0) process.exitCode = 1
+  // As the other benchmarks: a plan that is not the one the fleet calls for fails; speed is printed against its target.
+  if (freshResult.failures.length > 0 || weekResult.failures.length > 0) process.exitCode = 1
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main()

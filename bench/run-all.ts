@@ -20,6 +20,7 @@ const BENCHES: readonly Bench[] = [
   { file: here('./snapshot-cycle.bench.ts'), cycle: true },
   { file: here('./backup-cycle.bench.ts'), needs: here('../src/cycles/backup-cycle.ts'), cycle: true },
   { file: here('./protection-api.bench.ts') },
+  { file: here('./planner.bench.ts') },
 ]
 
 const RESULTS = here('./results/last-run.json')
