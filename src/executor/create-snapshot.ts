@@ -99,6 +99,8 @@ export async function settleCreate(item: CreateSnapshotItem, run: ItemRun, start
       failures: FAILED_SNAPSHOT_STATUSES,
       timeoutMs: run.settings.createTimeoutMs,
       intervalMs: run.settings.pollIntervalMs,
+      // A snapshot that takes minutes is looked at less often as its wait grows (up to every 60 s).
+      maxIntervalMs: Math.max(run.settings.pollIntervalMs, 60_000),
       clock,
       sleep,
       signal: run.signal,

@@ -79,3 +79,14 @@ describe('waitForStatus', () => {
     assert.equal(calls, 2)
   })
 })
+
+describe('waitForStatus back-off', () => {
+  it('doubles the interval after each poll up to maxIntervalMs', async () => {
+    const time = fakeTime()
+    let reads = 0
+    await waitForStatus(async () => ({ status: ++reads >= 7 ? 'available' : 'creating' }), {
+      target: 'available', timeoutMs: 3_600_000, intervalMs: 5_000, maxIntervalMs: 60_000, clock: time.clock, sleep: time.sleep,
+    })
+    assert.deepEqual(time.sleeps, [5_000, 10_000, 20_000, 40_000, 60_000, 60_000])
+  })
+})

@@ -9,6 +9,8 @@ export interface WaitOptions {
   readonly failures?: readonly string[]
   readonly timeoutMs: number
   readonly intervalMs: number
+  /** Back off: the interval doubles after each poll up to this (default: no back-off). */
+  readonly maxIntervalMs?: number
   readonly clock: Clock
   readonly sleep: Sleep
   readonly signal?: AbortSignal
@@ -41,7 +43,8 @@ export async function waitForStatus<T extends { readonly status: string }>(
   const target = norm(opts.target)
   const failures = new Set((opts.failures ?? ['error']).map(norm))
   const started = opts.clock.now().getTime()
-  const interval = Math.max(1, opts.intervalMs)
+  let interval = Math.max(1, opts.intervalMs)
+  const maxInterval = Math.max(interval, opts.maxIntervalMs ?? interval)
   let lastStatus: string | undefined
   for (;;) {
     throwIfAborted(opts.signal, `waiting for ${what}`)
@@ -60,5 +63,6 @@ export async function waitForStatus<T extends { readonly status: string }>(
     const elapsed = opts.clock.now().getTime() - started
     if (elapsed >= opts.timeoutMs) throw new WaitTimeoutError(what, opts.target, opts.timeoutMs, lastStatus)
     await sleepOrCancel(opts.sleep, Math.min(interval, opts.timeoutMs - elapsed), opts.signal, `waiting for ${what}`)
+    interval = Math.min(maxInterval, interval * 2)
   }
 }
