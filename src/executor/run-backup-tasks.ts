@@ -186,7 +186,10 @@ async function runTask(
       name,
       ...(kind === 'incremental' && task.parentBackupId && { parentBackupId: task.parentBackupId }),
     })
-    const watched = { id, projectId: task.projectId, since: startedAt }
+    // A backup adopted by name may be much older than this claim (its worker died a lease ago): the
+    // listing must reach back to when it was made, not only to now.
+    const since = created !== undefined && created.createdAt.getTime() < startedAt.getTime() ? created.createdAt : startedAt
+    const watched = { id, projectId: task.projectId, since }
     try {
       const last = await poller.watch(watched, {
         done: (b) => b === undefined || b.status === 'available' || b.status === 'error',
