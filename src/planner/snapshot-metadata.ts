@@ -58,15 +58,14 @@ export function snapshotName(policy: ScheduleKind, volumeId: string, window: Sch
 
 export function snapshotDescription(policy: SnapshotPolicy, window: ScheduleWindow): string {
   // A fleet's creates share a few windows: one string per window, not one per create (memory at 100k volumes).
-  const key = `${policy.name}|${window.key}`
-  let text = DESCRIPTION_CACHE.get(key)
-  if (text === undefined) {
-    text = `Snapwarden ${policy.name} snapshot for window ${window.key}`
-    remember(DESCRIPTION_CACHE, key, text)
-  }
+  let byPolicy = DESCRIPTIONS.get(window)
+  if (!byPolicy) DESCRIPTIONS.set(window, (byPolicy = new Map()))
+  let text = byPolicy.get(policy.name)
+  if (text === undefined) byPolicy.set(policy.name, (text = `Snapwarden ${policy.name} snapshot for window ${window.key}`))
   return text
 }
-const DESCRIPTION_CACHE = new Map<string, string>()
+/** By window object (windowAt memoizes them): no key to build per create. */
+const DESCRIPTIONS = new WeakMap<ScheduleWindow, Map<string, string>>()
 
 /** When a snapshot of this window expires by the age rule: window start + N calendar days in the zone. */
 export function expiryOf(policy: SnapshotPolicy, windowStart: Date): Date | undefined {
@@ -109,15 +108,24 @@ function localExpiry(expiry: Date, timezone: string): string {
  * (it depends on nothing else): at 100k volumes, one object per window instead of one per create.
  */
 export function snapshotMetadata(policy: SnapshotPolicy, window: ScheduleWindow): Readonly<Record<string, string>> {
-  const key = `${policy.name}|${policy.schedule.timezone}|${policy.retention.maxAgeDays ?? ''}|${window.key}|${window.start.getTime()}|${window.end.getTime()}`
-  let marks = METADATA_CACHE.get(key)
+  // By identity first (volumes of one tag set share their parsed policy, and windowAt its windows),
+  // then by the values the marks depend on.
+  let byWindow = METADATA_BY_OBJECT.get(policy)
+  if (!byWindow) METADATA_BY_OBJECT.set(policy, (byWindow = new WeakMap()))
+  let marks = byWindow.get(window)
   if (marks === undefined) {
-    marks = Object.freeze(buildSnapshotMetadata(policy, window))
-    remember(METADATA_CACHE, key, marks)
+    const key = `${policy.name}|${policy.schedule.timezone}|${policy.retention.maxAgeDays ?? ''}|${window.key}|${window.start.getTime()}|${window.end.getTime()}`
+    marks = METADATA_CACHE.get(key)
+    if (marks === undefined) {
+      marks = Object.freeze(buildSnapshotMetadata(policy, window))
+      remember(METADATA_CACHE, key, marks)
+    }
+    byWindow.set(window, marks)
   }
   return marks
 }
 const METADATA_CACHE = new Map<string, Readonly<Record<string, string>>>()
+const METADATA_BY_OBJECT = new WeakMap<SnapshotPolicy, WeakMap<ScheduleWindow, Readonly<Record<string, string>>>>()
 
 function buildSnapshotMetadata(policy: SnapshotPolicy, window: ScheduleWindow): Record<string, string> {
   const out: Record<string, string> = {

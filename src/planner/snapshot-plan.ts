@@ -56,6 +56,7 @@ export { FAILED_SNAPSHOT_STATUSES }
 export const HEALABLE_SNAPSHOT_STATUSES: readonly string[] = ['creating', 'deleting', 'error', 'error_deleting']
 /** Volume statuses a snapshot can be taken from (`in-use` with Cinder's force flag). */
 export const SNAPSHOTTABLE_VOLUME_STATUSES: readonly string[] = ['available', 'in-use']
+const NO_SNAPSHOTS: readonly SnapshotRecord[] = Object.freeze([])
 
 /** Volumes of one server share a group; multi-attached and detached volumes get their own. */
 export function groupOf(volume: VolumeRef): string {
@@ -70,6 +71,14 @@ interface Sortable {
   readonly at: number
 }
 
+/** The items of one (project, group, volume): the first three keys of the plan's order. */
+interface Bucket {
+  readonly projectId: string
+  readonly group: string
+  readonly volumeId: string
+  list: Sortable[]
+}
+
 const ACTION_ORDER = { create: 0, skip: 1, delete: 2, keep: 3 } as const
 const policyRank = (p: string | undefined): number => (p === undefined ? SCHEDULE_KINDS.length : SCHEDULE_KINDS.indexOf(p as never))
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
@@ -79,7 +88,9 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
   const { now, settings } = input
   const doCreate = settings.mode !== 'expire'
   const doExpire = settings.mode !== 'create'
-  const out: Sortable[] = []
+  const buckets: Bucket[] = []
+  const healBuckets = new Map<string, Bucket>()
+  const tripleKey = (projectId: string, group: string, volumeId: string): string => `${projectId}\u0000${group}\u0000${volumeId}`
   const problems: PolicyProblem[] = []
   let volumeById: Map<string, VolumeRef> | undefined // only healing looks volumes up by id
   const snapshotsByVolume = new Map<string, SnapshotRecord[]>()
@@ -116,8 +127,16 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
       volumeById ??= new Map(input.volumes.map((v) => [v.id, v]))
       const volume = volumeById.get(s.volumeId)
       const minutes = Math.floor((now.getTime() - since) / 60_000)
-      out.push({
-        group: volume ? groupOf(volume) : `volume:${s.volumeId}`,
+      const group = volume ? groupOf(volume) : `volume:${s.volumeId}`
+      const key = tripleKey(s.projectId, group, s.volumeId)
+      let bucket = healBuckets.get(key)
+      if (!bucket) {
+        bucket = { projectId: s.projectId, group, volumeId: s.volumeId, list: [] }
+        healBuckets.set(key, bucket)
+        buckets.push(bucket)
+      }
+      bucket.list.push({
+        group,
         at: s.createdAt.getTime(),
         item: {
           action: 'delete',
@@ -137,11 +156,14 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
     const group = groupOf(volume)
     const parsed = parsedByVolume.get(volume.id)!
     const policies = parsed.policies
-    const snapshots = snapshotsByVolume.get(volume.id) ?? []
+    const snapshots = snapshotsByVolume.get(volume.id) ?? NO_SNAPSHOTS
     const base = { volumeId: volume.id, projectId: volume.projectId }
+    const withHeals = healBuckets.size > 0 ? healBuckets.get(tripleKey(volume.projectId, group, volume.id)) : undefined
+    const bucket: Bucket = withHeals ?? { projectId: volume.projectId, group, volumeId: volume.id, list: [] }
+    const out = bucket.list
     for (const policy of policies) {
-      const mine = snapshots.filter((s) => marksById.get(s.id)!.policy === policy.name)
-      const duplicates = findWindowDuplicates(mine.filter((s) => !healed.has(s.id)), (s) => marksById.get(s.id)!)
+      const mine = snapshots.length === 0 ? NO_SNAPSHOTS : snapshots.filter((s) => marksById.get(s.id)!.policy === policy.name)
+      const duplicates = findWindowDuplicates(mine.length === 0 ? mine : mine.filter((s) => !healed.has(s.id)), (s) => marksById.get(s.id)!)
       for (const d of duplicates.remove) {
         const s = d.snapshot
         out.push({
@@ -175,7 +197,7 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
           })
         }
       }
-      if (doExpire) {
+      if (doExpire && mine.length > 0) {
         for (const d of duplicates.later) {
           out.push({ group, at: d.snapshot.createdAt.getTime(), item: { action: 'keep', snapshotId: d.snapshot.id, ...base, policy: policy.name, reasons: [d.reason] } })
         }
@@ -201,7 +223,7 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
         }
       }
     }
-    if (doExpire) {
+    if (doExpire && snapshots.length > 0) {
       const active = new Set(policies.map((p) => p.name))
       for (const s of snapshots) {
         const marks = marksById.get(s.id)!
@@ -210,27 +232,24 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
         out.push({ group, at: s.createdAt.getTime(), item: { action: 'keep', snapshotId: s.id, ...base, ...(marks.policy ? { policy: marks.policy } : {}), reasons: [why] } })
       }
     }
+    if (!withHeals && out.length > 0) buckets.push(bucket)
   }
 
-  return { items: sortItems(out), problems }
+  return { items: sortItems(buckets), problems }
 }
 
 /**
- * Items by project, group, volume, then policy, action, newest first, id. The same order as one sort
- * with that comparator, done as a sort of the (project, group, volume) buckets and a sort within each
- * bucket: a fleet has many buckets of a few items, and string comparisons dominate one global sort.
+ * Items by project, group, volume, then policy, action, newest first, id: the order of one sort with
+ * that comparator, done as a sort of the (project, group, volume) buckets (built while planning, so
+ * no per-item key) and a sort within each bucket. Buckets of the same three keys (an inventory that
+ * lists a volume twice) are merged first, as one sort would interleave their items.
  */
-function sortItems(out: readonly Sortable[]): SnapshotPlanItem[] {
-  const buckets = new Map<string, { projectId: string; group: string; volumeId: string; list: Sortable[] }>()
-  for (const s of out) {
-    const key = `${s.item.projectId}\u0000${s.group}\u0000${s.item.volumeId}`
-    const bucket = buckets.get(key)
-    if (bucket) bucket.list.push(s)
-    else buckets.set(key, { projectId: s.item.projectId, group: s.group, volumeId: s.item.volumeId, list: [s] })
-  }
-  const ordered = [...buckets.values()].sort((a, b) => cmp(a.projectId, b.projectId) || cmp(a.group, b.group) || cmp(a.volumeId, b.volumeId))
+function sortItems(buckets: Bucket[]): SnapshotPlanItem[] {
+  const ordered = buckets.sort((a, b) => cmp(a.projectId, b.projectId) || cmp(a.group, b.group) || cmp(a.volumeId, b.volumeId))
   const items: SnapshotPlanItem[] = []
-  for (const { list } of ordered) {
+  for (let i = 0; i < ordered.length; i++) {
+    let list = ordered[i]!.list
+    while (i + 1 < ordered.length && sameKeys(ordered[i]!, ordered[i + 1]!)) list = [...list, ...ordered[++i]!.list]
     if (list.length > 1) {
       list.sort(
         (a, b) =>
@@ -244,3 +263,5 @@ function sortItems(out: readonly Sortable[]): SnapshotPlanItem[] {
   }
   return items
 }
+
+const sameKeys = (a: Bucket, b: Bucket): boolean => a.projectId === b.projectId && a.group === b.group && a.volumeId === b.volumeId

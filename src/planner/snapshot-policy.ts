@@ -181,7 +181,12 @@ export function parseSnapshotPolicies(volume: VolumeRef, defaults: PolicyDefault
   // every key), and most of the others carry one of a few tag sets, parsed once per set.
   const keys = policyKeysOf(volume)
   if (keys.length === 0) return { policies: [], problems: [], heldExpiry: [] }
-  const signature = JSON.stringify(keys.sort().map((k) => [k, volume.metadata[k]]))
+  // Length-prefixed, so no key or value can make two different sets read alike.
+  let signature = ''
+  for (const k of keys.sort()) {
+    const v = volume.metadata[k]!
+    signature += `${k.length}:${k}${v.length}:${v}`
+  }
   let cache = PARSED.get(defaults)
   if (!cache) PARSED.set(defaults, (cache = new Map()))
   const hit = cache.get(signature)

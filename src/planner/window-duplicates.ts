@@ -24,6 +24,7 @@ export interface PlannedDuplicates {
 
 /** `snapshots`: one volume's snapshots of one policy, without those healed in this plan. */
 export function findWindowDuplicates(snapshots: readonly SnapshotRecord[], marksOf: (s: SnapshotRecord) => SnapshotMarks): PlannedDuplicates {
+  if (snapshots.length < 2) return NONE
   const byWindow = new Map<string, SnapshotRecord[]>()
   for (const s of snapshots) {
     const marks = marksOf(s)
