@@ -195,3 +195,38 @@ describe('parseSnapshotPolicies: unknown keys under our prefixes', () => {
     assert.deepEqual(r.heldExpiry.map((h) => h.policy), ['weekly'])
   })
 })
+
+describe('parseSnapshotPolicies: volumes read once, tag sets parsed once (issue 9), results per volume', () => {
+  test('a volume whose only key of ours has another case is still read and reported (the early skip sees it)', () => {
+    const r = parse({ owner: 'team-a', 'X-Snapwarden-Daily-Enabled': 'true' })
+    assert.deepEqual(r.problems.map((p) => p.key), ['X-Snapwarden-Daily-Enabled'])
+    assert.deepEqual(r.heldExpiry.map((h) => h.policy), ['daily'])
+  })
+
+  test('after a clean volume, a volume with the same tags plus a misspelling or another value gets its own result', () => {
+    const tags = ours('daily', { 'keep-count': '7' })
+    assert.deepEqual(parse(tags).problems, [])
+    const typo = parse({ ...tags, 'x-snapwarden-daily-retention': '5' })
+    assert.deepEqual(typo.problems.map((p) => p.key), ['x-snapwarden-daily-retention'])
+    assert.deepEqual(typo.heldExpiry.map((h) => h.policy), ['daily'])
+    assert.equal(parse({ ...tags, 'x-snapwarden-daily-keep-count': '3' }).policies[0]!.retention.keepCount, 3)
+    assert.equal(parse({ ...tags, 'x-snapwarden-daily-keep-count': 'x' }).problems[0]!.value, 'x')
+  })
+
+  test('the same tags under other config defaults take those defaults, and a problem names each volume', () => {
+    const metadata = ours('daily')
+    assert.equal(parseSnapshotPolicies(aVolume({ metadata })).policies[0]!.schedule.timezone, 'UTC')
+    assert.equal(parseSnapshotPolicies(aVolume({ metadata }), { timezone: 'Europe/Berlin' }).policies[0]!.schedule.timezone, 'Europe/Berlin')
+    const bad = { ...metadata, 'x-snapwarden-daily-start-time': '25:00' }
+    const a = parseSnapshotPolicies(aVolume({ id: 'vol-a', metadata: bad }))
+    const b = parseSnapshotPolicies(aVolume({ id: 'vol-b', metadata: bad }))
+    assert.deepEqual([a.problems[0]!.volumeId, b.problems[0]!.volumeId], ['vol-a', 'vol-b'])
+  })
+
+  test('a shared result is not shared state: changing one volume’s policy list leaves the next volume’s alone', () => {
+    const metadata = ours('weekly')
+    const first = parse(metadata).policies
+    first.pop()
+    assert.equal(parse(metadata).policies.length, 1)
+  })
+})
