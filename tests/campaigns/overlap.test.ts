@@ -5,7 +5,8 @@
 // The real CLI runs as child processes against simulators this file starts, one per test (real
 // time; see tests/support/realtime-sim.ts). Seeded: the simulator's ids and faults, and every delay
 // chosen here. The daemons' snapshot cron has minute resolution (5 fields, seconds refused), so
-// their test waits for two real minute boundaries, mostly idle: it runs beside the other two.
+// their test waits for two real minute boundaries, mostly idle, and the backup runs wait on 5 s
+// polls: the three tests run at the same time.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { createPrng, type SimVolume } from '../../src/simulator/index.ts'
@@ -45,8 +46,8 @@ const exitCodes = (results: readonly CliResult[]): string => {
 }
 const completed = (r: CliResult) => r.code === 0 || r.code === 3
 
-// The daemons' test first: it idles between minute boundaries while the other two run, one after the other.
-describe('campaign overlap', { concurrency: 2 }, () => {
+// All three at once: each has its own simulator, store and temp dir.
+describe('campaign overlap', { concurrency: 3 }, () => {
   test('two daemons on the same cron sharing one store: no window holds two snapshots, tick after tick', { timeout: 420_000 }, async (t) => {
     const rt = await startRealtimeSim({ seed: 73 })
     const home = tempDir('swtest-C-overlap-daemons-')
