@@ -10,8 +10,9 @@ import { join, relative, sep } from 'node:path'
  * except: folders under those roots that belong to another tier; mayBeEmpty: no files yet is not an error.
  */
 export const TIERS = [
-  // Unit, simulator, contract (simulator), store (SQLite + PostgreSQL), CLI and daemon tests.
-  { name: 'unit', concurrency: 2, roots: ['src', 'tests'], except: ['tests/campaigns', 'tests/realcloud'] },
+  // Unit, simulator, contract (simulator), store (SQLite + PostgreSQL), CLI and daemon tests, and the
+  // benchmarks' own checks (bench/**/*.test.ts: their lower bounds and success checks, not timings).
+  { name: 'unit', concurrency: 2, roots: ['src', 'tests', 'bench', 'scripts'], except: ['tests/campaigns', 'tests/realcloud'] },
   // Seeded campaigns (overlap, crash, faults, several daemons): each starts several processes or a busy
   // simulator itself, so they run one file at a time after the unit tier, not beside it on 2 cores.
   { name: 'campaigns', concurrency: 1, roots: ['tests/campaigns'], except: [], mayBeEmpty: true },

@@ -32,8 +32,8 @@ test('every *.test.ts of this repository is in exactly one tier (tests/docs.test
 })
 
 test('a test file outside every tier is named; a new folder under tests/ lands in the unit tier, tests/campaigns in its own', () => {
-  const root = repo(['src/a/x.test.ts', 'tests/new-folder/y.test.ts', 'tests/campaigns/c.test.ts', 'tests/realcloud/r.test.ts', 'bench/z.test.ts', 'tests/support/helper.ts'])
-  assert.deepEqual(placementProblems(root), ['bench/z.test.ts is in no tier of npm test (scripts/test-tiers.mjs): it would never run'])
+  const root = repo(['src/a/x.test.ts', 'tests/new-folder/y.test.ts', 'tests/campaigns/c.test.ts', 'tests/realcloud/r.test.ts', 'docs/z.test.ts', 'tests/support/helper.ts'])
+  assert.deepEqual(placementProblems(root), ['docs/z.test.ts is in no tier of npm test (scripts/test-tiers.mjs): it would never run'])
   assert.deepEqual(tierFiles(root, 'unit'), ['src/a/x.test.ts', 'tests/new-folder/y.test.ts'])
   assert.deepEqual(tierFiles(root, 'campaigns'), ['tests/campaigns/c.test.ts'])
   assert.deepEqual(tierFiles(root, 'realcloud'), ['tests/realcloud/r.test.ts'])
