@@ -81,7 +81,7 @@ export function seedScenario(sim: Simulator, s: Scenario): ScenarioFacts {
       [s.kind === 'snapshot' ? 'volumes tagged daily (window open)' : 'servers tagged __staffeln_backup', tagged],
       ['listed with all_tenants (+ default seed): volumes / snapshots / servers / backups', `${state.volumes.size} / ${state.snapshots.size} / ${state.servers.size} / ${state.backups.size}`],
       ['admin user', 'admin role in its project, member in every other (per-project tokens)'],
-      ['seed', s.seed],
+      ['seed', String(s.seed)],
     ],
     listed: { volumes: state.volumes.size, snapshots: state.snapshots.size, backups: state.backups.size, servers: state.servers.size },
     tagged,
