@@ -130,8 +130,8 @@ export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchRe
     ]
     const itemBatches = Math.ceil((createdOk + deletedOk) / s.concurrency)
     const wallBound = {
-      ms: o.latencyMs * (2 + 1 + Math.max(pagesFor(listed.volumes, o.pageSize), pagesFor(listed.snapshots, o.pageSize)) + itemBatches + (polls.rounds > 0 ? 1 : 0)) + (polls.rounds > 0 ? o.settleMs : 0),
-      why: `${o.latencyMs} ms × (auth + discovery + identity + the longer listing's pages in sequence + ceil(${createdOk + deletedOk} items / ${s.concurrency} in flight) + a last poll) + settle ${o.settleMs} ms`,
+      ms: o.latencyMs * (2 + Math.max(pagesFor(listed.volumes, o.pageSize), pagesFor(listed.snapshots, o.pageSize)) + itemBatches + (polls.rounds > 0 ? 1 : 0)) + (polls.rounds > 0 ? o.settleMs : 0),
+      why: `${o.latencyMs} ms × (auth + discovery + the longer listing's pages in sequence + ceil(${createdOk + deletedOk} items / ${s.concurrency} in flight) + a last poll) + settle ${o.settleMs} ms`,
     }
     const peakMib = m.rss.peakBytes / 1024 / 1024
     const full = o.scenario.volumes === 10_000
