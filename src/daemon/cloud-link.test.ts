@@ -120,6 +120,25 @@ describe('CloudLink', () => {
     await watching
   })
 
+  test('connect() ends when the daemon stops while the cloud is still being opened (the abort came before the wait)', async () => {
+    const t = manualTime(h.clock)
+    let release: (() => void) | undefined
+    const slowOpen = async (): Promise<Cloud> => {
+      await new Promise<void>((r) => (release = r))
+      return openSim()
+    }
+    const link = new CloudLink({ open: slowOpen, ...t, random: () => 0.5 })
+    const stop = new AbortController()
+    let ended = false
+    const running = link.connect(stop.signal).then(() => (ended = true))
+    await until(() => release !== undefined, 'the open to start')
+    stop.abort() // SIGTERM while connecting
+    release!()
+    await until(() => ended, 'connect() to end after the abort')
+    await running
+    assert.equal(link.isOpen(), true)
+  })
+
   test('a wrong clouds.yaml selection is fatal: onFatal is told, connect() stops trying', async () => {
     const home = tempDir('swtest-cloudlink-')
     try {

@@ -133,7 +133,8 @@ export class CloudLink {
 
   /** Resolves when a job finds the cloud not answering, or when `signal` aborts. */
   #untilTrouble(signal: AbortSignal): Promise<void> {
-    if (this.#status?.ok === false) return Promise.resolve()
+    // An abort that came while the cloud was being opened has fired already: no event will follow.
+    if (this.#status?.ok === false || signal.aborted) return Promise.resolve()
     return new Promise<void>((resolve) => {
       const done = (): void => {
         signal.removeEventListener('abort', done)
