@@ -61,6 +61,10 @@ psql_pg() { as_pg "$BIN/psql" -h "$DIR" -p "$PORT" -U postgres -d postgres -v ON
 if [ "$(psql_pg -c "select 1 from pg_roles where rolname = '$ROLE'")" != 1 ]; then
   psql_pg -c "create role $ROLE login password '$PASSWORD'" >&2
 fi
+# Test files that need a database of their own (Kysely's migrator sees every schema of one) create it.
+if [ "$(psql_pg -c "select rolcreatedb from pg_roles where rolname = '$ROLE'")" != t ]; then
+  psql_pg -c "alter role $ROLE createdb" >&2
+fi
 if [ "$(psql_pg -c "select 1 from pg_database where datname = '$DB'")" != 1 ]; then
   psql_pg -c "create database $DB owner $ROLE" >&2
 fi

@@ -1,14 +1,13 @@
 // Store.adoptBackups (what `adopt staffeln` writes) on SQLite and, when PG_URL is set, PostgreSQL
-// (in a schema of its own, so it runs beside store.test.ts, which recreates the public tables).
+// (in a database of its own, so it runs beside store.test.ts, which recreates the public tables).
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import pg from 'pg'
 import type { Store, TrackedBackup } from '../../src/domain/store-port.ts'
 import { openStore } from '../../src/store/index.ts'
+import { ownDatabase } from '../support/pg-database.ts'
 
 const PG_URL = process.env.PG_URL
 const T0 = Date.parse('2026-11-01T02:00:00.000Z')
@@ -30,25 +29,8 @@ function postgres(url: string): Target {
   return {
     name: 'postgres',
     async open() {
-      const schema = `swtest_adopt_${randomBytes(4).toString('hex')}`
-      const admin = new pg.Client({ connectionString: url })
-      await admin.connect()
-      await admin.query(`create schema ${schema}`)
-      await admin.end()
-      const u = new URL(url)
-      u.searchParams.set('options', `-c search_path=${schema}`)
-      return {
-        url: u.toString(),
-        async cleanup() {
-          const c = new pg.Client({ connectionString: url })
-          await c.connect()
-          try {
-            await c.query(`drop schema if exists ${schema} cascade`)
-          } finally {
-            await c.end()
-          }
-        },
-      }
+      const db = await ownDatabase(url, 'adopt')
+      return { url: db.url, cleanup: () => db.drop() }
     },
   }
 }
