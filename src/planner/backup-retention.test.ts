@@ -176,3 +176,22 @@ test('an isManaged override decides which backups retention may remove', () => {
   const result = applyBackupRetention({ backups, retentionCutoff: cutoff, timezone: 'UTC', now, isManaged: () => true })
   assert.deepEqual(result.remove.map((r) => r.backup.id), ['v1-01F', 'v1-00F'])
 })
+
+test('a held backup (x-snapwarden-hold) is never expired, and neither is the chain it needs', () => {
+  const backups = build([F(40), I(39), I(38), F(5), I(4)]).map((b) =>
+    b.id === 'v1-01I' ? { ...b, metadata: { ...b.metadata, 'x-snapwarden-hold': 'true' } } : b,
+  )
+  const result = applyBackupRetention({ backups, retentionCutoff: new Date(now.getTime() - 10 * DAY), timezone: 'UTC', now })
+  const kept = new Map(result.keep.map((k) => [k.backup.id, k.reasons]))
+  assert.match(kept.get('v1-01I')?.join('; ') ?? '', /x-snapwarden-hold is set/)
+  assert.ok(kept.has('v1-00F'), 'the held incremental keeps its full')
+  assert.deepEqual(result.remove.map((r) => r.backup.id), ['v1-02I'], 'the unheld incremental after it still expires')
+})
+
+test('a hold value we cannot read holds too; "false" does not', () => {
+  const with_ = (value: string) =>
+    build([F(40), F(5)]).map((b) => (b.id === 'v1-00F' ? { ...b, metadata: { ...b.metadata, 'x-snapwarden-hold': value } } : b))
+  const run = (value: string) => applyBackupRetention({ backups: with_(value), retentionCutoff: new Date(now.getTime() - 10 * DAY), timezone: 'UTC', now })
+  assert.deepEqual(run('yes').remove, [])
+  assert.deepEqual(run('false').remove.map((r) => r.backup.id), ['v1-00F'])
+})

@@ -1,6 +1,7 @@
 import type { BackupRecord, RetentionTiers } from '../domain/index.ts'
 import { byCreatedAsc, classifyBackupStatus, GOOD_BACKUP_STATUSES, isManagedBackup } from './backup-marks.ts'
 import { selectByTiers } from './retention-tiers.ts'
+import { holdReason } from '../domain/hold.ts'
 
 /**
  * Backup retention, chain-aware (Staffeln's rules plus restic's count and tiers):
@@ -97,7 +98,10 @@ export function applyBackupRetention(input: BackupRetentionInput): BackupRetenti
   const removable: BackupRecord[] = []
   for (const b of input.backups) {
     const cls = classifyBackupStatus(b.status)
+    const held = holdReason(b.metadata)
+    if (held) keep(b, held)
     if (!isManaged(b)) keep(b, 'not made by Snapwarden or Staffeln; never removed')
+    else if (held) continue
     else if (cls === 'transitional') keep(b, `in ${b.status} state; retention leaves it alone`)
     else if (b.createdAt.getTime() >= cutoff) keep(b, `within retention time (created at or after ${iso(cutoff)})`)
     else removable.push(b)

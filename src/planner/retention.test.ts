@@ -93,6 +93,18 @@ describe('retention safety rules', () => {
     assert.deepEqual(remove.map((r) => [r.snapshot.id, r.reasons]), [['a', ['expired: older than 2 days']]])
   })
 
+  test('a snapshot held with x-snapwarden-hold is never expired', () => {
+    const old = [
+      aSnapshot({ id: 'held', at: '2026-01-01T00:00:00Z', metadata: { 'x-snapwarden-hold': 'True' } }),
+      aSnapshot({ id: 'a', at: '2026-01-02T00:00:00Z' }),
+      aSnapshot({ id: 'b', at: '2026-01-03T00:00:00Z' }),
+    ]
+    const { keep, remove } = applySnapshotRetention(old, policyWith({ maxAgeDays: 2, timezone: 'UTC' }), NOW)
+    assert.deepEqual(keep.map((k) => k.snapshot.id).sort(), ['b', 'held'])
+    assert.match(keep.find((k) => k.snapshot.id === 'held')!.reasons.join('; '), /x-snapwarden-hold is set/)
+    assert.deepEqual(remove.map((r) => r.snapshot.id), ['a'])
+  })
+
   test('only available snapshots count toward keep-count; others are kept for healing', () => {
     const list = [
       aSnapshot({ id: 'err', status: 'error', at: '2026-03-29T10:00:00Z' }),

@@ -11,6 +11,7 @@
  */
 import type { SnapshotRecord } from '../domain/inventory.ts'
 import type { SnapshotPolicy } from '../domain/policy.ts'
+import { holdReason } from '../domain/hold.ts'
 import { selectByTiers } from './retention-tiers.ts'
 import { expiryOf, readSnapshotMarks, rfc3339 } from './snapshot-metadata.ts'
 import type { SnapshotMarks } from './snapshot-metadata.ts'
@@ -53,6 +54,8 @@ export function applySnapshotRetention(
   const { maxAgeDays, keepCount, tiers, timezone } = policy.retention
 
   for (const s of sorted) {
+    const held = holdReason(s.metadata)
+    if (held) add(s, held)
     if (s.status !== 'available') {
       add(s, `status ${s.status}: not counted, left to healing`)
       continue

@@ -6,7 +6,7 @@
 import type { ErrorCode } from '../../domain/errors.ts'
 import { toErrorInfo } from '../../domain/errors.ts'
 import type { TrackedBackupLookup } from '../../domain/protection-port.ts'
-import { HOLD_KEY, readHold } from '../hold.ts'
+import { HOLD_KEY, readHold } from '../../domain/hold.ts'
 import { isObject, parsePolicyRequest } from '../policy-request.ts'
 
 export const PROTECTED_KINDS = ['backup', 'snapshot'] as const

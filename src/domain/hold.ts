@@ -1,7 +1,8 @@
 /**
  * The hold: a metadata key a user (or operator) sets on a Cinder backup or snapshot so that
- * non-admins cannot delete it, whoever made it. The protection API reads it from the policy
- * target Cinder sends (Cinder puts the object's metadata there).
+ * non-admins cannot delete it, whoever made it, and retention does not expire it (nor, for an
+ * incremental backup, the chain it needs). The protection API reads it from the policy target
+ * Cinder sends (Cinder puts the object's metadata there); retention from the listing.
  */
 export const HOLD_KEY = 'x-snapwarden-hold'
 
@@ -16,4 +17,12 @@ export function readHold(metadata: Readonly<Record<string, unknown>>): { readonl
   if (text === 'true') return { state: 'held', value }
   if (text === 'false') return { state: 'none', value }
   return { state: 'unreadable', value }
+}
+
+/** The reason retention gives for keeping a held backup or snapshot, or undefined when it is not held. */
+export function holdReason(metadata: Readonly<Record<string, unknown>>): string | undefined {
+  const hold = readHold(metadata)
+  if (hold.state === 'held') return `${HOLD_KEY} is set: held by a user; never expired`
+  if (hold.state === 'unreadable') return `${HOLD_KEY}=${JSON.stringify(hold.value)} cannot be read (accepted: true, false): held; never expired`
+  return undefined
 }
