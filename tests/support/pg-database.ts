@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 
-async function onServer(url: string, text: string): Promise<void> {
+/** Runs one statement on a fresh connection to `url`. */
+export async function onServer(url: string, text: string): Promise<void> {
   const c = new pg.Client({ connectionString: url })
   await c.connect()
   try {

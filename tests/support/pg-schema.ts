@@ -7,27 +7,18 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { MIGRATIONS } from '../../src/store/index.ts'
+import { onServer } from './pg-database.ts'
 
 /** The URL with `search_path` set to `schema` (node-postgres passes `options` to the server). */
 export function pgUrlWithSchema(url: string, schema: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`
 }
 
-async function sql(url: string, text: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url })
-  await c.connect()
-  try {
-    await c.query(text)
-  } finally {
-    await c.end()
-  }
-}
-
 /** Drops and re-creates `schema` with the store's tables; returns the store URL for it. */
 export async function createStoreSchema(url: string, schema: string): Promise<string> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`schema name ${schema}: lower-case letters, digits and _ only`)
-  await sql(url, `drop schema if exists ${schema} cascade`)
-  await sql(url, `create schema ${schema}`)
+  await onServer(url, `drop schema if exists ${schema} cascade`)
+  await onServer(url, `create schema ${schema}`)
   const schemaUrl = pgUrlWithSchema(url, schema)
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: schemaUrl, max: 1 }) }) })
   try {
@@ -39,5 +30,5 @@ export async function createStoreSchema(url: string, schema: string): Promise<st
 }
 
 export async function dropStoreSchema(url: string, schema: string): Promise<void> {
-  await sql(url, `drop schema if exists ${schema} cascade`)
+  await onServer(url, `drop schema if exists ${schema} cascade`)
 }
