@@ -1,4 +1,5 @@
 import type { BackupAdoption, TrackedBackup } from '../domain/store-port.ts'
+import { toBackupRow } from './row-mappers.ts'
 import type { StoreContext } from './store-context.ts'
 
 /** Rows per INSERT: 13 columns each stays far below SQLite's and PostgreSQL's parameter limits. */
@@ -20,21 +21,7 @@ export class BackupAdoptionRepo implements BackupAdoption {
         const rows = await trx
           .insertInto('backups')
           .values(
-            backups.slice(i, i + CHUNK).map((b) => ({
-              backup_id: b.backupId,
-              volume_id: b.volumeId,
-              server_id: b.serverId ?? null,
-              project_id: b.projectId,
-              name: b.name ?? null,
-              kind: b.kind,
-              parent_backup_id: b.parentBackupId ?? null,
-              status: b.status,
-              created_at: b.createdAt.getTime(),
-              completed_at: b.completedAt ? b.completedAt.getTime() : null,
-              deleted_at: b.deletedAt ? b.deletedAt.getTime() : null,
-              retention_source: b.retentionSource ?? null,
-              task_id: b.taskId ?? null,
-            })),
+            backups.slice(i, i + CHUNK).map(toBackupRow),
           )
           // A row that exists (tracked, or closed after deletion) is left exactly as it is.
           .onConflict((oc) => oc.column('backup_id').doNothing())

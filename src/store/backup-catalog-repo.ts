@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { BackupCatalog, BackupListQuery, TrackedBackup } from '../domain/store-port.ts'
-import { toTrackedBackup } from './row-mappers.ts'
+import { toBackupRow, toTrackedBackup } from './row-mappers.ts'
 import type { StoreContext } from './store-context.ts'
 
 /** The `backups` table: Cinder backups Snapwarden created, kept (closed) after deletion. */
@@ -14,21 +14,7 @@ export class BackupCatalogRepo implements BackupCatalog {
   async recordBackup(b: TrackedBackup): Promise<boolean> {
     const row = await this.#ctx.db
       .insertInto('backups')
-      .values({
-        backup_id: b.backupId,
-        volume_id: b.volumeId,
-        server_id: b.serverId ?? null,
-        project_id: b.projectId,
-        name: b.name ?? null,
-        kind: b.kind,
-        parent_backup_id: b.parentBackupId ?? null,
-        status: b.status,
-        created_at: b.createdAt.getTime(),
-        completed_at: b.completedAt ? b.completedAt.getTime() : null,
-        deleted_at: b.deletedAt ? b.deletedAt.getTime() : null,
-        retention_source: b.retentionSource ?? null,
-        task_id: b.taskId ?? null,
-      })
+      .values(toBackupRow(b))
       .onConflict((oc) => oc.column('backup_id').doNothing())
       .returning('backup_id')
       .executeTakeFirst()

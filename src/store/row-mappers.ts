@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely'
+import type { Insertable, Selectable } from 'kysely'
 import type { BackupKind, BackupTask, RunRecord, TaskState, TrackedBackup } from '../domain/store-port.ts'
 import type { BackupsTable, BackupTasksTable, RunsTable } from './schema.ts'
 
@@ -74,4 +74,23 @@ export function toRunRecord(row: Selectable<RunsTable>): RunRecord {
     exitStatus: row.exit_status === null ? undefined : Number(row.exit_status),
     summary: JSON.parse(row.summary) as Record<string, unknown>,
   })
+}
+
+/** The row of a tracked backup (the inverse of toTrackedBackup). */
+export function toBackupRow(b: TrackedBackup): Insertable<BackupsTable> {
+  return {
+    backup_id: b.backupId,
+    volume_id: b.volumeId,
+    server_id: b.serverId ?? null,
+    project_id: b.projectId,
+    name: b.name ?? null,
+    kind: b.kind,
+    parent_backup_id: b.parentBackupId ?? null,
+    status: b.status,
+    created_at: b.createdAt.getTime(),
+    completed_at: b.completedAt ? b.completedAt.getTime() : null,
+    deleted_at: b.deletedAt ? b.deletedAt.getTime() : null,
+    retention_source: b.retentionSource ?? null,
+    task_id: b.taskId ?? null,
+  }
 }
