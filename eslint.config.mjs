@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', 'dist/**'] }, // dist/ is tsc's output of src/, linted as source
   {
     files: ['**/*.ts'],
     languageOptions: {
