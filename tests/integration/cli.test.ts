@@ -2,6 +2,8 @@
 // configured, or against a simulator this test starts, reached through a generated clouds.yaml in a
 // temp dir.
 import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { COMMANDS } from '../../src/cli/commands/index.ts'
 import { VERSION } from '../../src/cli/version.ts'
@@ -275,6 +277,24 @@ describe('CLI against a simulator started by the test (clouds.yaml in a temp dir
     }
     const writes = Object.entries(sim.calls()).filter(([route, n]) => n > 0 && /^(POST|PUT|DELETE)/.test(route) && !route.includes('auth/tokens'))
     assert.deepEqual(writes, [])
+  })
+
+  test('a webhook secret file that cannot be read stops the run before it acts, naming the file', async () => {
+    const { admin } = projectIds(sim)
+    const vol = addVolume(sim, admin, 'cli-webhook', DAILY)
+    const dir = tempDir()
+    try {
+      const config = join(dir.dir, 'snapwarden.yaml')
+      writeFileSync(config, 'webhook:\n  url: http://127.0.0.1:9/hook\n')
+      const missing = join(dir.dir, 'no-such-secret')
+      const r = await cli('sim-admin', ['--config', config, 'create-snapshots'], { SNAPWARDEN_WEBHOOK_SECRET_FILE: missing })
+      assert.equal(r.code, 1, describeRun(r))
+      assert.ok(r.stderr.includes(missing) && r.stderr.includes('SNAPWARDEN_WEBHOOK_SECRET_FILE'), describeRun(r))
+      assert.deepEqual(liveSnapshots(vol), [], 'nothing was created')
+    } finally {
+      dir.remove()
+      removeVolume(vol)
+    }
   })
 
   test('an unsupported store URL exits 1 naming where it was set, without its password', async () => {
