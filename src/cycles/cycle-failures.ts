@@ -51,7 +51,7 @@ export function retentionCycleFailures(report: RetentionReport): CycleFailures {
   return {
     counts: { succeeded: report.deleted.length, failed: report.failed.length, skipped: 0 },
     failed: [
-      ...report.failed.map((f) => ({ action: 'delete-backup', volumeId: '', projectId: '', backupId: f.backupId, error: { code: f.code, message: f.message } })),
+      ...report.failed.map((f) => ({ action: 'delete-backup', volumeId: f.volumeId, projectId: f.projectId, backupId: f.backupId, error: { code: f.code, message: f.message } })),
       // Unreadable server metadata: that server's backups are held until it is fixed.
       ...report.problems.map((p) => ({
         action: 'parse-server-metadata',

@@ -11,6 +11,15 @@ import type { BackupRetentionResult } from '../planner/backup-retention.ts'
 import { backupInventory, defaultRetention, type BackupCycleDeps, type BackupCycleOptions } from './backup-inventory.ts'
 import { recordedRun } from './run-record.ts'
 
+/** A delete that was refused or did not finish: retried at the next retention cycle. */
+export interface RetentionFailure {
+  readonly backupId: string
+  readonly volumeId: string
+  readonly projectId: string
+  readonly code: string
+  readonly message: string
+}
+
 export interface RetentionReport {
   readonly now: Date
   /** Per volume; `held` when its server's backup metadata cannot be read (nothing of it is removed). */
@@ -18,7 +27,7 @@ export interface RetentionReport {
   /** Server metadata that cannot be read (named server, key, value, accepted): exit 3 and the webhook. */
   readonly problems: readonly BackupDiscoveryProblem[]
   readonly deleted: readonly string[]
-  readonly failed: readonly { readonly backupId: string; readonly code: string; readonly message: string }[]
+  readonly failed: readonly RetentionFailure[]
   readonly closedRows: number
   /** History rows deleted at the end (finished tasks and runs older than conductor.task_history). */
   readonly pruned?: { readonly tasks: number; readonly runs: number }
@@ -78,7 +87,7 @@ async function retentionCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): 
     isManaged,
   })
   const deleted: string[] = []
-  const failed: { backupId: string; code: string; message: string }[] = []
+  const failed: RetentionFailure[] = []
   if (!opts.planOnly && !opts.dryRun) {
     // Slots bound the deletes sent at once; a volume waiting for a child to go holds none, and one
     // `backups/detail?status=deleting` listing per round tells every waiting volume at once.
@@ -100,7 +109,7 @@ async function deleteChildrenFirst(
   result: BackupRetentionResult,
   now: Date,
   deleted: string[],
-  failed: { backupId: string; code: string; message: string }[],
+  failed: RetentionFailure[],
   run: { readonly pool: Pool; readonly deleting: ListingPoller<BackupRecord>; readonly signal?: AbortSignal | undefined },
 ): Promise<void> {
   const { signal } = run
@@ -128,7 +137,7 @@ async function deleteChildrenFirst(
       deps.metrics.inc('snapwarden_backups_deleted_total', { project: backup.projectId })
     } catch (err) {
       const info = toErrorInfo(err)
-      failed.push({ backupId: backup.id, ...info })
+      failed.push({ backupId: backup.id, volumeId: backup.volumeId, projectId: backup.projectId, ...info })
       deps.logger.warn({ backupId: backup.id, volumeId: backup.volumeId, error: info }, 'backup delete refused or unfinished; retried next retention cycle')
       return
     }

@@ -512,6 +512,9 @@ describe('backup retention against the simulator', () => {
       assert.equal(first.failed.length, 1)
       assert.equal(first.failed[0]!.backupId, i1)
       assert.equal(first.failed[0]!.code, 'OS_WAIT_TIMEOUT')
+      // The webhook names the volume and project of the backup whose delete did not finish.
+      const [item] = retentionCycleFailures(first).failed
+      assert.deepEqual([item?.action, item?.backupId, item?.volumeId, item?.projectId], ['delete-backup', i1, volumeId, b.projectId])
 
       b.h.clock.advance(20 * MINUTE)
       from = b.client.requests.length
