@@ -68,6 +68,36 @@ describe('ListingPoller', () => {
     assert.ok(listings.every((l) => l.length === 5))
   })
 
+  it('lookNow makes every item due at once: one round without waiting the first interval', async () => {
+    const time = fakeTime()
+    const sleeps: number[] = []
+    // A sleep that only ends when woken: the clock never moves, so only lookNow can start a round.
+    const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+      new Promise((_, reject) => {
+        sleeps.push(ms)
+        signal?.addEventListener('abort', () => reject(new Error('woken')), { once: true })
+      })
+    const listings: string[][] = []
+    const poller = new ListingPoller<Rec>({
+      clock: time.clock,
+      sleep,
+      list: async (items) => {
+        listings.push(items.map((i) => i.id))
+        return new Map(items.map((i) => [i.id, { id: i.id, status: 'available' }]))
+      },
+    })
+    const watch = (id: string) =>
+      poller.watch({ id, projectId: 'p', since: time.clock.now() }, { done: (r) => r?.status === 'available', deadlineMs: time.clock.now().getTime() + 60_000, what: id, target: 'available' })
+    const waits = [watch('a'), watch('b')]
+    for (let i = 0; i < 100 && sleeps.length === 0; i++) await new Promise((r) => setImmediate(r))
+    assert.deepEqual(sleeps, [5_000], 'the loop waits for the first interval')
+    assert.equal(listings.length, 0)
+    poller.lookNow()
+    const records = await Promise.all(waits)
+    assert.deepEqual(records.map((r) => r?.status), ['available', 'available'])
+    assert.deepEqual(listings, [['a', 'b']], 'one round for both, at once')
+  })
+
   it('an item added while others back off is answered by the next round, and the others go on', async () => {
     const { time, status, until } = setup()
     status.set('old', 'creating')

@@ -96,6 +96,17 @@ export class ListingPoller<T> {
     return this.#watchers.size
   }
 
+  /**
+   * Makes every item watched now due at once: the next round happens without waiting for the first
+   * interval. A run calls it when its last create was sent, so a fast cloud is seen settled by one
+   * listing right away; items still in flight then back off as usual.
+   */
+  lookNow(): void {
+    const now = this.#opts.clock.now().getTime()
+    for (const w of this.#watchers) w.dueMs = Math.min(w.dueMs, now)
+    this.#wake?.abort()
+  }
+
   /** Waits until `done(record)`; resolves with the last record seen (undefined when not listed). */
   watch(item: WatchedItem, opts: WatchOptions<T>): Promise<T | undefined> {
     if (opts.signal?.aborted) return Promise.reject(new CancelledError(`waiting for ${opts.what}`, opts.signal.reason))
