@@ -7,6 +7,7 @@ import { Cleanup, createVolume, deleteCinder, type ContractTarget } from './cont
 import { backupCases } from './backup-cases.ts'
 import { inUseCases } from './in-use-cases.ts'
 import { listingCases } from './listing-cases.ts'
+import { snapshotListingCases } from './snapshot-listing-cases.ts'
 import { authenticate, call, rawRequest, waitStatus } from './wire.ts'
 
 export type { ContractTarget } from './contract-target.ts'
@@ -169,5 +170,6 @@ export function contractCases(t: ContractTarget): ContractCase[] {
     ...inUseCases(t),
     ...backupCases(t),
     ...listingCases(t),
+    ...snapshotListingCases(t),
   ]
 }
