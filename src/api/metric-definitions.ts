@@ -33,6 +33,7 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   // cloud API
   { name: 'snapwarden_cloud_api_calls_total', kind: 'counter', help: 'Calls to the cloud APIs, by HTTP method and status (network_error when there was no answer).', labelNames: ['method', 'status'] },
   { name: 'snapwarden_cloud_api_call_duration_seconds', kind: 'histogram', help: 'Duration of calls to the cloud APIs.', labelNames: ['method'], buckets: CALL_BUCKETS },
+  { name: 'snapwarden_openstack_requests_total', kind: 'counter', help: 'HTTP requests sent to the OpenStack APIs (every retry and re-send counts), by service type, method and route template (ids replaced by {id}, no query).', labelNames: ['service', 'method', 'route'] },
   { name: 'snapwarden_api_retries_total', kind: 'counter', help: 'Cloud API calls retried after a transient error.', labelNames: ['operation'] },
   // daemon jobs
   { name: 'snapwarden_job_runs_total', kind: 'counter', help: 'Daemon job runs, by outcome (succeeded, completed_with_failures, failed, skipped).', labelNames: ['job', 'outcome'] },

@@ -103,8 +103,9 @@ export async function openCloud(choice: CloudChoice, opts: OpenCloudOptions): Pr
 }
 
 function countCalls(metrics: () => Metrics) {
-  return (e: { method: string; status?: number | undefined; durationMs: number }) => {
+  return (e: { method: string; service: string; route: string; status?: number | undefined; durationMs: number }) => {
     metrics().inc('snapwarden_cloud_api_calls_total', { method: e.method, status: String(e.status ?? 'network_error') })
+    metrics().inc('snapwarden_openstack_requests_total', { service: e.service, method: e.method, route: e.route })
     metrics().observe('snapwarden_cloud_api_call_duration_seconds', e.durationMs / 1000, { method: e.method })
   }
 }

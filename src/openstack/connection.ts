@@ -79,20 +79,20 @@ export async function connect(config: CloudConfig, opts: ConnectOptions = {}): P
     const token = await provider.authenticate(opts.signal)
     checkRegion(config, token.catalog)
     const find = endpointsOf(config, token.catalog)
-    const negotiated = async (url: string | undefined, range: { min: string; max: string }, signal?: AbortSignal): Promise<string | undefined> => {
+    const negotiated = async (service: string, url: string | undefined, range: { min: string; max: string }, signal?: AbortSignal): Promise<string | undefined> => {
       if (url === undefined) return undefined
-      const info = await provider.retrying(`version discovery of ${url}`, () => discoverVersion(url, transport, provider, signal), signal)
+      const info = await provider.retrying(`version discovery of ${url}`, () => discoverVersion(url, transport, provider, signal, service), signal)
       return info === undefined ? undefined : negotiateMicroversion(info, range)
     }
     const max = opts.maxMicroversions ?? {}
     const bsUrl = find(TYPES.blockStorage)
     const computeUrl = find(TYPES.compute)
-    const bsVersion = await negotiated(bsUrl, { ...SUPPORTED_MICROVERSIONS.blockStorage, max: max.blockStorage ?? SUPPORTED_MICROVERSIONS.blockStorage.max }, opts.signal)
+    const bsVersion = await negotiated('block-storage', bsUrl, { ...SUPPORTED_MICROVERSIONS.blockStorage, max: max.blockStorage ?? SUPPORTED_MICROVERSIONS.blockStorage.max }, opts.signal)
     const computeRange = { ...SUPPORTED_MICROVERSIONS.compute, max: max.compute ?? SUPPORTED_MICROVERSIONS.compute.max }
     const compute = new ServiceClient(provider, computeUrl, {
       serviceType: 'compute',
       microversionName: 'compute',
-      ...(computeUrl !== undefined && { negotiate: (signal?: AbortSignal) => negotiated(computeUrl, computeRange, signal) }),
+      ...(computeUrl !== undefined && { negotiate: (signal?: AbortSignal) => negotiated('compute', computeUrl, computeRange, signal) }),
     })
     const versions: Versions = { blockStorage: bsVersion, compute: (signal) => compute.ready(signal) }
     return assemble(config, provider, token.catalog, versions, { transport, opts, compute, close: () => transport.close() })

@@ -43,18 +43,20 @@ export async function discoverVersion(
   bare: RequestSender,
   authed: RequestSender,
   signal?: AbortSignal,
+  /** The catalog type behind `endpoint`, for request counters. */
+  service?: string,
 ): Promise<VersionInfo | undefined> {
   const u = new URL(endpoint)
   const segments = u.pathname.split('/')
   const vIndex = segments.findIndex((s) => /^v\d+(\.\d+)?$/.test(s))
   const wanted = vIndex >= 0 ? segments[vIndex] : undefined
   const rootPath = vIndex >= 0 ? `${segments.slice(0, vIndex).join('/')}/` : u.pathname
-  const root = await bare.send({ method: 'GET', url: `${u.origin}${rootPath}`, okCodes: [200, 300], signal }).catch(() => undefined)
+  const root = await bare.send({ method: 'GET', url: `${u.origin}${rootPath}`, okCodes: [200, 300], signal, service }).catch(() => undefined)
   const picked = root ? pickVersion(root.body, wanted) : undefined
   if (picked) return picked
   if (vIndex < 0) return undefined
   const versioned = `${u.origin}${segments.slice(0, vIndex + 1).join('/')}/`
-  const res = await authed.send({ method: 'GET', url: versioned, okCodes: [200, 300], signal })
+  const res = await authed.send({ method: 'GET', url: versioned, okCodes: [200, 300], signal, service })
   return pickVersion(res.body, wanted)
 }
 

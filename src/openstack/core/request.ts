@@ -1,6 +1,7 @@
 import { Agent, errors as undiciErrors, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici'
 import { apiMessageOf, httpErrorFor, NetworkError, TimeoutError } from './errors.ts'
 import { proxyFor, type ProxySettings } from './proxy-env.ts'
+import { routeTemplate } from './route-template.ts'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD'
 
@@ -13,6 +14,10 @@ export interface HttpRequest {
   /** Statuses that count as success; anything else throws an OpenStackHttpError subclass. */
   readonly okCodes?: readonly number[]
   readonly signal?: AbortSignal | undefined
+  /** The catalog type of the service called (`block-storage`), for request counters; set by ServiceClient. */
+  readonly service?: string | undefined
+  /** The route template (`backups/{id}`, see routeTemplate()), for request counters; set by ServiceClient. */
+  readonly route?: string | undefined
 }
 
 export interface HttpResponse {
@@ -27,6 +32,10 @@ export interface HttpResponse {
 export interface RequestEvent {
   readonly method: string
   readonly url: string
+  /** The request's `service`, or `unknown` when the sender named none. */
+  readonly service: string
+  /** The request's `route`, or the URL's path with ids replaced (routeTemplate()). */
+  readonly route: string
   readonly status?: number | undefined
   readonly durationMs: number
   readonly errorCode?: string | undefined
@@ -130,7 +139,15 @@ export class HttpTransport implements RequestSender {
       headers['content-type'] = 'application/json'
     }
     const report = (status?: number, errorCode?: string): void =>
-      this.#onRequest?.({ method: req.method, url: req.url, status, durationMs: performance.now() - started, errorCode })
+      this.#onRequest?.({
+        method: req.method,
+        url: req.url,
+        service: req.service ?? 'unknown',
+        route: req.route ?? routeTemplate(req.url),
+        status,
+        durationMs: performance.now() - started,
+        errorCode,
+      })
 
     // One timer for the whole exchange (connect, headers, body), and the caller's signal; the
     // listener is removed afterwards so a long-lived caller signal does not collect them.

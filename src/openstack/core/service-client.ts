@@ -1,5 +1,6 @@
 import { NoEndpointError } from './errors.ts'
 import type { HttpMethod, HttpRequest, HttpResponse, RequestSender } from './request.ts'
+import { routeTemplate } from './route-template.ts'
 
 export interface ServiceClientOptions {
   /** The catalog type this client talks to (`block-storage`, `compute`, `identity`). */
@@ -112,7 +113,7 @@ export class ServiceClient {
   async request(method: HttpMethod, url: string, json: unknown, opts: CallOpts = {}): Promise<HttpResponse> {
     if (this.#negotiate !== undefined) await this.ready(opts.signal)
     const headers: Record<string, string> = { ...microversionHeaders(this.microversionName, this.microversion), ...opts.headers }
-    const req: HttpRequest = { method, url, headers, json, okCodes: opts.okCodes, signal: opts.signal }
+    const req: HttpRequest = { method, url, headers, json, okCodes: opts.okCodes, signal: opts.signal, service: this.serviceType, route: routeTemplate(url, this.#endpoint) }
     return this.sender.send(req)
   }
 }
