@@ -18,15 +18,15 @@
 import type { SnapshotRecord, VolumeRef } from '../domain/inventory.ts'
 import type { SnapshotPlanItem } from '../domain/plan.ts'
 import { SCHEDULE_KINDS } from '../domain/policy.ts'
-import type { PolicyProblem, SnapshotPolicy } from '../domain/policy.ts'
+import type { PolicyProblem, Schedule, ScheduleWindow, SnapshotPolicy } from '../domain/policy.ts'
 import { applySnapshotRetention, holdSnapshotRetention } from './retention.ts'
 import { windowAt } from './schedule.ts'
-import { findWindowDuplicates } from './window-duplicates.ts'
+import { findWindowDuplicates, NO_DUPLICATES } from './window-duplicates.ts'
 import { FAILED_SNAPSHOT_STATUSES } from '../domain/window-survivor.ts'
 import { readSnapshotMarks, snapshotDescription, snapshotMetadata, snapshotName } from './snapshot-metadata.ts'
 import type { SnapshotMarks } from './snapshot-metadata.ts'
-import { parseSnapshotPolicies } from './snapshot-policy.ts'
-import type { ParsedSnapshotPolicies, PolicyDefaults } from './snapshot-policy.ts'
+import { readSnapshotPolicies } from './snapshot-policy.ts'
+import type { PolicyDefaults, SharedSnapshotPolicies } from './snapshot-policy.ts'
 
 export const SNAPSHOT_PLAN_MODES = ['create', 'expire', 'all'] as const
 export type SnapshotPlanMode = (typeof SNAPSHOT_PLAN_MODES)[number]
@@ -65,177 +65,229 @@ export function groupOf(volume: VolumeRef): string {
   return oneServer ? first : `volume:${volume.id}`
 }
 
+/** An item and the instant it sorts by (newest first): a create's or skip's is `now`, a snapshot's its createdAt. */
 interface Sortable {
   readonly item: SnapshotPlanItem
-  readonly group: string
-  readonly at: number
+  readonly at: Date
 }
 
-/** The items of one (project, group, volume): the first three keys of the plan's order. */
+/**
+ * The items of one (project, group, volume): the first three keys of the plan's order. Most hold
+ * one item: it is kept in the bucket itself (`item`, `at`), the others in `more`.
+ */
 interface Bucket {
   readonly projectId: string
   readonly group: string
   readonly volumeId: string
-  list: Sortable[]
+  item: SnapshotPlanItem | undefined
+  at: Date
+  more: Sortable[] | undefined
+}
+
+function newBucket(projectId: string, group: string, volumeId: string): Bucket {
+  return { projectId, group, volumeId, item: undefined, at: EPOCH, more: undefined }
+}
+const EPOCH = new Date(0)
+
+function addItem(bucket: Bucket, item: SnapshotPlanItem, at: Date): void {
+  if (bucket.item === undefined) {
+    bucket.item = item
+    bucket.at = at
+  } else if (bucket.more) bucket.more.push({ item, at })
+  else bucket.more = [{ item, at }]
 }
 
 const ACTION_ORDER = { create: 0, skip: 1, delete: 2, keep: 3 } as const
 const policyRank = (p: string | undefined): number => (p === undefined ? SCHEDULE_KINDS.length : SCHEDULE_KINDS.indexOf(p as never))
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 const idOf = (i: SnapshotPlanItem): string => ('snapshotId' in i ? i.snapshotId : '')
+const tripleKey = (projectId: string, group: string, volumeId: string): string => `${projectId}\u0000${group}\u0000${volumeId}`
+
+/** What every volume of one plan reads; built once per plan. */
+interface PlanContext {
+  readonly now: Date
+  readonly settings: SnapshotPlanSettings
+  readonly doCreate: boolean
+  readonly doExpire: boolean
+  readonly snapshotsByVolume: ReadonlyMap<string, SnapshotRecord[]>
+  readonly marksById: ReadonlyMap<string, SnapshotMarks>
+  readonly healed: ReadonlySet<string>
+  readonly healBuckets: ReadonlyMap<string, Bucket>
+  /** The window containing `now` per schedule object (volumes of one tag set share their parsed policies). */
+  readonly windows: Map<Schedule, ScheduleWindow>
+  /** Creates of one window share one (frozen) reason list: a 100k-volume plan holds a few, not 100k. */
+  readonly reasonsByWindow: Map<string, readonly string[]>
+  readonly buckets: Bucket[]
+}
 
 export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
   const { now, settings } = input
-  const doCreate = settings.mode !== 'expire'
-  const doExpire = settings.mode !== 'create'
-  const buckets: Bucket[] = []
-  const healBuckets = new Map<string, Bucket>()
-  const tripleKey = (projectId: string, group: string, volumeId: string): string => `${projectId}\u0000${group}\u0000${volumeId}`
   const problems: PolicyProblem[] = []
-  let volumeById: Map<string, VolumeRef> | undefined // only healing looks volumes up by id
   const snapshotsByVolume = new Map<string, SnapshotRecord[]>()
   for (const s of input.snapshots) {
     const list = snapshotsByVolume.get(s.volumeId)
     if (list) list.push(s)
     else snapshotsByVolume.set(s.volumeId, [s])
   }
-
-  const healed = new Set<string>()
-  // Creates of one window share one (frozen) reason list: a 100k-volume plan holds a few, not 100k.
-  const reasonsByWindow = new Map<string, readonly string[]>()
-  const noSnapshotReason = (key: string): readonly string[] => {
-    let reasons = reasonsByWindow.get(key)
-    if (!reasons) reasonsByWindow.set(key, (reasons = Object.freeze([`no snapshot for window ${key}`])))
-    return reasons
-  }
+  // Each volume's keys are read once; volumes of one tag set share one (read-only) result.
+  const parsedByVolume = new Map<string, SharedSnapshotPolicies>()
+  const defaults = settings.defaults ?? NO_DEFAULTS
+  for (const v of input.volumes) parsedByVolume.set(v.id, readSnapshotPolicies(v, defaults, problems))
   const marksById = new Map<string, SnapshotMarks>()
-  const parsedByVolume = new Map<string, ParsedSnapshotPolicies>()
-  for (const v of input.volumes) {
-    const parsed = parseSnapshotPolicies(v, settings.defaults)
-    parsedByVolume.set(v.id, parsed)
-    for (const p of parsed.problems) problems.push(p)
-  }
-  for (const s of input.snapshots) marksById.set(s.id, readSnapshotMarks(s, parsedByVolume.get(s.volumeId)?.policies ?? []))
+  for (const s of input.snapshots) marksById.set(s.id, readSnapshotMarks(s, parsedByVolume.get(s.volumeId)?.policies ?? NO_POLICIES))
 
-  if (doExpire) {
-    for (const s of input.snapshots) {
-      const marks = marksById.get(s.id)!
-      if (!marks.managed || !HEALABLE_SNAPSHOT_STATUSES.includes(s.status)) continue
-      const since = (s.updatedAt ?? s.createdAt).getTime()
-      if (now.getTime() - since <= settings.stuckAfterMs) continue
-      healed.add(s.id)
-      volumeById ??= new Map(input.volumes.map((v) => [v.id, v]))
-      const volume = volumeById.get(s.volumeId)
-      const minutes = Math.floor((now.getTime() - since) / 60_000)
-      const group = volume ? groupOf(volume) : `volume:${s.volumeId}`
-      const key = tripleKey(s.projectId, group, s.volumeId)
-      let bucket = healBuckets.get(key)
-      if (!bucket) {
-        bucket = { projectId: s.projectId, group, volumeId: s.volumeId, list: [] }
-        healBuckets.set(key, bucket)
-        buckets.push(bucket)
-      }
-      bucket.list.push({
-        group,
-        at: s.createdAt.getTime(),
-        item: {
-          action: 'delete',
-          purpose: 'heal',
-          snapshotId: s.id,
-          volumeId: s.volumeId,
-          projectId: s.projectId,
-          ...(marks.policy ? { policy: marks.policy } : {}),
-          status: s.status,
-          reasons: [`stuck in ${s.status} for ${minutes} min (limit ${Math.floor(settings.stuckAfterMs / 60_000)} min)`],
-        },
-      })
+  const ctx: PlanContext = {
+    now,
+    settings,
+    doCreate: settings.mode !== 'expire',
+    doExpire: settings.mode !== 'create',
+    snapshotsByVolume,
+    marksById,
+    healed: new Set<string>(),
+    healBuckets: new Map<string, Bucket>(),
+    windows: new Map<Schedule, ScheduleWindow>(),
+    reasonsByWindow: new Map<string, readonly string[]>(),
+    buckets: [],
+  }
+  if (ctx.doExpire && input.snapshots.length > 0) planHeals(ctx, input)
+  for (const volume of input.volumes) planVolume(ctx, volume, parsedByVolume.get(volume.id)!)
+  return { items: sortItems(ctx.buckets), problems }
+}
+
+const NO_DEFAULTS: PolicyDefaults = Object.freeze({})
+const NO_POLICIES: readonly SnapshotPolicy[] = Object.freeze([])
+
+/** Managed snapshots stuck in a transitional or error state for longer than stuckAfterMs: deleted with purpose `heal`. */
+function planHeals(ctx: PlanContext, input: SnapshotPlanInput): void {
+  const { now, settings, marksById } = ctx
+  const healed = ctx.healed as Set<string>
+  const healBuckets = ctx.healBuckets as Map<string, Bucket>
+  let volumeById: Map<string, VolumeRef> | undefined // only healing looks volumes up by id
+  for (const s of input.snapshots) {
+    const marks = marksById.get(s.id)!
+    if (!marks.managed || !HEALABLE_SNAPSHOT_STATUSES.includes(s.status)) continue
+    const since = (s.updatedAt ?? s.createdAt).getTime()
+    if (now.getTime() - since <= settings.stuckAfterMs) continue
+    healed.add(s.id)
+    volumeById ??= new Map(input.volumes.map((v) => [v.id, v]))
+    const volume = volumeById.get(s.volumeId)
+    const minutes = Math.floor((now.getTime() - since) / 60_000)
+    const group = volume ? groupOf(volume) : `volume:${s.volumeId}`
+    const key = tripleKey(s.projectId, group, s.volumeId)
+    let bucket = healBuckets.get(key)
+    if (!bucket) {
+      bucket = newBucket(s.projectId, group, s.volumeId)
+      healBuckets.set(key, bucket)
+      ctx.buckets.push(bucket)
     }
+    addItem(
+      bucket,
+      {
+        action: 'delete',
+        purpose: 'heal',
+        snapshotId: s.id,
+        volumeId: s.volumeId,
+        projectId: s.projectId,
+        ...(marks.policy ? { policy: marks.policy } : {}),
+        status: s.status,
+        reasons: [`stuck in ${s.status} for ${minutes} min (limit ${Math.floor(settings.stuckAfterMs / 60_000)} min)`],
+      },
+      s.createdAt,
+    )
   }
+}
 
-  for (const volume of input.volumes) {
-    const group = groupOf(volume)
-    const parsed = parsedByVolume.get(volume.id)!
-    const policies = parsed.policies
-    const snapshots = snapshotsByVolume.get(volume.id) ?? NO_SNAPSHOTS
-    const base = { volumeId: volume.id, projectId: volume.projectId }
-    const withHeals = healBuckets.size > 0 ? healBuckets.get(tripleKey(volume.projectId, group, volume.id)) : undefined
-    const bucket: Bucket = withHeals ?? { projectId: volume.projectId, group, volumeId: volume.id, list: [] }
-    const out = bucket.list
-    for (const policy of policies) {
-      const mine = snapshots.length === 0 ? NO_SNAPSHOTS : snapshots.filter((s) => marksById.get(s.id)!.policy === policy.name)
-      const duplicates = findWindowDuplicates(mine.length === 0 ? mine : mine.filter((s) => !healed.has(s.id)), (s) => marksById.get(s.id)!)
-      for (const d of duplicates.remove) {
-        const s = d.snapshot
-        out.push({
-          group,
-          at: s.createdAt.getTime(),
-          item: { action: 'delete', purpose: 'duplicate', snapshotId: s.id, ...base, policy: policy.name, windowKey: d.windowKey, status: s.status, reasons: [d.reason] },
-        })
+/** One volume's items: per active policy duplicates, the create (or skip) of the current window, retention; then its managed snapshots of no active policy. */
+function planVolume(ctx: PlanContext, volume: VolumeRef, parsed: SharedSnapshotPolicies): void {
+  const { now, marksById, healed } = ctx
+  const group = groupOf(volume)
+  const policies = parsed.policies
+  const snapshots = ctx.snapshotsByVolume.get(volume.id) ?? NO_SNAPSHOTS
+  if (policies.length === 0 && (snapshots.length === 0 || !ctx.doExpire)) return // nothing to plan (the usual volume without a policy)
+  const withHeals = ctx.healBuckets.size > 0 ? ctx.healBuckets.get(tripleKey(volume.projectId, group, volume.id)) : undefined
+  const bucket: Bucket = withHeals ?? newBucket(volume.projectId, group, volume.id)
+  for (const policy of policies) {
+    const mine = snapshots.length === 0 ? NO_SNAPSHOTS : snapshots.filter((s) => marksById.get(s.id)!.policy === policy.name)
+    const duplicates = mine.length < 2 ? NO_DUPLICATES : findWindowDuplicates(mine.filter((s) => !healed.has(s.id)), (s) => marksById.get(s.id)!)
+    for (const d of duplicates.remove) {
+      const s = d.snapshot
+      addItem(
+        bucket,
+        { action: 'delete', purpose: 'duplicate', snapshotId: s.id, volumeId: volume.id, projectId: volume.projectId, policy: policy.name, windowKey: d.windowKey, status: s.status, reasons: [d.reason] },
+        s.createdAt,
+      )
+    }
+    if (ctx.doCreate) addItem(bucket, createOrSkip(ctx, volume, group, policy, mine), now)
+    if (ctx.doExpire && mine.length > 0) {
+      for (const d of duplicates.later) {
+        addItem(bucket, { action: 'keep', snapshotId: d.snapshot.id, volumeId: volume.id, projectId: volume.projectId, policy: policy.name, reasons: [d.reason] }, d.snapshot.createdAt)
       }
-      if (doCreate) {
-        const window = windowAt(policy.schedule, now)
-        const taken = mine.find((s) => marksById.get(s.id)!.windowKey === window.key && !FAILED_SNAPSHOT_STATUSES.includes(s.status) && !healed.has(s.id))
-        if (taken) {
-          out.push({ group, at: now.getTime(), item: { action: 'skip', ...base, policy: policy.name, reasons: [`snapshot ${taken.id} (${taken.status}) already covers window ${window.key}`] } })
-        } else if (!SNAPSHOTTABLE_VOLUME_STATUSES.includes(volume.status)) {
-          out.push({ group, at: now.getTime(), item: { action: 'skip', ...base, policy: policy.name, reasons: [`volume status ${volume.status} cannot be snapshotted (window ${window.key})`] } })
-        } else {
-          out.push({
-            group,
-            at: now.getTime(),
-            item: {
-              action: 'create',
-              ...base,
-              group,
-              policy: policy.name,
-              window,
-              name: snapshotName(policy.name, volume.id, window),
-              description: snapshotDescription(policy, window),
-              metadata: snapshotMetadata(policy, window),
-              reasons: noSnapshotReason(window.key),
-            },
-          })
-        }
+      const verdicts = applySnapshotRetention(
+        duplicates.ids.size > 0 ? mine.filter((s) => !duplicates.ids.has(s.id)) : mine,
+        policy,
+        now,
+        (s) => marksById.get(s.id)!,
+      )
+      const held = parsed.heldExpiry.find((h) => h.policy === policy.name)
+      const { keep, remove } = held ? holdSnapshotRetention(verdicts, `expiry held: unknown key ${held.keys.join(', ')} on the volume`) : verdicts
+      for (const k of keep) {
+        if (healed.has(k.snapshot.id)) continue
+        addItem(bucket, { action: 'keep', snapshotId: k.snapshot.id, volumeId: volume.id, projectId: volume.projectId, policy: policy.name, reasons: k.reasons }, k.snapshot.createdAt)
       }
-      if (doExpire && mine.length > 0) {
-        for (const d of duplicates.later) {
-          out.push({ group, at: d.snapshot.createdAt.getTime(), item: { action: 'keep', snapshotId: d.snapshot.id, ...base, policy: policy.name, reasons: [d.reason] } })
-        }
-        const verdicts = applySnapshotRetention(
-          duplicates.ids.size > 0 ? mine.filter((s) => !duplicates.ids.has(s.id)) : mine,
-          policy,
-          now,
-          (s) => marksById.get(s.id)!,
+      for (const r of remove) {
+        const s = r.snapshot
+        addItem(
+          bucket,
+          { action: 'delete', purpose: 'expire', snapshotId: s.id, volumeId: volume.id, projectId: volume.projectId, policy: policy.name, status: s.status, reasons: r.reasons },
+          s.createdAt,
         )
-        const held = parsed.heldExpiry.find((h) => h.policy === policy.name)
-        const { keep, remove } = held ? holdSnapshotRetention(verdicts, `expiry held: unknown key ${held.keys.join(', ')} on the volume`) : verdicts
-        for (const k of keep) {
-          if (healed.has(k.snapshot.id)) continue
-          out.push({ group, at: k.snapshot.createdAt.getTime(), item: { action: 'keep', snapshotId: k.snapshot.id, ...base, policy: policy.name, reasons: k.reasons } })
-        }
-        for (const r of remove) {
-          const s = r.snapshot
-          out.push({
-            group,
-            at: s.createdAt.getTime(),
-            item: { action: 'delete', purpose: 'expire', snapshotId: s.id, ...base, policy: policy.name, status: s.status, reasons: r.reasons },
-          })
-        }
       }
     }
-    if (doExpire && snapshots.length > 0) {
-      const active = new Set(policies.map((p) => p.name))
-      for (const s of snapshots) {
-        const marks = marksById.get(s.id)!
-        if (!marks.managed || healed.has(s.id) || (marks.policy && active.has(marks.policy))) continue
-        const why = marks.policy ? `policy ${marks.policy} is not active on the volume: kept` : 'managed snapshot without a known policy: kept'
-        out.push({ group, at: s.createdAt.getTime(), item: { action: 'keep', snapshotId: s.id, ...base, ...(marks.policy ? { policy: marks.policy } : {}), reasons: [why] } })
-      }
-    }
-    if (!withHeals && out.length > 0) buckets.push(bucket)
   }
+  if (ctx.doExpire && snapshots.length > 0) {
+    const active = new Set(policies.map((p) => p.name))
+    for (const s of snapshots) {
+      const marks = marksById.get(s.id)!
+      if (!marks.managed || healed.has(s.id) || (marks.policy && active.has(marks.policy))) continue
+      const why = marks.policy ? `policy ${marks.policy} is not active on the volume: kept` : 'managed snapshot without a known policy: kept'
+      addItem(
+        bucket,
+        { action: 'keep', snapshotId: s.id, volumeId: volume.id, projectId: volume.projectId, ...(marks.policy ? { policy: marks.policy } : {}), reasons: [why] },
+        s.createdAt,
+      )
+    }
+  }
+  if (!withHeals && bucket.item !== undefined) ctx.buckets.push(bucket)
+}
 
-  return { items: sortItems(buckets), problems }
+/** The create of the window containing `now`, or the skip saying why not (taken, or the volume cannot be snapshotted). */
+function createOrSkip(ctx: PlanContext, volume: VolumeRef, group: string, policy: SnapshotPolicy, mine: readonly SnapshotRecord[]): SnapshotPlanItem {
+  let window = ctx.windows.get(policy.schedule)
+  if (!window) ctx.windows.set(policy.schedule, (window = windowAt(policy.schedule, ctx.now)))
+  if (mine.length > 0) {
+    const key = window.key
+    const taken = mine.find((s) => ctx.marksById.get(s.id)!.windowKey === key && !FAILED_SNAPSHOT_STATUSES.includes(s.status) && !ctx.healed.has(s.id))
+    if (taken) {
+      return { action: 'skip', volumeId: volume.id, projectId: volume.projectId, policy: policy.name, reasons: [`snapshot ${taken.id} (${taken.status}) already covers window ${key}`] }
+    }
+  }
+  if (!SNAPSHOTTABLE_VOLUME_STATUSES.includes(volume.status)) {
+    return { action: 'skip', volumeId: volume.id, projectId: volume.projectId, policy: policy.name, reasons: [`volume status ${volume.status} cannot be snapshotted (window ${window.key})`] }
+  }
+  let reasons = ctx.reasonsByWindow.get(window.key)
+  if (!reasons) ctx.reasonsByWindow.set(window.key, (reasons = Object.freeze([`no snapshot for window ${window.key}`])))
+  return {
+    action: 'create',
+    volumeId: volume.id,
+    projectId: volume.projectId,
+    group,
+    policy: policy.name,
+    window,
+    name: snapshotName(policy.name, volume.id, window),
+    description: snapshotDescription(policy, window),
+    metadata: snapshotMetadata(policy, window),
+    reasons,
+  }
 }
 
 /**
@@ -248,20 +300,24 @@ function sortItems(buckets: Bucket[]): SnapshotPlanItem[] {
   const ordered = buckets.sort((a, b) => cmp(a.projectId, b.projectId) || cmp(a.group, b.group) || cmp(a.volumeId, b.volumeId))
   const items: SnapshotPlanItem[] = []
   for (let i = 0; i < ordered.length; i++) {
-    let list = ordered[i]!.list
-    while (i + 1 < ordered.length && sameKeys(ordered[i]!, ordered[i + 1]!)) list = [...list, ...ordered[++i]!.list]
-    if (list.length > 1) {
-      list.sort(
-        (a, b) =>
-          policyRank(a.item.policy) - policyRank(b.item.policy) ||
-          ACTION_ORDER[a.item.action] - ACTION_ORDER[b.item.action] ||
-          b.at - a.at ||
-          cmp(idOf(a.item), idOf(b.item)),
-      )
+    const first = ordered[i]!
+    if (first.more === undefined && !(i + 1 < ordered.length && sameKeys(first, ordered[i + 1]!))) {
+      items.push(first.item!) // one item: nothing to order within
+      continue
     }
+    const list = sortablesOf(first)
+    while (i + 1 < ordered.length && sameKeys(first, ordered[i + 1]!)) list.push(...sortablesOf(ordered[++i]!))
+    list.sort(
+      (a, b) =>
+        policyRank(a.item.policy) - policyRank(b.item.policy) ||
+        ACTION_ORDER[a.item.action] - ACTION_ORDER[b.item.action] ||
+        b.at.getTime() - a.at.getTime() ||
+        cmp(idOf(a.item), idOf(b.item)),
+    )
     for (const s of list) items.push(s.item)
   }
   return items
 }
 
+const sortablesOf = (b: Bucket): Sortable[] => (b.item === undefined ? [] : [{ item: b.item, at: b.at }, ...(b.more ?? [])])
 const sameKeys = (a: Bucket, b: Bucket): boolean => a.projectId === b.projectId && a.group === b.group && a.volumeId === b.volumeId

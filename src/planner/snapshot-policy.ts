@@ -35,7 +35,7 @@ import type {
 import { DEFAULT_DAY_OF_MONTH, DEFAULT_INTERVAL_HOURS, DEFAULT_RETENTION_DAYS, DEFAULT_TIMEZONE, keysOf } from './metadata-keys.ts'
 import type { KeyField, KeyScope, MetadataKey } from './metadata-keys.ts'
 import { parseField } from './metadata-values.ts'
-import { problemMessage } from './problem-message.ts'
+import { problemMessage, problemSubject } from './problem-message.ts'
 import { policyKeysOf, unknownMetadataKeys, type HeldExpiry } from './unknown-metadata-keys.ts'
 
 export { problemMessage }
@@ -173,36 +173,105 @@ function parseOne(volume: VolumeRef, kind: ScheduleKind, defaults: PolicyDefault
 /**
  * The volume's active snapshot policies (in SCHEDULE_KINDS order), the problems found, and the
  * policies whose expiry an unknown key holds. Unknown keys are reported whatever the policies' state
- * (a misspelt `enabled` key leaves its policy off). Never throws.
+ * (a misspelt `enabled` key leaves its policy off). Never throws. The lists are the caller's own.
  */
 export function parseSnapshotPolicies(volume: VolumeRef, defaults: PolicyDefaults = NO_DEFAULTS): ParsedSnapshotPolicies {
-  // Each volume's keys are read once: most volumes of a cloud carry no key of ours and are settled
-  // here (the prefix compared as unknownMetadataKeys compares it, case-insensitively, so it still sees
-  // every key), and most of the others carry one of a few tag sets, parsed once per set.
+  const problems: PolicyProblem[] = []
+  const read = readSnapshotPolicies(volume, defaults, problems)
+  return { policies: [...read.policies], problems, heldExpiry: read.heldExpiry.map((h) => ({ policy: h.policy, keys: [...h.keys] })) }
+}
+
+/** What readSnapshotPolicies returns: read-only, shared by every volume with the same keys under our prefixes. */
+export interface SharedSnapshotPolicies {
+  readonly policies: readonly SnapshotPolicy[]
+  readonly heldExpiry: readonly HeldExpiry[]
+}
+
+/**
+ * parseSnapshotPolicies for the planner, which reads each volume of a fleet once: the same result,
+ * its problems appended to `problems` (naming this volume), its policies and held expiries shared
+ * (frozen) between volumes, so a 100k-volume plan allocates nothing per volume for them.
+ *
+ * Each volume's keys are read once: most volumes of a cloud carry no key of ours and are settled
+ * here (the prefix compared as unknownMetadataKeys compares it, case-insensitively, so it still sees
+ * every key), and most of the others carry one of a few tag sets, parsed once per set: a set with a
+ * misspelt or invalid key too (copied onto many volumes, it is as common as a clean one), its
+ * problems re-addressed to each volume.
+ */
+export function readSnapshotPolicies(volume: VolumeRef, defaults: PolicyDefaults, problems: PolicyProblem[]): SharedSnapshotPolicies {
   const keys = policyKeysOf(volume)
-  if (keys.length === 0) return { policies: [], problems: [], heldExpiry: [] }
-  // Length-prefixed, so no key or value can make two different sets read alike.
-  let signature = ''
-  for (const k of keys.sort()) {
-    const v = volume.metadata[k]!
-    signature += `${k.length}:${k}${v.length}:${v}`
-  }
+  if (keys.length === 0) return NO_POLICIES
   let cache = PARSED.get(defaults)
-  if (!cache) PARSED.set(defaults, (cache = new Map()))
-  const hit = cache.get(signature)
-  if (hit) return { policies: [...hit], problems: [], heldExpiry: [] }
-  const parsed = parseUncached(volume, defaults)
-  // Only a clean result is shared: problems name the volume, and it depends on nothing but these keys.
-  if (parsed.problems.length === 0 && parsed.heldExpiry.length === 0) {
-    if (cache.size >= PARSED_MAX) cache.clear()
-    cache.set(signature, Object.freeze([...parsed.policies]))
+  if (!cache) PARSED.set(defaults, (cache = { root: new Map(), size: 0 }))
+  // A trie over the sorted (key, value) pairs: exact (no two sets meet), and nothing built per volume.
+  if (keys.length > 1) keys.sort()
+  let node: TrieNode | undefined
+  let level = cache.root
+  for (const k of keys) {
+    node = level.get(k)?.get(volume.metadata[k]!)
+    if (!node) break
+    level = node.next
   }
-  return parsed
+  if (node?.shared) return forVolume(node.shared, volume, problems)
+  const parsed = parseUncached(volume, defaults)
+  for (const p of parsed.problems) problems.push(p)
+  const shared = shareable(parsed, volume)
+  if (!shared) return { policies: parsed.policies, heldExpiry: parsed.heldExpiry }
+  if (cache.size >= PARSED_MAX) cache = { root: new Map(), size: 0 }
+  PARSED.set(defaults, cache)
+  level = cache.root
+  for (const k of keys) {
+    const v = volume.metadata[k]!
+    let byValue = level.get(k)
+    if (!byValue) level.set(k, (byValue = new Map()))
+    node = byValue.get(v)
+    if (!node) byValue.set(v, (node = { next: new Map() }))
+    level = node.next
+  }
+  node!.shared = shared
+  cache.size++
+  return shared
+}
+
+/** A parse result with its problems' volume left out: it depends on nothing but the volume's keys under our prefixes. */
+interface SharedParse extends SharedSnapshotPolicies {
+  /** Each problem without volumeId, and its message without the part naming the volume. */
+  readonly problems: readonly { readonly problem: Omit<PolicyProblem, 'volumeId' | 'message'>; readonly detail: string }[]
+}
+
+interface TrieNode {
+  /** By key, then by its value. */
+  readonly next: Map<string, Map<string, TrieNode>>
+  shared?: SharedParse
+}
+
+function shareable(parsed: ParsedSnapshotPolicies, volume: VolumeRef): SharedParse | undefined {
+  // problemMessage is `${problemSubject(volume)}: ${detail}` for every problem the parse reports
+  // (a message that is not is never shared).
+  const lead = `${problemSubject(volume)}: `
+  if (parsed.problems.some((p) => p.volumeId !== volume.id || !p.message.startsWith(lead))) return undefined
+  return Object.freeze({
+    policies: Object.freeze([...parsed.policies]),
+    problems: Object.freeze(
+      parsed.problems.map(({ volumeId: _volumeId, message, ...problem }) => Object.freeze({ problem: Object.freeze(problem), detail: message.slice(lead.length) })),
+    ),
+    heldExpiry: Object.freeze(parsed.heldExpiry.map((h) => Object.freeze({ policy: h.policy, keys: Object.freeze([...h.keys]) }))),
+  })
+}
+
+/** The shared result for this volume: its problems (named after it) appended to `problems`. */
+function forVolume(shared: SharedParse, volume: VolumeRef, problems: PolicyProblem[]): SharedParse {
+  if (shared.problems.length > 0) {
+    const subject = problemSubject(volume)
+    for (const { problem, detail } of shared.problems) problems.push({ volumeId: volume.id, ...problem, message: `${subject}: ${detail}` })
+  }
+  return shared
 }
 
 const NO_DEFAULTS: PolicyDefaults = Object.freeze({})
-/** Clean parse results by defaults and by the volume's keys under our prefixes (with their values). */
-const PARSED = new WeakMap<PolicyDefaults, Map<string, readonly SnapshotPolicy[]>>()
+const NO_POLICIES: SharedSnapshotPolicies = Object.freeze({ policies: Object.freeze([]), heldExpiry: Object.freeze([]) })
+/** Parse results by defaults and by the volume's keys under our prefixes (with their values); bounded. */
+const PARSED = new WeakMap<PolicyDefaults, { readonly root: Map<string, Map<string, TrieNode>>; size: number }>()
 const PARSED_MAX = 4096
 
 function parseUncached(volume: VolumeRef, defaults: PolicyDefaults): ParsedSnapshotPolicies {

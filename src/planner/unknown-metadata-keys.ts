@@ -105,9 +105,18 @@ export function policyKeysOf(volume: VolumeRef): string[] {
   const out: string[] = []
   for (const key of Object.keys(volume.metadata)) {
     const c = key.charCodeAt(0) // 'x' or 'X': most keys of a cloud are settled by their first letter
-    if ((c === 120 || c === 88) && POLICY_KEY_PREFIXES.some((p) => key.length >= p.length && key.slice(0, p.length).toLowerCase() === p)) out.push(key)
+    if ((c === 120 || c === 88) && key.length >= PREFIX_LENGTH && isPolicyPrefix(key.slice(0, PREFIX_LENGTH))) out.push(key)
   }
   return out
+}
+
+/** Both prefixes have this length (checked below), so one slice of a key is compared with both. */
+const PREFIX_LENGTH = 13
+if (POLICY_KEY_PREFIXES.some((p) => p.length !== PREFIX_LENGTH)) throw new Error('unknown-metadata-keys: the policy key prefixes must have one length')
+function isPolicyPrefix(head: string): boolean {
+  if (head === POLICY_KEY_PREFIXES[0] || head === POLICY_KEY_PREFIXES[1]) return true
+  const lower = head.toLowerCase()
+  return lower === POLICY_KEY_PREFIXES[0] || lower === POLICY_KEY_PREFIXES[1]
 }
 
 /** The volume's unknown keys under our two prefixes, as problems, and the policies whose expiry they hold. */

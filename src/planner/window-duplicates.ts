@@ -46,4 +46,6 @@ export function findWindowDuplicates(snapshots: readonly SnapshotRecord[], marks
   return { remove, later, ids: new Set([...remove, ...later].map((d) => d.snapshot.id)) }
 }
 
-const NONE: PlannedDuplicates = Object.freeze({ remove: [], later: [], ids: new Set<string>() })
+/** No duplicate (shared, read-only). */
+export const NO_DUPLICATES: PlannedDuplicates = Object.freeze({ remove: [], later: [], ids: new Set<string>() })
+const NONE = NO_DUPLICATES
