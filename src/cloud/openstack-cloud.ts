@@ -1,6 +1,16 @@
 /** Implements the domain's Cloud port with the typed OpenStack client. */
 import type { BlockStorageQuota, ProjectRef, ServerRef, SnapshotRecord, VolumeRef, BackupRecord } from '../domain/inventory.ts'
-import type { BackupsByStatusQuery, Cloud, CloudIdentity, CreateBackupRequest, CreateSnapshotRequest, FindBackupsQuery, ListScope, RecentBackupsQuery } from '../domain/ports.ts'
+import type {
+  BackupsByStatusQuery,
+  Cloud,
+  CloudIdentity,
+  CreateBackupRequest,
+  CreateSnapshotRequest,
+  FindBackupsQuery,
+  ListScope,
+  RecentBackupsQuery,
+  SnapshotsByMetadataQuery,
+} from '../domain/ports.ts'
 import * as backups from '../openstack/blockstorage/v3/backups/index.ts'
 import * as quotaSets from '../openstack/blockstorage/v3/quota-sets/index.ts'
 import * as snapshots from '../openstack/blockstorage/v3/snapshots/index.ts'
@@ -147,6 +157,17 @@ export class OpenStackCloud implements Cloud {
     return out
   }
 
+  async listSnapshotsByMetadata(query: SnapshotsByMetadataQuery, signal?: AbortSignal): Promise<SnapshotRecord[]> {
+    const out: SnapshotRecord[] = []
+    for (const { client, holder, opts } of await this.#listingsFor(query.projectIds, signal)) {
+      for await (const s of snapshots.list(client, { ...opts, metadata: query.metadata }, signal)) {
+        // Filter again: a Cinder that ignores the metadata filter (before 3.22) must not make us adopt a stranger.
+        if (Object.entries(query.metadata).every(([k, v]) => s.metadata[k] === v)) out.push(toSnapshotRecord(s, holder))
+      }
+    }
+    return out
+  }
+
   async createSnapshot(req: CreateSnapshotRequest, signal?: AbortSignal): Promise<SnapshotRecord> {
     const s = await snapshots.create(
       await this.#blockStorageFor(req.projectId, signal),
@@ -250,8 +271,8 @@ export class OpenStackCloud implements Cloud {
   }
 
   /**
-   * Where backups of these projects are listed: once with all_tenants for an admin; otherwise
-   * once per project, through the connection a create for that project uses.
+   * Where backups (or snapshots) of these projects are listed: once with all_tenants for an admin;
+   * otherwise once per project, through the connection a create for that project uses.
    */
   async #listingsFor(projectIds: readonly string[], signal?: AbortSignal): Promise<{ client: Connection['blockStorage']; holder: string; opts: { allTenants?: boolean } }[]> {
     const own = await this.#ownProject(signal)

@@ -60,6 +60,14 @@ export interface RecentBackupsQuery {
   readonly createdSince: Date
 }
 
+/** One listing round over snapshots in flight: every volume's window at once (polling by listing). */
+export interface SnapshotsByMetadataQuery {
+  /** The projects the snapshots were created for (CreateSnapshotRequest.projectId). */
+  readonly projectIds: readonly string[]
+  /** Only snapshots whose metadata has all these pairs (Cinder's `metadata` filter, microversion 3.22+). */
+  readonly metadata: Readonly<Record<string, string>>
+}
+
 export interface BackupsByStatusQuery {
   /** The projects the backups are in. */
   readonly projectIds: readonly string[]
@@ -83,6 +91,12 @@ export interface Cloud {
   listSnapshots(scope: ListScope, signal?: AbortSignal): AsyncIterable<SnapshotRecord>
   /** Snapshots of one volume whose metadata has all the given pairs (used to confirm a create). */
   findSnapshots(volumeId: string, metadata: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<SnapshotRecord[]>
+  /**
+   * Snapshots of any volume whose metadata has all the given pairs, where `projectIds` put them
+   * (one `snapshots/detail?metadata=` listing, every project at once for an admin, else one per
+   * project), every page: one round of window confirmations for a whole run.
+   */
+  listSnapshotsByMetadata(query: SnapshotsByMetadataQuery, signal?: AbortSignal): Promise<SnapshotRecord[]>
   createSnapshot(req: CreateSnapshotRequest, signal?: AbortSignal): Promise<SnapshotRecord>
   /** Resolves undefined when the snapshot is gone. */
   getSnapshot(snapshotId: string, signal?: AbortSignal): Promise<SnapshotRecord | undefined>

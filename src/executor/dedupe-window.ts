@@ -1,8 +1,9 @@
 /**
- * One look at a window (volume + window key, which names the policy): list its snapshots and delete
- * the duplicates that lose the survivor order (domain/window-survivor.ts), ours or another run's, as
- * soon as they are deletable. Used after a create, at the end of a run for creates whose answer was
- * lost, and for the planner's duplicate deletes (the picture is checked again before deleting).
+ * One look at a window (volume + window key, which names the policy): its snapshots, listed by this
+ * item (a planned duplicate delete checks the picture again before deleting) or by a run's listing
+ * round (window-rounds.ts: after a create, and at the end of a run for creates whose answer was
+ * lost); the duplicates that lose the survivor order (domain/window-survivor.ts), ours or another
+ * run's, are deleted as soon as they are deletable.
  */
 import type { SnapshotRecord } from '../domain/inventory.ts'
 import { windowDuplicates, type WindowVerdict } from '../domain/window-survivor.ts'
@@ -34,7 +35,11 @@ export function findWindow(run: ItemRun, volumeId: string, windowKey: string): P
 }
 
 export async function dedupeWindow(run: ItemRun, volumeId: string, windowKey: string, opts: DedupeOptions = {}): Promise<WindowCheck> {
-  const list = await findWindow(run, volumeId, windowKey)
+  return settleWindow(run, await findWindow(run, volumeId, windowKey), windowKey, opts)
+}
+
+/** Acts on a window's snapshots as listed (by this item's look, or by a run's listing round). */
+export async function settleWindow(run: ItemRun, list: readonly SnapshotRecord[], windowKey: string, opts: DedupeOptions = {}): Promise<WindowCheck> {
   const verdict = windowDuplicates(list, windowKey)
   const deleted: string[] = []
   const pending: WindowVerdict[] = [...verdict.later]

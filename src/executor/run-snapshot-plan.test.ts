@@ -78,10 +78,10 @@ describe('runSnapshotPlan: one snapshot per volume, policy and window', () => {
     let arrived = 0
     let open!: () => void
     const bothChecked = new Promise<void>((resolve) => (open = resolve))
-    cloud.findSnapshots = async (volumeId, metadata, signal) => {
-      const found = await cloud.base.findSnapshots(volumeId, metadata, signal)
+    cloud.listSnapshotsByMetadata = async (query, signal) => {
+      const found = await cloud.base.listSnapshotsByMetadata(query, signal)
       if (++arrived === 2) open()
-      if (arrived <= 2) await bothChecked // both runs check before either creates
+      if (arrived <= 2) await bothChecked // both runs' first round lists the window before either acts on it
       return found
     }
     const options = { pollIntervalMs: 1000, waitForAvailable: true }
@@ -196,8 +196,8 @@ describe('runSnapshotPlan: groups and concurrency', () => {
     const result = await run(items, { waitForAvailable: true })
     assert.equal(t.peak(), 3)
     const lastCreate = cloud.calls.findLastIndex((c) => c.startsWith('create'))
-    const findsBefore = cloud.calls.slice(0, lastCreate).filter((c) => c.startsWith('find')).length
-    assert.equal(findsBefore, 0, 'no confirmation poll comes before the last create of the group')
+    const looksBefore = cloud.calls.slice(0, lastCreate).filter((c) => c.startsWith('find') || c.startsWith('list-snapshots')).length
+    assert.equal(looksBefore, 0, 'no confirmation poll comes before the last create of the group')
     assert.deepEqual(result.groups, [{ group: 'server:srv-1', projectId: 'project-a', size: 3, spreadMs: 20 }])
     assert.equal(result.counts.succeeded, 3)
   })
@@ -342,8 +342,9 @@ describe('runSnapshotPlan: pool slots are for requests in flight', () => {
     cloud.readsUntilAvailable = 4
     const result = await run([aCreate('vol-1'), aCreate('vol-2')], { waitForAvailable: true, limits: { global: 1, perProject: 1 } })
     assert.deepEqual(result.items.map((i) => i.status), ['succeeded', 'succeeded'])
-    // vol-1 is available at its 4th read; vol-2's create went out before that, while vol-1 waited.
-    const lastReadOfFirst = cloud.calls.lastIndexOf('find vol-1')
-    assert.ok(cloud.calls.indexOf('create vol-2') < lastReadOfFirst, cloud.calls.join(', '))
+    // vol-1 is available at its 4th read (listing round); vol-2's create went out before that, while vol-1 waited.
+    const lastRound = cloud.calls.findLastIndex((c) => c.startsWith('list-snapshots'))
+    assert.ok(cloud.calls.indexOf('create vol-2') < lastRound, cloud.calls.join(', '))
+    assert.equal(count(cloud.calls, 'list-snapshots'), 4, cloud.calls.join(', '))
   })
 })

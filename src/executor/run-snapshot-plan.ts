@@ -1,12 +1,15 @@
 import { toErrorInfo, type ErrorInfo } from '../domain/errors.ts'
 import type { CreateSnapshotItem, DeleteSnapshotItem, SnapshotPlanItem } from '../domain/plan.ts'
+import type { SnapshotRecord } from '../domain/inventory.ts'
 import { startCreate, settleCreate, type StartedCreate } from './create-snapshot.ts'
-import { dedupeWindow } from './dedupe-window.ts'
+import { settleWindow } from './dedupe-window.ts'
 import { expireSnapshot, healSnapshot, removeDuplicate } from './delete-snapshot.ts'
 import { CancelledError } from './errors.ts'
 import { ItemRun, type ExecutorDeps, type ItemOutcome, type ItemSettings } from './item-run.ts'
+import { feedJobs, type FedJob } from './job-feeder.ts'
 import { Pool, type PoolLimits } from './pool.ts'
 import { DEFAULT_RETRY, type RetrySettings } from './retry.ts'
+import { WindowRounds } from './window-rounds.ts'
 
 export type { ExecutorDeps } from './item-run.ts'
 
@@ -121,7 +124,7 @@ export async function runSnapshotPlan(
   if (signal?.aborted) throw new SnapshotRunCancelledError(snapshot(), signal.reason)
 
   // Creates whose answer was lost: their snapshot may land after the item settled.
-  const late: { item: CreateSnapshotItem; run: ItemRun; ownId: string | undefined }[] = []
+  const late: LateCreate[] = []
   const byGroup = new Map<string, number[]>()
   const deletes: number[] = []
   items.forEach((item, i) => {
@@ -137,15 +140,26 @@ export async function runSnapshotPlan(
     }
   })
 
-  const runGroup = (group: string, indices: readonly number[]): Promise<void> => {
+  // Every create's window is confirmed (and waited for) in listing rounds shared by the run.
+  const rounds = new WindowRounds(deps, settings, signal)
+  // Groups whose creates are being sent (waiting for slots or holding them). When none is, every
+  // create of the run that can be sent now has been: the windows in flight are looked at at once.
+  let sending = 0
+  const sentOne = (): void => {
+    sending--
+    if (sending === 0) rounds.lookNow()
+  }
+
+  const runGroup = async (group: string, indices: readonly number[], leaveFront: () => void): Promise<void> => {
     const creates = indices.map((i) => ({ index: i, item: items[i] as CreateSnapshotItem }))
     const projectId = creates[0]!.item.projectId
     // The group's slots are held while its creates are sent (all at once, so its snapshots are
     // close in time), not while they settle: a waiting group never starves another group's creates.
-    return (async () => {
+    sending++
+    let started: (StartedCreate | ItemOutcome)[]
+    const runs = creates.map((c) => newRun(c.item))
+    try {
       const release = await pool.acquire(projectId, { weight: creates.length, signal })
-      const runs = creates.map((c) => newRun(c.item))
-      let started: (StartedCreate | ItemOutcome)[]
       try {
         started = await Promise.all(
           creates.map(async (c, k): Promise<StartedCreate | ItemOutcome> => {
@@ -158,35 +172,40 @@ export async function runSnapshotPlan(
         )
       } finally {
         release()
+        leaveFront()
       }
-      const starts = started.flatMap((s) => ('snapshot' in s && s.startedAtMs !== undefined ? [s.startedAtMs] : []))
-      const spreadMs = starts.length ? Math.max(...starts) - Math.min(...starts) : 0
-      groups.push({ group, projectId, size: creates.length, spreadMs })
-      deps.metrics.observe('snapwarden_group_start_spread_seconds', spreadMs / 1000)
-      if (spreadMs > (options.maxGroupSpreadMs ?? 60_000)) log.warn({ group, spreadMs }, 'creates of one group spread wider than allowed')
-      await Promise.all(
-        creates.map(async (c, k) => {
-          const s = started[k]!
-          const run = runs[k]!
-          let outcome: ItemOutcome
-          if (!('snapshot' in s)) outcome = s
-          else {
-            try {
-              outcome = await settleCreate(c.item, run, s)
-            } catch (err) {
-              outcome = run.fail('create', err)
-            }
-          }
-          if (run.createMayLandLate) late.push({ item: c.item, run, ownId: 'snapshot' in s && !s.adopted ? s.snapshot.id : undefined })
-          finish(c.index, run, outcome)
-        }),
-      )
-    })()
+    } catch (err) {
+      sentOne()
+      throw err
+    }
+    const starts = started.flatMap((s) => ('snapshot' in s && s.startedAtMs !== undefined ? [s.startedAtMs] : []))
+    const spreadMs = starts.length ? Math.max(...starts) - Math.min(...starts) : 0
+    groups.push({ group, projectId, size: creates.length, spreadMs })
+    deps.metrics.observe('snapwarden_group_start_spread_seconds', spreadMs / 1000)
+    if (spreadMs > (options.maxGroupSpreadMs ?? 60_000)) log.warn({ group, spreadMs }, 'creates of one group spread wider than allowed')
+    // Each settle registers its watch before it first awaits; then this group counts as sent.
+    const settling = creates.map(async (c, k) => {
+      const s = started[k]!
+      const run = runs[k]!
+      let outcome: ItemOutcome
+      if (!('snapshot' in s)) outcome = s
+      else {
+        try {
+          outcome = await settleCreate(c.item, run, s, rounds)
+        } catch (err) {
+          outcome = run.fail('create', err)
+        }
+      }
+      if (run.createMayLandLate) late.push({ item: c.item, run, ownId: 'snapshot' in s && !s.adopted ? s.snapshot.id : undefined })
+      finish(c.index, run, outcome)
+    })
+    sentOne()
+    await Promise.all(settling)
   }
 
-  const runDelete = (index: number): Promise<void> => {
+  const runDelete = async (index: number): Promise<void> => {
     const item = items[index] as DeleteSnapshotItem
-    return pool.run(
+    await pool.run(
       item.projectId,
       async () => {
         const run = newRun(item)
@@ -203,44 +222,98 @@ export async function runSnapshotPlan(
     )
   }
 
-  const tasks: Promise<void>[] = []
+  // Jobs are started lazily (job-feeder.ts): the groups, projects taking turns (the plan lists them
+  // project by project; a project at its own limit must not keep the others' groups from starting),
+  // then the deletes. SnapSentry's sequential detached groups are one job, one group after another.
+  const regular: [string, number[]][] = []
   const sequential: [string, number[]][] = []
   for (const [group, indices] of byGroup) {
     if (options.sequentialDetached && group.startsWith('volume:')) sequential.push([group, indices])
-    else tasks.push(runGroup(group, indices))
+    else regular.push([group, indices])
   }
-  if (sequential.length > 0) {
-    tasks.push(
-      (async () => {
-        for (const [group, indices] of sequential) await runGroup(group, indices)
-      })(),
-    )
+  byGroup.clear()
+  function* jobs(): Generator<FedJob> {
+    if (sequential.length > 0) {
+      yield async (leaveFront) => {
+        leaveFront()
+        for (const [group, indices] of sequential) await runGroup(group, indices, () => {})
+      }
+    }
+    for (const [group, indices] of projectsTakingTurns(regular, (g) => (items[g[1][0]!] as CreateSnapshotItem).projectId)) {
+      yield (leaveFront) => runGroup(group, indices, leaveFront)
+    }
+    for (const i of deletes) yield () => runDelete(i)
   }
-  for (const i of deletes) tasks.push(runDelete(i))
-
-  const settled = await Promise.allSettled(tasks)
+  const rejected = await feedJobs(jobs(), 2 * pool.limits.global)
   if (signal?.aborted) throw new SnapshotRunCancelledError(snapshot(), signal.reason)
-  const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
-  if (broken) throw broken.reason
-  await Promise.all(late.map((l) => pool.run(l.item.projectId, () => lookAgain(l.item, l.run, l.ownId), { signal })))
+  if (rejected.length > 0) throw rejected[0]
+  await lookAgain(late, rounds, pool, signal)
   if (signal?.aborted) throw new SnapshotRunCancelledError(snapshot(), signal.reason)
   return snapshot()
 }
 
-/**
- * At the end of the run, the window of a create whose answer was lost is looked at once more: the
- * lost create may have landed after the item settled, next to the one a retry made. A duplicate
- * still not deletable is left to the next run's planner. Never fails the item.
- */
-async function lookAgain(item: CreateSnapshotItem, run: ItemRun, ownId: string | undefined): Promise<void> {
-  try {
-    const check = await dedupeWindow(run, item.volumeId, item.window.key, { ownId })
-    for (const p of check.pending) run.step(`left for the next run: ${p.reason}`)
-    run.step(`end of run: window ${item.window.key} looked at again after a lost answer (${check.listed.length} snapshot${check.listed.length === 1 ? '' : 's'})`)
-  } catch (err) {
-    if (err instanceof CancelledError) throw err
-    run.log.warn({ err: toErrorInfo(err) }, 'looking at the window again after a lost answer failed; the next run will')
+/** The groups reordered so that projects take turns: first group of each project, then the second, … */
+function* projectsTakingTurns<G>(groups: readonly G[], projectOf: (g: G) => string): Generator<G> {
+  const byProject = new Map<string, G[]>()
+  for (const g of groups) {
+    const p = projectOf(g)
+    const list = byProject.get(p)
+    if (list === undefined) byProject.set(p, [g])
+    else list.push(g)
   }
+  const lists = [...byProject.values()]
+  for (let k = 0, any = true; any; k++) {
+    any = false
+    for (const list of lists) {
+      if (k < list.length) {
+        any = true
+        yield list[k]!
+      }
+    }
+  }
+}
+
+interface LateCreate {
+  readonly item: CreateSnapshotItem
+  readonly run: ItemRun
+  readonly ownId: string | undefined
+}
+
+/**
+ * At the end of the run, the windows of creates whose answer was lost are looked at once more, in
+ * one listing round for all of them: a lost create may have landed after its item settled, next to
+ * the one a retry made. A duplicate still not deletable is left to the next run's planner. Never
+ * fails an item.
+ */
+async function lookAgain(late: readonly LateCreate[], rounds: WindowRounds, pool: Pool, signal: AbortSignal | undefined): Promise<void> {
+  if (late.length === 0) return
+  let pictures: readonly (readonly SnapshotRecord[])[]
+  try {
+    pictures = await rounds.lookOnce(late.map((l) => l.item))
+  } catch (err) {
+    if (err instanceof CancelledError || signal?.aborted) throw err
+    for (const l of late) l.run.log.warn({ err: toErrorInfo(err) }, 'looking at the window again after a lost answer failed; the next run will')
+    return
+  }
+  await Promise.all(
+    late.map((l, k) =>
+      pool.run(
+        l.item.projectId,
+        async () => {
+          const { item, run, ownId } = l
+          try {
+            const check = await settleWindow(run, pictures[k]!, item.window.key, { ownId })
+            for (const p of check.pending) run.step(`left for the next run: ${p.reason}`)
+            run.step(`end of run: window ${item.window.key} looked at again after a lost answer (${check.listed.length} snapshot${check.listed.length === 1 ? '' : 's'})`)
+          } catch (err) {
+            if (err instanceof CancelledError) throw err
+            run.log.warn({ err: toErrorInfo(err) }, 'looking at the window again after a lost answer failed; the next run will')
+          }
+        },
+        { signal },
+      ),
+    ),
+  )
 }
 
 function summarize(results: readonly (SnapshotItemResult | undefined)[], groups: readonly GroupStart[]): SnapshotRunResult {

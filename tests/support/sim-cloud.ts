@@ -66,11 +66,17 @@ export function testConfig(snapshots: Record<string, unknown> = {}): Config {
   return r.config
 }
 
-/** Clock and sleep on the simulator's ManualClock: sleeping advances time, never waits. */
+/**
+ * Clock and sleep on the simulator's ManualClock: sleeping advances time, never waits. A sleep
+ * yields to the event loop once before it advances: one that is woken in that turn (a poller woken
+ * by a new item or by lookNow) takes no time, as it would on a real clock.
+ */
 export function manualTime(clock: ManualClock): { clock: Clock; sleep: Sleep } {
   return {
     clock: { now: () => new Date(clock.now()) },
     sleep: async (ms, signal) => {
+      signal?.throwIfAborted()
+      await new Promise<void>((resolve) => setImmediate(resolve))
       signal?.throwIfAborted()
       clock.advance(ms)
     },
@@ -96,12 +102,24 @@ export function callsOf(sim: Simulator, route: string): number {
   return sim.calls()[route] ?? 0
 }
 
-/** Requests of one client that are full listings: a GET of a `…/detail` collection without a per-volume filter. */
+/**
+ * Requests of one client that are full listings: a GET of a `…/detail` collection without a
+ * per-volume filter and without a metadata filter (a run's window rounds: `windowListings`).
+ */
 export function listingRequests(requests: readonly RequestEvent[], collection: 'volumes' | 'snapshots'): RequestEvent[] {
   return requests.filter((r) => {
     if (r.method !== 'GET') return false
     const u = new URL(r.url)
-    return u.pathname.endsWith(`/${collection}/detail`) && !u.searchParams.has('volume_id')
+    return u.pathname.endsWith(`/${collection}/detail`) && !u.searchParams.has('volume_id') && !u.searchParams.has('metadata')
+  })
+}
+
+/** A run's window listings (its listing rounds): `snapshots/detail?metadata={"x-snapwarden-window": …}`, every page. */
+export function windowListings(requests: readonly RequestEvent[]): RequestEvent[] {
+  return requests.filter((r) => {
+    if (r.method !== 'GET') return false
+    const u = new URL(r.url)
+    return u.pathname.endsWith('/snapshots/detail') && (u.searchParams.get('metadata') ?? '').includes(SNAPSHOT_WINDOW_KEY)
   })
 }
 

@@ -32,12 +32,15 @@ export interface FakeCloud extends Cloud {
   readonly snapshots: Map<string, SnapshotRecord>
   /** Backups: created `creating`, they become `available` after `readsUntilAvailable` reads. */
   readonly backups: Map<string, BackupRecord>
-  /** Calls in order: `create vol-1`, `find vol-1`, `get snap-0001`, `delete …`, `force-delete …`. */
+  /**
+   * Calls in order: `create vol-1`, `find vol-1`, `list-snapshots x-snapwarden-window=<key>` (one
+   * listing round), `get snap-0001`, `delete …`, `force-delete …`.
+   */
   readonly calls: string[]
   /** The in-memory implementations, for wrappers. */
   readonly base: Pick<
     Cloud,
-    | 'createSnapshot' | 'findSnapshots' | 'getSnapshot' | 'deleteSnapshot' | 'forceDeleteSnapshot'
+    | 'createSnapshot' | 'findSnapshots' | 'listSnapshotsByMetadata' | 'getSnapshot' | 'deleteSnapshot' | 'forceDeleteSnapshot'
     | 'createBackup' | 'getBackup' | 'deleteBackup' | 'forceDeleteBackup'
   >
   /** Puts a snapshot in place as if another run or an earlier crash had made it. */
@@ -90,6 +93,12 @@ export function createFakeCloud(clock: Clock): FakeCloud {
       calls.push(`find ${volumeId}`)
       return [...snapshots.values()]
         .filter((s) => s.volumeId === volumeId && Object.entries(metadata).every(([k, v]) => s.metadata[k] === v))
+        .map((s) => observe(s))
+    },
+    async listSnapshotsByMetadata(query) {
+      calls.push(`list-snapshots ${Object.entries(query.metadata).map(([k, v]) => `${k}=${v}`).join(',')}`)
+      return [...snapshots.values()]
+        .filter((s) => query.projectIds.includes(s.projectId) && Object.entries(query.metadata).every(([k, v]) => s.metadata[k] === v))
         .map((s) => observe(s))
     },
     async getSnapshot(id) {
