@@ -48,8 +48,12 @@ export function parseMetadataFilter(raw: string): Record<string, string> {
   throw badRequest(`Invalid input received: Invalid metadata filter ${raw}`)
 }
 
+/** The last metadata filter parsed: a listing checks every resource it walks against the same one. */
+let lastFilter: { readonly raw: string; readonly pairs: readonly [string, string][] } | undefined
+
 export function metadataMatches(meta: Readonly<Record<string, string>>, raw: string): boolean {
-  for (const [k, v] of Object.entries(parseMetadataFilter(raw))) if (meta[k] !== v) return false
+  if (lastFilter?.raw !== raw) lastFilter = { raw, pairs: Object.entries(parseMetadataFilter(raw)) }
+  for (const [k, v] of lastFilter.pairs) if (meta[k] !== v) return false
   return true
 }
 
