@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { connect } from 'node:net'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { test, type TestContext } from 'node:test'
 import Database from 'better-sqlite3'
-import type { InjectOptions } from 'fastify'
+import { Pool, request } from 'undici'
 import type { Logger } from '../domain/logger.ts'
 import { openStore, openTrackedBackupReader } from '../store/index.ts'
-import { buildProtectionApp } from './protection-app.ts'
+import { buildProtectionApp, type ProtectionApp } from './protection-app.ts'
 
 const TRACKED = 'c0ffee00-0000-4000-8000-000000000001'
 const DELETED = 'c0ffee00-0000-4000-8000-000000000002'
@@ -23,6 +25,22 @@ function recordingLogger() {
     child: () => logger,
   }
   return { logger, lines }
+}
+
+interface Ask {
+  readonly method: 'GET' | 'HEAD' | 'POST' | 'DELETE' | 'PUT'
+  readonly url: string
+  readonly headers?: Record<string, string>
+  readonly payload?: string
+}
+
+/** Serves the app on loopback and asks it over real HTTP (one keep-alive connection pool per app). */
+async function asker(app: ProtectionApp) {
+  const base = await app.listen({ host: '127.0.0.1', port: 0 })
+  return Object.assign(async (o: Ask) => {
+    const res = await request(`${base}${o.url}`, { method: o.method, ...(o.headers ? { headers: o.headers } : {}), ...(o.payload !== undefined ? { body: o.payload } : {}) })
+    return { statusCode: res.statusCode, headers: res.headers, body: await res.body.text() }
+  }, { base })
 }
 
 /** A real SQLite store file with one tracked and one deleted backup, and the API reading it. */
@@ -44,7 +62,8 @@ async function fixture(t: TestContext) {
     await reader.close()
     rmSync(dir, { recursive: true, force: true })
   })
-  return { app, lines, path }
+  const inject = await asker(app)
+  return { app: { inject }, base: inject.base, server: app, lines, path }
 }
 
 /** What oslo.policy's HttpCheck sends by default (remote_content_type application/x-www-form-urlencoded). */
@@ -75,6 +94,55 @@ test('a tracked backup answers False, an unknown or deleted one True (Staffeln: 
     const deleted = await app.inject({ method, url: `/v1/backup?backup_id=${DELETED}` })
     assert.equal(deleted.body, 'True')
   }
+})
+
+test('HEAD answers as GET does, without a body; a percent-encoded id is decoded before it is looked up', async (t) => {
+  const { app } = await fixture(t)
+  const head = await app.inject({ method: 'HEAD', url: `/v1/backup?backup_id=${TRACKED}` })
+  assert.deepEqual([head.statusCode, head.body, head.headers['content-length']], [200, '', '5'])
+  const encoded = TRACKED.replace(/-/g, '%2D')
+  assert.equal((await app.inject({ method: 'POST', url: `/v1/backup?other=1&backup_id=${encoded}&x` })).body, 'False')
+})
+
+test('a body sent in chunks is read whole; one over the limit answers 413 and the connection still serves the next check', async (t) => {
+  const { server, base } = await fixture(t)
+  const { payload, headers } = form({ id: TRACKED, metadata: { 'x-snapwarden-hold': 'false' } })
+  const client = new Pool(base, { connections: 1 })
+  t.after(() => client.close())
+  let connections = 0
+  server.server.on('connection', () => connections++)
+  // No content-length: chunked transfer encoding, one chunk per 100 bytes.
+  const pieces = payload.match(/.{1,100}/gs)!
+  const chunked = await client.request({ method: 'POST', path: `/v1/backup?backup_id=${TRACKED}`, headers, body: Readable.from(pieces) })
+  assert.deepEqual([chunked.statusCode, await chunked.body.text()], [200, 'False'])
+  const big = await client.request({ method: 'POST', path: `/v1/backup?backup_id=${UNKNOWN}`, headers, body: Readable.from(Array.from({ length: 70 }, () => 'x'.repeat(1024))) })
+  assert.deepEqual([big.statusCode, await big.body.text()], [413, 'False'])
+  const after = await client.request({ method: 'POST', path: `/v1/backup?backup_id=${UNKNOWN}`, ...form({ id: UNKNOWN }) })
+  assert.deepEqual([after.statusCode, await after.body.text()], [200, 'True'])
+  assert.equal(connections, 1, 'one connection served all three')
+})
+
+test('a check in flight when close() is called is answered, with its connection closed, and close() then resolves', async (t) => {
+  const { server, base } = await fixture(t)
+  const { payload } = form({ id: UNKNOWN })
+  const socket = connect(Number(new URL(base).port), '127.0.0.1')
+  t.after(() => socket.destroy())
+  let received = ''
+  socket.setEncoding('latin1').on('data', (d: string) => (received += d))
+  const ended = new Promise<void>((resolve) => socket.on('end', resolve))
+  // The request's head and half its body: the server is reading it when close() is called.
+  const head = `POST /v1/backup?backup_id=${UNKNOWN} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${payload.length}\r\n\r\n`
+  const arrived = new Promise<void>((resolve) => server.server.once('request', () => resolve()))
+  socket.write(head + payload.slice(0, 100))
+  await arrived
+  const closed = server.close()
+  socket.write(payload.slice(100))
+  // Without `connection: close` the keep-alive connection would hold close() for its 72 s timeout.
+  await closed
+  await ended
+  assert.match(received, /^HTTP\/1\.1 200 /)
+  assert.match(received, /\r\nconnection: close\r\n/i)
+  assert.ok(received.endsWith('\r\n\r\nTrue'), received)
 })
 
 test("oslo.policy's form and JSON bodies are read, and a target naming the same backup is accepted", async (t) => {
@@ -133,7 +201,7 @@ test('a malformed request answers False with a 4xx status and a log line, never 
   const { app, lines } = await fixture(t)
   const url = `/v1/backup?backup_id=${UNKNOWN}`
   const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' }
-  const cases: { name: string; status: number; req: InjectOptions }[] = [
+  const cases: { name: string; status: number; req: Ask }[] = [
     { name: 'no backup_id', status: 400, req: { method: 'POST', url: '/v1/backup' } },
     { name: 'empty backup_id', status: 400, req: { method: 'POST', url: '/v1/backup?backup_id=' } },
     { name: 'backup_id twice', status: 400, req: { method: 'POST', url: `${url}&backup_id=${TRACKED}` } },
@@ -199,7 +267,7 @@ test('a store file that is missing or not a database answers False with 503', as
     const reader = openTrackedBackupReader(url)
     const { logger, lines } = recordingLogger()
     const app = buildProtectionApp({ lookup: reader, logger })
-    const res = await app.inject({ method: 'POST', url: `/v1/backup?backup_id=${UNKNOWN}`, ...form({ id: UNKNOWN, metadata: {} }) })
+    const res = await (await asker(app))({ method: 'POST', url: `/v1/backup?backup_id=${UNKNOWN}`, ...form({ id: UNKNOWN, metadata: {} }) })
     assert.deepEqual([res.statusCode, res.body], [503, 'False'], url)
     assert.equal(lines.filter((l) => l.level === 'error').length, 1, url)
     await app.close()
@@ -216,7 +284,7 @@ test('a PostgreSQL store that cannot be reached answers False with 503, naming i
     await app.close()
     await reader.close()
   })
-  const res = await app.inject({ method: 'POST', url: `/v1/backup?backup_id=${UNKNOWN}` })
+  const res = await (await asker(app))({ method: 'POST', url: `/v1/backup?backup_id=${UNKNOWN}` })
   assert.deepEqual([res.statusCode, res.body], [503, 'False'])
   const text = JSON.stringify(lines)
   assert.doesNotMatch(text, /s3cret-pw/)

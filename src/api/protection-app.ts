@@ -3,12 +3,17 @@
  * oslo.policy's HttpCheck, whether a non-admin may delete a backup. Every answer is the text
  * `True` or `False`; anything that goes wrong answers `False` (fail-closed) with a 4xx/5xx status
  * and a log line.
+ *
+ * A bare `node:http`/`node:https` server: Cinder asks on every backup delete, and the framework's
+ * routing, hooks and reply objects cost more per request than the decision itself
+ * (BENCHMARKS.md, Protection API). The requests themselves are handled in protection-handler.ts.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import { toErrorInfo } from '../domain/errors.ts'
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
 import { silentLogger, type Logger } from '../domain/logger.ts'
 import type { TrackedBackupLookup } from '../domain/protection-port.ts'
-import { decideProtection, PROTECTED_KINDS, type ProtectionDecision } from './routes/backup-protection.ts'
+import { createProtectionHandler } from './protection-handler.ts'
 
 export interface ProtectionAppDeps {
   readonly lookup: TrackedBackupLookup
@@ -26,91 +31,56 @@ export interface ProtectionAppOptions {
   readonly tls?: ProtectionTls
 }
 
-/** oslo.policy sends ~2 kB; anything much larger is not a policy check. */
-const BODY_LIMIT = 64 * 1024
-const ALLOW = 'GET, HEAD, POST'
+export interface ProtectionApp {
+  /** The HTTP(S) server; every request goes to the protection handler. */
+  readonly server: Server
+  /** Listens; resolves to the URL it serves, e.g. `http://127.0.0.1:8808` or `https://[::1]:8808`. */
+  listen(opts: { readonly host: string; readonly port: number }): Promise<string>
+  /**
+   * Stops accepting connections and closes idle ones; checks in flight are answered and their
+   * connections closed. Resolves when every connection is closed.
+   */
+  close(): Promise<void>
+}
 
-export function buildProtectionApp(deps: ProtectionAppDeps, opts: ProtectionAppOptions = {}): FastifyInstance {
-  const logger = deps.logger ?? silentLogger
+/** Idle keep-alive connections are kept this long (as Fastify did: longer than usual proxy idle timeouts). */
+const KEEP_ALIVE_MS = 72_000
+
+/** Builds the server; throws when the TLS certificate or key cannot be used. */
+export function buildProtectionApp(deps: ProtectionAppDeps, opts: ProtectionAppOptions = {}): ProtectionApp {
+  const state = { closing: false }
+  const handler = createProtectionHandler({ lookup: deps.lookup, logger: deps.logger ?? silentLogger, isClosing: () => state.closing })
   const tls = opts.tls
-  const app = (
-    tls
-      ? Fastify({
-          logger: false,
-          return503OnClosing: true,
-          bodyLimit: BODY_LIMIT,
-          https: {
-            cert: tls.cert,
-            key: tls.key,
-            ...(tls.clientCa !== undefined ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
-          },
-        })
-      : Fastify({ logger: false, return503OnClosing: true, bodyLimit: BODY_LIMIT })
-  ) as unknown as FastifyInstance
-
-  // Bodies reach the route as text; the route parses them, so a bad body answers `False` too.
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body))
-
-  const send = (request: FastifyRequest, reply: FastifyReply, d: ProtectionDecision): FastifyReply => {
-    if (d.status >= 500) {
-      logger.error({ status: d.status, code: d.code, id: d.id, url: request.url, reason: d.reason }, `protection API answered False (${d.code})`)
-    } else if (d.status >= 400) {
-      logger.warn({ status: d.status, code: d.code, id: d.id, url: request.url, reason: d.reason }, `protection API answered False (${d.code})`)
-    } else {
-      logger.debug({ id: d.id, answer: d.answer, reason: d.reason }, 'protection API answered')
-    }
-    return reply.code(d.status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(d.answer)
-  }
-
-  for (const kind of PROTECTED_KINDS) {
-    const handler = async (request: FastifyRequest, reply: FastifyReply) =>
-      send(
-        request,
-        reply,
-        await decideProtection(
-          {
-            kind,
-            query: request.query,
-            contentType: request.headers['content-type'],
-            body: typeof request.body === 'string' ? request.body : undefined,
-          },
-          deps.lookup,
-        ),
+  const server: Server = tls
+    ? createHttpsServer(
+        {
+          cert: tls.cert,
+          key: tls.key,
+          ...(tls.clientCa !== undefined ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+        },
+        handler,
       )
-    app.post(`/v1/${kind}`, handler)
-    app.get(`/v1/${kind}`, handler)
+    : createHttpServer(handler)
+  server.keepAliveTimeout = KEEP_ALIVE_MS
+  const scheme = tls ? 'https' : 'http'
+  return {
+    server,
+    listen: ({ host, port }) =>
+      new Promise<string>((resolve, reject) => {
+        const onError = (err: Error) => reject(err)
+        server.once('error', onError)
+        server.listen({ host, port }, () => {
+          server.off('error', onError)
+          const a = server.address() as AddressInfo
+          resolve(`${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`)
+        })
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        state.closing = true
+        if (!server.listening) return resolve()
+        server.close(() => resolve())
+        server.closeIdleConnections()
+      }),
   }
-
-  // Staffeln's health check: True when the store can be read.
-  app.get('/v1/health', async (request, reply) => {
-    try {
-      await deps.lookup.isTracked('api-health-check')
-      return send(request, reply, { status: 200, answer: 'True', reason: 'store readable' })
-    } catch (err) {
-      return send(request, reply, { status: 503, answer: 'False', code: 'STORE_UNAVAILABLE', reason: `the store cannot be read: ${toErrorInfo(err).message}` })
-    }
-  })
-
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? ''
-    const known = PROTECTED_KINDS.some((k) => path === `/v1/${k}`)
-    if (known) reply.header('allow', ALLOW)
-    return send(request, reply, {
-      status: known ? 405 : 404,
-      answer: 'False',
-      code: known ? 'API_METHOD_NOT_ALLOWED' : 'API_NOT_FOUND',
-      reason: known ? `method ${request.method} is not allowed; allowed: ${ALLOW}` : `no route ${request.method} ${path}; served: /v1/backup?backup_id=, /v1/snapshot?snapshot_id=, /v1/health`,
-    })
-  })
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const client = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500
-    return send(request, reply, {
-      status: client ? err.statusCode! : 500,
-      answer: 'False',
-      code: client ? 'API_BAD_REQUEST' : 'INTERNAL',
-      reason: `${err.code ?? err.name}: ${err.message}`,
-    })
-  })
-  return app
 }

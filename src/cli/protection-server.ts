@@ -4,8 +4,7 @@
  * HTTPS (with required client certificates) when configured.
  */
 import { readFileSync } from 'node:fs'
-import type { FastifyInstance } from 'fastify'
-import { buildProtectionApp, type ProtectionTls } from '../api/protection-app.ts'
+import { buildProtectionApp, type ProtectionApp, type ProtectionTls } from '../api/protection-app.ts'
 import { toErrorInfo, UserError } from '../domain/errors.ts'
 import type { Logger } from '../domain/logger.ts'
 import { openTrackedBackupReader, type TrackedBackupReader } from '../store/index.ts'
@@ -29,7 +28,7 @@ export interface ProtectionServerSettings {
 
 export interface ProtectionServer {
   readonly address: string
-  readonly app: FastifyInstance
+  readonly app: ProtectionApp
   close(): Promise<void>
 }
 
@@ -46,7 +45,7 @@ export async function startProtectionServer(settings: ProtectionServerSettings, 
   await reader.isTracked('snapwarden-startup-probe').catch((err: unknown) => {
     log.error({ store: reader.display, err: toErrorInfo(err) }, 'protection API: the store cannot be read; answering False until it can')
   })
-  let app: FastifyInstance
+  let app: ProtectionApp
   try {
     app = buildProtectionApp({ lookup: reader, logger: log }, tls ? { tls } : {})
   } catch (err) {

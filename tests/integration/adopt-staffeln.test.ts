@@ -178,7 +178,8 @@ describe('adopt staffeln from a SQLite Staffeln database', () => {
       await s.close()
       const reader = openTrackedBackupReader(storeUrl)
       const app = buildProtectionApp({ lookup: reader })
-      const ask = async (id: string) => (await app.inject({ method: 'POST', url: `/v1/backup?backup_id=${id}` })).payload
+      const base = await app.listen({ host: '127.0.0.1', port: 0 })
+      const ask = async (id: string) => (await fetch(`${base}/v1/backup?backup_id=${id}`, { method: 'POST' })).text()
       try {
         assert.equal(await ask(BACKUP_IDS[0]!), 'True', "before the adoption Snapwarden does not know Staffeln's backups")
         json(await runCli(['adopt', 'staffeln', '--from', from, '--db', storeUrl, '--json'], { dir }))

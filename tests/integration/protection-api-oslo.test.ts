@@ -6,11 +6,11 @@ import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { IncomingMessage } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
-import type { FastifyInstance } from 'fastify'
-import { buildProtectionApp } from '../../src/api/protection-app.ts'
+import { buildProtectionApp, type ProtectionApp } from '../../src/api/protection-app.ts'
 import { openStore, openTrackedBackupReader, type TrackedBackupReader } from '../../src/store/index.ts'
 import { startApiProcess } from '../support/protection-api-process.ts'
 import { writeConfig } from '../support/run-cli.ts'
@@ -84,7 +84,7 @@ after(() => {
 })
 
 describe('over HTTP (in-process API)', () => {
-  let app: FastifyInstance
+  let app: ProtectionApp
   let reader: TrackedBackupReader
   let base: string
   const seen: { contentType: string | undefined; url: string }[] = []
@@ -92,7 +92,8 @@ describe('over HTTP (in-process API)', () => {
   before(async () => {
     reader = openTrackedBackupReader(storeUrl)
     app = buildProtectionApp({ lookup: reader })
-    app.addHook('onRequest', async (request) => void seen.push({ contentType: request.headers['content-type'], url: request.url }))
+    // A second listener only observes what reached the server (the API's own handler answers).
+    app.server.on('request', (request: IncomingMessage) => void seen.push({ contentType: request.headers['content-type'], url: request.url ?? '' }))
     const address = await app.listen({ host: '127.0.0.1', port: 0 })
     base = address.replace(/^http:/, 'http:')
   })
