@@ -21,6 +21,7 @@ const BENCHES: readonly Bench[] = [
   { file: here('./backup-cycle.bench.ts'), needs: here('../src/cycles/backup-cycle.ts'), cycle: true },
   { file: here('./protection-api.bench.ts') },
   { file: here('./planner.bench.ts') },
+  { file: here('./staffeln-pattern.bench.ts') },
 ]
 
 const RESULTS = here('./results/last-run.json')
