@@ -56,6 +56,9 @@ interface Options {
   readonly retentionPeriod: number
 }
 
+/** The running daemon, stopped first when the benchmark is interrupted. */
+let running: { kill(signal: NodeJS.Signals): boolean } | undefined
+
 interface Cycle {
   readonly index: number
   readonly startedAt: number
@@ -123,6 +126,7 @@ async function runDaemon(o: Options, home: string, storeUrl: string, log: (s: st
     ['--config', configPath, 'daemon', '--backups', '--bind-address', '127.0.0.1:0', '--create-schedule', YEARLY, '--expire-schedule', YEARLY, '--grace-seconds', '120'],
     { dir: home, env: { OS_CLIENT_CONFIG_FILE: DEVCLOUD_CLOUDS_YAML, OS_CLOUD: 'devcloud-admin', SNAPWARDEN_DB: storeUrl }, timeoutMs: runMs + 180_000 },
   )
+  running = daemon.child
   // Every output line, in order, to one async consumer.
   const lines: string[] = []
   let wake: (() => void) | undefined
@@ -238,6 +242,32 @@ async function main(): Promise<number> {
   const volumeCount = o.servers * o.volumesPerServer
   let quota: QuotaChange = {}
   let failed = false
+  // Clean-up runs once: at the end, or on Ctrl-C / SIGTERM (the daemon, in our process group, stops too).
+  let cleaning: Promise<boolean> | undefined
+  const cleanUp = (): Promise<boolean> =>
+    (cleaning ??= (async () => {
+      const problems = await removeFleet(conn, made)
+      try {
+        await restoreQuota(conn, projectId, quota)
+      } catch (err) {
+        problems.push(`restoring the quota ${JSON.stringify(quota)}: ${(err as Error).message}`)
+      }
+      await conn.close()
+      home.remove()
+      if (problems.length > 0) {
+        process.stderr.write(`clean-up left something behind:\n${problems.map((p) => `  ${p}`).join('\n')}\n`)
+        return false
+      }
+      log(`clean-up: ${made.servers.length} servers, ${made.volumes.length} volumes and their backups deleted${Object.keys(quota).length ? '; quotas restored' : ''}`)
+      return true
+    })())
+  const onSignal = (): void => {
+    log('interrupted: cleaning up (backups, servers, volumes, quotas)')
+    running?.kill('SIGTERM')
+    void cleanUp().then((ok) => process.exit(ok ? 130 : 1))
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
   try {
     // The daemon backs up every server of the project tagged with the key: refuse to touch others'.
     const others = await othersTaggedWith(conn, o.backupKey, new Set())
@@ -290,18 +320,9 @@ async function main(): Promise<number> {
     failed = true
     process.stderr.write(`devcloud-backup-daemon bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
   } finally {
-    const problems = await removeFleet(conn, made)
-    try {
-      await restoreQuota(conn, projectId, quota)
-    } catch (err) {
-      problems.push(`restoring the quota ${JSON.stringify(quota)}: ${(err as Error).message}`)
-    }
-    await conn.close()
-    home.remove()
-    if (problems.length > 0) {
-      failed = true
-      process.stderr.write(`clean-up left something behind:\n${problems.map((p) => `  ${p}`).join('\n')}\n`)
-    } else log(`clean-up: ${made.servers.length} servers, ${made.volumes.length} volumes and their backups deleted${Object.keys(quota).length ? '; quotas restored' : ''}`)
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    if (!(await cleanUp())) failed = true
   }
   return failed ? 1 : 0
 }
