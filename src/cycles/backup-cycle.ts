@@ -10,13 +10,14 @@ import type { BackupTask as StoredTask } from '../domain/store-port.ts'
 import { CancelledError } from '../executor/errors.ts'
 import { DEFAULT_POLL_SCHEDULE, recentBackupsPoller } from '../executor/poll-by-listing.ts'
 import { Pool } from '../executor/pool.ts'
-import { runBackupTasks, type BackupTaskResult } from '../executor/run-backup-tasks.ts'
+import { backupRunShared, startBackupTask, type BackupTaskResult } from '../executor/run-backup-tasks.ts'
 import { WaitingLeases } from '../executor/waiting-leases.ts'
 import { BACKUP_DESCRIPTION, BACKUP_MARKS } from '../planner/backup-marks.ts'
 import { backupName, planBackups } from '../planner/backup-plan.ts'
 import { backupInventory, workerId, type BackupCycleDeps, type BackupCycleOptions, type BackupCycleReport } from './backup-inventory.ts'
 import { readWithRetry } from './cloud-reads.ts'
 import { recordedRun } from './run-record.ts'
+import { settleInFlight } from './settle-in-flight.ts'
 
 export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<BackupCycleReport> {
   if (opts.planOnly || opts.dryRun) return backupCycle(deps, opts)
@@ -24,17 +25,24 @@ export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOpt
     const counts = outcomeCounts(r.results)
     const overQuota = (counts['over_quota'] ?? 0) + r.plan.overQuota.length
     const summary = { targets: r.discovery.targets.length, planned: r.planned, ...counts, ...(overQuota ? { over_quota: overQuota } : {}), problems: r.discovery.problems.length }
-    return { failed: r.results.filter((x) => x.outcome !== 'succeeded').length + r.plan.overQuota.length + r.discovery.problems.length, summary }
+    return { failed: r.results.filter(failedResult).length + r.plan.overQuota.length + r.discovery.problems.length, summary }
   })
 }
 
-/** The daemon's run on a daemon that is not the planner: only claims and runs tasks, recorded as `backup-execute`. */
-export function runClaimedRecorded(deps: BackupCycleDeps, owner: string, signal?: AbortSignal): Promise<BackupTaskResult[]> {
-  return recordedRun(deps, 'backup-execute', () => executeClaimed(deps, owner, signal), (results) => ({
-    failed: results.filter((x) => x.outcome !== 'succeeded').length,
+/**
+ * The daemon's run on a daemon that is not the planner: only claims and runs tasks, recorded as
+ * `backup-execute`. It never lists, so it settles nothing: tasks in flight are not claimable before
+ * their deadline (the planner's listing settles them).
+ */
+export function runClaimedRecorded(deps: BackupCycleDeps, owner: string, signal?: AbortSignal, opts: { readonly wait?: boolean } = {}): Promise<BackupTaskResult[]> {
+  return recordedRun(deps, 'backup-execute', () => executeClaimed(deps, owner, signal, opts), (results) => ({
+    failed: results.filter(failedResult).length,
     summary: outcomeCounts(results),
   }))
 }
+
+/** A result that counts as a failure: finished, and not succeeded (one left in flight is neither). */
+export const failedResult = (r: BackupTaskResult): boolean => r.outcome !== 'succeeded' && r.outcome !== 'in_flight'
 
 function outcomeCounts(results: readonly BackupTaskResult[]): Record<string, number> {
   const counts: Record<string, number> = {}
@@ -44,10 +52,14 @@ function outcomeCounts(results: readonly BackupTaskResult[]): Record<string, num
 
 async function backupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<BackupCycleReport> {
   const c = deps.config.conductor
-  const { now, servers, volumes, backups, discovery } = await backupInventory(deps, opts)
+  const { now, scope, servers, volumes, backups, discovery } = await backupInventory(deps, opts)
   for (const p of discovery.problems) deps.logger.warn({ serverId: p.serverId, key: p.key, value: p.value }, p.message)
   const projects = [...new Set(discovery.targets.map((t) => t.projectId))]
   const quotas = await Promise.all(projects.map((p) => quotaOrUndefined(deps, p, opts.signal)))
+  // Backups an earlier (daemon) cycle left in flight: this listing says how they ended.
+  const settled = opts.planOnly || opts.dryRun
+    ? []
+    : await settleInFlight(deps, { listedAt: now, backups, projectIds: scope.allProjects ? undefined : new Set([scope.projectId]), openTasks: await deps.store.openTasks() })
   const openTasks = await deps.store.openTasks()
   const plan = planBackups({
     targets: discovery.targets,
@@ -84,43 +96,62 @@ async function backupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Pro
     deps.logger.warn({ volumeId: o.task.volumeId, projectId: o.task.projectId }, o.message)
   }
   for (const o of plan.overQuota) deps.metrics.inc('snapwarden_backups_over_quota_total', { project: o.task.projectId })
-  const results = await executeClaimed(deps, owner, opts.signal)
-  return { now, discovery, plan, planned: inserted.inserted.length, results }
+  const results = await executeClaimed(deps, owner, opts.signal, { wait: opts.wait ?? true })
+  return { now, discovery, plan, planned: inserted.inserted.length, results: [...settled, ...results] }
 }
 
 /**
- * Claims planned tasks (and in-flight tasks of dead workers) and runs them until none is left, with
- * `backup_workers` loops. Each loop has its own owner id (`<owner>/<run>-w<n>`), so a loop's lease
- * guard sees a task another loop of the same daemon took over. The loops live and die together:
- * one loop's failure aborts the others, and this returns (or throws that failure) only when every
- * loop has stopped, so no loop outlives the job and the next trigger never exceeds backup_workers.
+ * Claims planned tasks (and tasks past their in-flight deadline, or of dead workers) and sends
+ * them until none is left, with `backup_workers` loops: each loop sends one create at a time and
+ * is free again once Cinder answered it and its id is recorded, so backup_workers bounds backup
+ * requests in flight, not backups running in Cinder (its backup service queues those). Each loop
+ * has its own owner id (`<owner>/<run>-w<n>`), so a loop's lease guard sees a task another loop of
+ * the same daemon took over.
+ *
+ * `wait` (default true, `backup run`): every backup sent is then followed by listing rounds shared
+ * by all of them (one `backups/detail` listing per round); once the last create was sent the poller
+ * looks at once. `wait: false` (the daemon): a backup sent is left in flight (see
+ * BackupTaskStore.leaveInFlight) and the next cycle's listing settles it (settleInFlight); only a
+ * task claimed past its deadline is followed, to cancel it.
+ *
+ * The loops and follows live and die together: one failure aborts the others, and this returns (or
+ * throws that failure) only when every one has stopped, so nothing outlives the job.
  */
-export async function executeClaimed(deps: BackupCycleDeps, owner: string, signal?: AbortSignal): Promise<BackupTaskResult[]> {
+export async function executeClaimed(deps: BackupCycleDeps, owner: string, signal?: AbortSignal, opts: { readonly wait?: boolean } = {}): Promise<BackupTaskResult[]> {
   const c = deps.config.conductor
   const timeoutMs = c.backup_cycle_timeout * 1000
   const leaseMs = Math.max(5 * 60_000, 2 * timeoutMs)
   const results: BackupTaskResult[] = []
-  const pool = new Pool({ global: c.backup_workers, perProject: Math.max(1, Math.ceil(c.backup_workers / 2)) })
   const stop = new AbortController()
   const onAbort = (): void => stop.abort(signal?.reason)
   if (signal?.aborted) onAbort()
   else signal?.addEventListener('abort', onAbort, { once: true })
+  const pool = new Pool({ global: c.backup_workers, perProject: Math.max(1, Math.ceil(c.backup_workers / 2)) })
   const options = {
     pool,
     waitingLeases: new WaitingLeases({ store: deps.store, clock: deps.clock, leaseMs, logger: deps.logger }),
     backupTimeoutMs: timeoutMs,
     leaseMs,
-    // One backups/detail listing per round for every loop's backup in flight, 5 s backing off to 60 s.
+    // One backups/detail listing per round for every backup followed, 5 s backing off to 60 s.
     poller: recentBackupsPoller(deps, DEFAULT_POLL_SCHEDULE),
     describe: (t: StoredTask) => ({
       description: BACKUP_DESCRIPTION,
       metadata: { [BACKUP_MARKS.automated]: 'True', [BACKUP_MARKS.managed]: 'true', [BACKUP_MARKS.serverId]: t.serverId },
     }),
     signal: stop.signal,
+    wait: opts.wait ?? true,
+    owner,
   }
+  const shared = backupRunShared(deps, options)
   const run = randomUUID().slice(0, 8)
-  // Each loop claims one task when it is free: a slot is refilled as soon as its backup finishes,
-  // and a task is only leased while it runs. Bounded: stops when nothing is left.
+  const follows: Promise<void>[] = []
+  const failures: unknown[] = []
+  const fail = (err: unknown): void => {
+    failures.push(err)
+    if (!stop.signal.aborted) stop.abort(err)
+  }
+  // Each loop claims one task when it is free and is free again once its create was answered and
+  // recorded. Bounded: stops when nothing is left.
   const worker = async (n: number): Promise<void> => {
     const me = `${owner}/${run}-w${n}`
     try {
@@ -130,26 +161,41 @@ export async function executeClaimed(deps: BackupCycleDeps, owner: string, signa
         const task = claimed.backupName
           ? claimed
           : await deps.store.recordIntent(claimed.id, me, backupName(claimed.serverName, claimed.volumeName || claimed.volumeId, claimed.plannedAt))
-        try {
-          results.push(...(await runBackupTasks([task], { ...deps, store: deps.store }, { ...options, owner: me })))
-        } catch (err) {
-          // Its lease ran out and another worker re-claimed it: that worker carries it on.
-          if (toErrorInfo(err).code !== 'STORE_CONFLICT') throw err
-          deps.logger.warn({ taskId: task.id, volumeId: task.volumeId, owner: me, error: toErrorInfo(err) }, 'backup task is no longer ours (re-claimed, or its lease ran out before sending); leaving it to the next claim')
-        }
+        const started = startBackupTask(task, deps, { ...options, owner: me }, shared)
+        follows.push(
+          started.result.then(
+            (r) => {
+              results.push(r)
+            },
+            (err: unknown) => {
+              // Its lease ran out and another worker re-claimed it: that worker carries it on.
+              if (toErrorInfo(err).code === 'STORE_CONFLICT') {
+                deps.logger.warn({ taskId: task.id, volumeId: task.volumeId, owner: me, error: toErrorInfo(err) }, 'backup task is no longer ours (re-claimed, or its lease ran out before sending); leaving it to the next claim')
+              } else fail(err)
+            },
+          ),
+        )
+        await started.sent
       }
     } catch (err) {
-      if (!stop.signal.aborted) stop.abort(err)
-      throw err
+      fail(err)
     }
   }
-  const settled = await Promise.allSettled(Array.from({ length: c.backup_workers }, (_, n) => worker(n + 1)))
+  await Promise.allSettled(Array.from({ length: c.backup_workers }, (_, n) => worker(n + 1)))
+  // Every create was sent: one listing round now shows what a fast cloud already finished.
+  shared.poller.lookNow()
+  await Promise.allSettled(follows)
   signal?.removeEventListener('abort', onAbort)
-  // The loop that failed first is the job's error; the others only stopped because of it.
-  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof CancelledError))
-  if (failure) throw failure.reason
+  // The first failure is the job's error; the others only stopped because of it.
+  const failure = failures.find((e) => !(e instanceof CancelledError))
+  if (failure !== undefined) throw failure
   if (stop.signal.aborted) throw new CancelledError('backup cycle', signal?.reason)
-  for (const r of results) if (r.outcome !== 'succeeded') deps.logger.warn({ taskId: r.taskId, outcome: r.outcome, error: r.error }, 'backup task did not succeed')
+  for (const r of results) {
+    if (r.outcome === 'in_flight') continue
+    if (r.outcome !== 'succeeded') deps.logger.warn({ taskId: r.taskId, outcome: r.outcome, error: r.error }, 'backup task did not succeed')
+  }
+  const inFlight = results.filter((r) => r.outcome === 'in_flight').length
+  if (inFlight) deps.logger.info({ inFlight }, `${inFlight} backup(s) sent, settle next cycle (the next backups/detail listing says how each ended)`)
   return results
 }
 

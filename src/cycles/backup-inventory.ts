@@ -25,6 +25,11 @@ export interface BackupCycleOptions {
   readonly signal?: AbortSignal
   /** Unique per worker; defaults to host:pid:random. */
   readonly owner?: string
+  /**
+   * Wait for the backups sent until each ended (default true: `backup run`). false (the daemon):
+   * leave them in flight; the next cycle's listing settles them (settle-in-flight.ts).
+   */
+  readonly wait?: boolean
 }
 
 export interface BackupCycleReport {
@@ -32,6 +37,10 @@ export interface BackupCycleReport {
   readonly discovery: BackupDiscovery
   readonly plan: BackupPlan
   readonly planned: number
+  /**
+   * Tasks settled from this cycle's listing (left in flight by an earlier cycle), then the tasks this
+   * cycle ran: finished, or `in_flight` when it did not wait.
+   */
   readonly results: readonly BackupTaskResult[]
 }
 

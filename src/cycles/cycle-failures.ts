@@ -32,10 +32,15 @@ export function snapshotCycleFailures(report: CycleReport): CycleFailures {
   return { counts: report.result?.counts ?? { succeeded: 0, failed: 0, skipped: 0 }, failed }
 }
 
+/**
+ * A backup run's results as failures. A task left in flight (`in_flight`: sent, settles next cycle)
+ * is neither failed nor succeeded here: the cycle that settles it counts it.
+ */
 export function backupCycleFailures(results: readonly BackupTaskResult[]): CycleFailures {
-  const failed = results.filter((r) => r.outcome !== 'succeeded')
+  const finished = results.filter((r) => r.outcome !== 'in_flight')
+  const failed = finished.filter((r) => r.outcome !== 'succeeded')
   return {
-    counts: { succeeded: results.length - failed.length, failed: failed.length, skipped: 0 },
+    counts: { succeeded: finished.length - failed.length, failed: failed.length, skipped: 0 },
     failed: failed.map((r) => ({
       action: 'backup',
       volumeId: r.volumeId,

@@ -20,11 +20,14 @@ export function backupJobs(ports: StorePorts, allProjects: boolean): Job[] {
       async run(signal) {
         const d = await cycleDeps()
         // One planner at a time across daemons sharing a database; every daemon runs claimed tasks.
+        // The job does not wait for its backups: once Cinder accepted a create and its id is
+        // recorded the task is left in flight, and the next cycle's backups/detail listing (the
+        // planner's inventory) settles it. No polling, except to cancel a backup past its deadline.
         const leader = await store.acquireLease(PLANNER_LEASE, owner, ports.clock.now(), period * 2000)
         const startedAt = ports.clock.now()
         const results = leader
-          ? (await runBackupCycle(d, { allProjects, owner, signal })).results
-          : await runClaimedRecorded(d, owner, signal)
+          ? (await runBackupCycle(d, { allProjects, owner, signal, wait: false })).results
+          : await runClaimedRecorded(d, owner, signal, { wait: false })
         const { counts, failed } = backupCycleFailures(results)
         await ports.notify('backup', startedAt, counts, failed)
         return failed.length ? 'completed_with_failures' : 'succeeded'

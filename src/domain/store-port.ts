@@ -110,6 +110,19 @@ export interface BackupTaskStore {
   recordIntent(taskId: string, owner: string, backupName: string): Promise<BackupTask>
   /** planned → started: the create request answered with `backupId`. */
   markStarted(taskId: string, owner: string, backupId: string, now: Date, deadlineAt?: Date): Promise<BackupTask>
+  /**
+   * Leaves a started task in flight: nobody follows it, and the next backup cycle's listing tells
+   * how it ended (settleInFlight). Its lease is set to its deadline (`deadlineAt`), owner kept, so
+   * claimTasks skips it until then; after the deadline a claimer takes it over to cancel it.
+   * STORE_CONFLICT unless `owner` holds the started task (with a deadline).
+   */
+  leaveInFlight(taskId: string, owner: string): Promise<BackupTask>
+  /**
+   * Finishes a started task with backup `backupId` from what a listing showed, whoever sent it,
+   * unless a claimer holds it past its in-flight lease (it is following or cancelling the backup:
+   * that claimer finishes it). False when the task is not open with that backup, or is so held.
+   */
+  settleInFlight(taskId: string, backupId: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<boolean>
   /** Extends the lease of a task the owner still holds. */
   renewLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask>
   /**

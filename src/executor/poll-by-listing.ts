@@ -60,6 +60,8 @@ interface Watcher<T> {
   readonly item: WatchedItem
   readonly opts: WatchOptions<T>
   polls: number
+  /** Made due by lookNow: that round does not count as a step of its back-off. */
+  early: boolean
   dueMs: number
   last: T | undefined
   resolve(record: T | undefined): void
@@ -99,11 +101,15 @@ export class ListingPoller<T> {
   /**
    * Makes every item watched now due at once: the next round happens without waiting for the first
    * interval. A run calls it when its last create was sent, so a fast cloud is seen settled by one
-   * listing right away; items still in flight then back off as usual.
+   * listing right away; items still in flight are looked at again one interval later (the early
+   * round is not a step of their back-off).
    */
   lookNow(): void {
     const now = this.#opts.clock.now().getTime()
-    for (const w of this.#watchers) w.dueMs = Math.min(w.dueMs, now)
+    for (const w of this.#watchers) {
+      if (w.dueMs > now) w.early = true
+      w.dueMs = Math.min(w.dueMs, now)
+    }
     this.#wake?.abort()
   }
 
@@ -121,6 +127,7 @@ export class ListingPoller<T> {
         item,
         opts,
         polls: 0,
+        early: false,
         dueMs: Math.min(now + pollInterval(this.#schedule, 0), opts.deadlineMs),
         last: undefined,
         resolve: (r) => {
@@ -211,7 +218,10 @@ export class ListingPoller<T> {
   }
 
   #next(w: Watcher<T>, now: number): void {
-    w.polls++
+    // A round made early (lookNow) leaves the interval as it was: the item is looked at again one
+    // interval later, not a doubled one.
+    if (w.early) w.early = false
+    else w.polls++
     w.dueMs = Math.min(now + pollInterval(this.#schedule, w.polls), Math.max(w.opts.deadlineMs, now + 1))
   }
 

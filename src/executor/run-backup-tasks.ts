@@ -16,7 +16,7 @@ export interface BackupRunDeps extends ExecutorDeps {
 export interface BackupRunOptions {
   /** The worker that claimed the tasks. */
   readonly owner: string
-  /** Per-backup timeout, measured from that backup's own start. */
+  /** Per-backup timeout, measured from its create (a backup queued in Cinder counts against it). */
   readonly backupTimeoutMs: number
   /** How long a timed-out backup may take to reach a deletable state before force-delete. */
   readonly cancelGraceMs?: number
@@ -34,74 +34,125 @@ export interface BackupRunOptions {
   /** Leases of tasks waiting for a slot of `pool`, renewed as its backups poll (share it with the pool). */
   readonly waitingLeases?: WaitingLeases
   readonly signal?: AbortSignal
+  /**
+   * false (the daemon): once a create is answered and recorded, leave the task in flight (its lease
+   * set to its deadline) for the next cycle's listing; only a task past its deadline is followed,
+   * to cancel it. Default true (`backup run`): follow every backup until it ends.
+   */
+  readonly wait?: boolean
   /** How a backup is marked as automated (description, and metadata where the microversion allows). */
   readonly describe?: (task: BackupTask) => { readonly description: string; readonly metadata: Readonly<Record<string, string>> }
 }
+
+/** A task's outcome in a run: how it finished, or `in_flight` (sent; the next cycle's listing settles it). */
+export type BackupTaskOutcome = TaskOutcome | 'in_flight'
 
 export interface BackupTaskResult {
   readonly taskId: string
   readonly volumeId: string
   readonly serverId: string
   readonly projectId: string
-  readonly outcome: TaskOutcome
+  readonly outcome: BackupTaskOutcome
   readonly backupId?: string
   readonly kind?: BackupKind
   readonly error?: ErrorInfo
   readonly steps: readonly string[]
 }
 
+/** True for a result whose task finished (succeeded or not); false for one left in flight. */
+export const finishedResult = (r: Pick<BackupTaskResult, 'outcome'>): boolean => r.outcome !== 'in_flight'
+
 /** What is known of a backup right after it was requested (Cinder answers 202 with id and name). */
 type Started = Pick<BackupRecord, 'id' | 'status' | 'createdAt'>
 
 const NO_PARENT = /no backups available to do an incremental backup/i
 
+/** One task under way: `sent` settles once its create was answered and recorded (or it ended without one); `result` when it ended or was left in flight. */
+export interface BackupTaskRun {
+  readonly sent: Promise<void>
+  readonly result: Promise<BackupTaskResult>
+}
+
+/** What tasks started together share: the pool of requests in flight, the waiting leases, one listing poller. */
+export interface BackupRunShared {
+  readonly pool: Pool
+  readonly waiting: WaitingLeases
+  readonly poller: ListingPoller<BackupRecord>
+}
+
+export function backupRunShared(deps: BackupRunDeps, options: BackupRunOptions): BackupRunShared {
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
+  return {
+    pool: options.pool ?? new Pool({ global: 10, perProject: 4 }),
+    waiting: options.waitingLeases ?? new WaitingLeases({ store: deps.store, clock: deps.clock, leaseMs, logger: deps.logger }),
+    poller: options.poller ?? recentBackupsPoller(deps, scheduleOf(options)),
+  }
+}
+
 /**
  * Staffeln's conductor: for each claimed task, create the Cinder backup (an incremental refused for
- * lack of a parent falls back to a full in the same cycle), record its id at once, follow it until
- * available/error or its own deadline, and cancel it on timeout (delete once deletable, else
- * force-delete). Every backup created is recorded before it is followed, so none is left untracked.
+ * lack of a parent falls back to a full in the same cycle), record its id at once, then either
+ * follow it until available/error or its own deadline and cancel it on timeout (delete once
+ * deletable, else force-delete), or (`wait: false`, the daemon) leave it in flight for the next
+ * cycle's listing. Every backup created is recorded before anything else, so none is left untracked.
+ *
+ * A pool slot is held only while a create is being sent and recorded (requests in flight); the wait
+ * holds none. Once every create was sent, the poller looks at once (lookNow), so a fast cloud is
+ * seen settled by one listing.
  *
  * Leases: a task's lease is renewed while it waits for a pool slot and while its backup is
  * followed, and a create is only sent after the store confirmed, at that moment, that this owner
  * still holds a live lease. When the signal aborts (graceful stop), a backup that reached
- * available/error is still recorded, and a task that was not sent, or whose backup is still
- * running, is released so the next worker takes it at once; then CancelledError is thrown.
+ * available/error is still recorded, a task that was not sent is released so the next worker takes
+ * it at once, and one whose backup is still running is left in flight for the next cycle; then
+ * CancelledError is thrown.
  */
 export async function runBackupTasks(tasks: readonly BackupTask[], deps: BackupRunDeps, options: BackupRunOptions): Promise<BackupTaskResult[]> {
-  const pool = options.pool ?? new Pool({ global: 10, perProject: 4 })
-  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
-  const waiting = options.waitingLeases ?? new WaitingLeases({ store: deps.store, clock: deps.clock, leaseMs, logger: deps.logger })
-  const poller = options.poller ?? recentBackupsPoller(deps, scheduleOf(options))
-  const runOne = async (t: BackupTask): Promise<BackupTaskResult> => {
-    let running = false
-    waiting.add(t.id, options.owner)
-    try {
-      // The slot is held while the backup is in flight: one worker loop follows one backup, so
-      // backup_workers bounds backups in flight (and the per-project limit is their fairness); the
-      // wait itself costs no request of its own (one listing per round serves every loop).
-      return await pool.run(
-        t.projectId,
-        () => {
-          running = true
-          waiting.delete(t.id)
-          return runTask(t, deps, { ...options, leaseMs }, waiting, poller)
-        },
-        { signal: options.signal },
-      )
-    } catch (err) {
-      // Stopped while waiting for a slot: never sent, so any worker may take it now.
-      if (!running && err instanceof CancelledError) await releaseQuietly(deps, t, options.owner)
-      throw err
-    } finally {
-      waiting.delete(t.id)
-    }
-  }
-  const settled = await Promise.allSettled(tasks.map(runOne))
+  const shared = backupRunShared(deps, options)
+  const runs = tasks.map((t) => startBackupTask(t, deps, options, shared))
+  await Promise.allSettled(runs.map((r) => r.sent))
+  shared.poller.lookNow()
+  const settled = await Promise.allSettled(runs.map((r) => r.result))
   if (options.signal?.aborted) throw new CancelledError('backup run', options.signal.reason)
   return settled.map((s) => {
     if (s.status === 'rejected') throw s.reason
     return s.value
   })
+}
+
+/** Starts one task: its create is sent in a slot of `shared.pool`; its wait (if any) holds none. */
+export function startBackupTask(t: BackupTask, deps: BackupRunDeps, options: BackupRunOptions, shared: BackupRunShared): BackupTaskRun {
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
+  let markSent: () => void = () => {}
+  const sent = new Promise<void>((resolve) => (markSent = resolve))
+  const result = (async (): Promise<BackupTaskResult> => {
+    let running = false
+    shared.waiting.add(t.id, options.owner)
+    try {
+      const task = taskRun(t, deps, { ...options, leaseMs }, shared)
+      // The slot is held while the create is sent and recorded: backup_workers bounds requests in
+      // flight, not backups running in Cinder (its backup service queues and bounds those).
+      const step = await shared.pool.run(
+        t.projectId,
+        () => {
+          running = true
+          shared.waiting.delete(t.id)
+          return task.send()
+        },
+        { signal: options.signal },
+      )
+      markSent()
+      return 'outcome' in step ? step : await task.follow(step)
+    } catch (err) {
+      // Stopped while waiting for a slot: never sent, so any worker may take it now.
+      if (!running && err instanceof CancelledError) await releaseQuietly(deps, t, options.owner)
+      throw err
+    } finally {
+      shared.waiting.delete(t.id)
+      markSent()
+    }
+  })()
+  return { sent, result }
 }
 
 const DEFAULT_LEASE_MS = 5 * 60_000
@@ -120,14 +171,23 @@ async function releaseQuietly(deps: BackupRunDeps, task: BackupTask, owner: stri
   }
 }
 
-async function runTask(
+/** A backup whose create was answered and recorded: what following it needs. */
+interface SentBackup {
+  readonly watched: { readonly id: string; readonly projectId: string; readonly since: Date }
+  readonly startedAt: Date
+  /** The task's deadline (its create plus backup_cycle_timeout); undefined for an old row without one. */
+  readonly deadlineAt: Date | undefined
+}
+
+/** One task's two steps: send (create, record; in a pool slot) and follow (wait, or leave in flight). */
+function taskRun(
   task: BackupTask,
   deps: BackupRunDeps,
   options: BackupRunOptions & { readonly leaseMs: number },
-  waiting: WaitingLeases,
-  poller: ListingPoller<BackupRecord>,
-): Promise<BackupTaskResult> {
+  shared: BackupRunShared,
+): { send(): Promise<SentBackup | BackupTaskResult>; follow(sent: SentBackup): Promise<BackupTaskResult> } {
   const { store, cloud, clock } = deps
+  const { waiting, poller } = shared
   const settings = {
     waitForAvailable: true,
     createTimeoutMs: options.backupTimeoutMs,
@@ -140,12 +200,18 @@ async function runTask(
   const owner = options.owner
   let backupId = task.backupId
   let kind = task.kind
+  /** The task is `started` in the store with its backup id (markStarted done, or claimed so). */
+  let started = task.state === 'started' && task.backupId !== undefined
+  let deadline = task.deadlineAt
   /** A create was sent (or may have been) and its answer is not known. */
   let sent = false
+  const result = (outcome: BackupTaskOutcome, error?: ErrorInfo): BackupTaskResult => ({
+    taskId: task.id, volumeId: task.volumeId, serverId: task.serverId, projectId: task.projectId, outcome, steps: run.steps, kind, ...(backupId && { backupId }), ...(error && { error }),
+  })
   const finish = async (outcome: TaskOutcome, error?: ErrorInfo): Promise<BackupTaskResult> => {
     await store.finishTask(task.id, owner, outcome, clock.now(), error)
     deps.metrics.inc('snapwarden_backup_tasks_total', { outcome })
-    return { taskId: task.id, volumeId: task.volumeId, serverId: task.serverId, projectId: task.projectId, outcome, steps: run.steps, kind, ...(backupId && { backupId }), ...(error && { error }) }
+    return result(outcome, error)
   }
   /** Every poll keeps this task's lease and those of the tasks waiting for a slot alive. */
   const heartbeat = async (): Promise<void> => {
@@ -158,61 +224,16 @@ async function runTask(
       sent = true
     },
   }
-  try {
-    let startedAt = task.startedAt ?? clock.now()
-    let created: Started | undefined
-    const name = task.backupName ?? `snapwarden-${task.volumeName || task.volumeId}-${task.cycleId}`
-    if (backupId === undefined) {
-      // Only a re-claimed task (its worker died or gave it up) can have sent a create whose answer was lost.
-      let backup: Started | undefined = task.backupName && task.attempts > 1 ? await findByName(run, task, name) : undefined
-      if (backup) run.step(`adopted ${backup.id}: found by the name recorded before a lost answer`)
-      else {
-        if (!task.backupName) await store.recordIntent(task.id, owner, name)
-        const made = await createBackup(run, task, name, guard, options.describe?.(task))
-        backup = made.backup
-        kind = made.kind
-      }
-      backupId = backup.id
-      sent = false
-      startedAt = clock.now()
-      await store.markStarted(task.id, owner, backup.id, startedAt, new Date(startedAt.getTime() + options.backupTimeoutMs))
-      created = backup
-    }
-    const id = backupId
-    // Tracked before it is followed; re-recording a resumed task's backup is a no-op (false).
-    await store.recordBackup({
-      backupId: id, volumeId: task.volumeId, serverId: task.serverId, projectId: task.projectId, kind, taskId: task.id,
-      status: created?.status ?? 'creating', createdAt: created?.createdAt ?? startedAt,
-      name,
-      ...(kind === 'incremental' && task.parentBackupId && { parentBackupId: task.parentBackupId }),
-    })
-    // A backup adopted by name may be much older than this claim (its worker died a lease ago): the
-    // listing must reach back to when it was made, not only to now.
-    const since = created !== undefined && created.createdAt.getTime() < startedAt.getTime() ? created.createdAt : startedAt
-    const watched = { id, projectId: task.projectId, since }
+  /** Hands a started task back to the store in flight (the next cycle's listing settles it); a task without a deadline is released. */
+  const leaveInFlight = async (): Promise<void> => {
     try {
-      const last = await poller.watch(watched, {
-        done: (b) => b === undefined || b.status === 'available' || b.status === 'error',
-        deadlineMs: startedAt.getTime() + options.backupTimeoutMs,
-        signal: run.signal,
-        beforeRound: heartbeat,
-        what: `backup ${id}`,
-        target: 'available',
-        statusOf: (b) => b?.status,
-      })
-      if (last === undefined) throw new ResourceFailedError(`backup ${id} went away while waiting for status available`, undefined)
-      if (last.status === 'error') throw new ResourceFailedError(`backup ${id} transitioned to failure state error`, 'error')
+      await store.leaveInFlight(task.id, owner)
     } catch (err) {
-      if (!(err instanceof WaitTimeoutError)) throw err
-      run.step(`timed out after ${options.backupTimeoutMs} ms; cancelling ${id}`)
-      const cancelled = await cancelBackup(run, watched, heartbeat, poller)
-      if (cancelled) await store.markBackupDeleted(id, clock.now())
-      return finish(cancelled ? 'cancelled' : 'failed', toErrorInfo(err))
+      if (toErrorInfo(err).code === 'STORE_CONFLICT') throw err
+      deps.logger.warn({ taskId: task.id, volumeId: task.volumeId, owner, error: toErrorInfo(err) }, 'could not leave a backup task in flight; it is taken over when its lease runs out')
     }
-    await store.updateBackupStatus(id, 'available', clock.now())
-    run.step(`available: ${id}`)
-    return finish('succeeded')
-  } catch (err) {
+  }
+  const failed = async (err: unknown): Promise<BackupTaskResult> => {
     // Taken over by another worker (its lease ran out): that worker carries the task on.
     if (toErrorInfo(err).code === 'STORE_CONFLICT') throw err
     if (err instanceof CancelledError || options.signal?.aborted) {
@@ -231,13 +252,94 @@ async function runTask(
           return finish('failed', { code: 'OS_RESOURCE_FAILED', message: `backup ${backupId} went to status error` })
         }
       }
-      if (backupId !== undefined || !sent) await releaseQuietly(deps, task, owner)
+      // A backup still running is left in flight for the next cycle's listing (a task without a deadline is released).
+      if (started && deadline !== undefined) await leaveInFlight()
+      else if (backupId !== undefined || !sent) await releaseQuietly(deps, task, owner)
       throw err instanceof CancelledError ? err : new CancelledError('backup run', options.signal?.reason)
     }
     if (err instanceof ResourceFailedError && backupId) await store.updateBackupStatus(backupId, err.status ?? 'error')
-    const failed = run.fail('backup', err)
-    return finish(errorCodeIs(err, 'OS_OVER_LIMIT', 413) ? 'over_quota' : 'failed', failed.error)
+    const f = run.fail('backup', err)
+    return finish(errorCodeIs(err, 'OS_OVER_LIMIT', 413) ? 'over_quota' : 'failed', f.error)
   }
+
+  const send = async (): Promise<SentBackup | BackupTaskResult> => {
+    try {
+      let startedAt = task.startedAt ?? clock.now()
+      let created: Started | undefined
+      const name = task.backupName ?? `snapwarden-${task.volumeName || task.volumeId}-${task.cycleId}`
+      if (backupId === undefined) {
+        // Only a re-claimed task (its worker died or gave it up) can have sent a create whose answer was lost.
+        let backup: Started | undefined = task.backupName && task.attempts > 1 ? await findByName(run, task, name) : undefined
+        if (backup) run.step(`adopted ${backup.id}: found by the name recorded before a lost answer`)
+        else {
+          if (!task.backupName) await store.recordIntent(task.id, owner, name)
+          const made = await createBackup(run, task, name, guard, options.describe?.(task))
+          backup = made.backup
+          kind = made.kind
+        }
+        backupId = backup.id
+        sent = false
+        startedAt = clock.now()
+        deadline = new Date(startedAt.getTime() + options.backupTimeoutMs)
+        await store.markStarted(task.id, owner, backup.id, startedAt, deadline)
+        started = true
+        created = backup
+      }
+      const id = backupId
+      // Tracked before it is followed; re-recording a resumed task's backup is a no-op (false).
+      await store.recordBackup({
+        backupId: id, volumeId: task.volumeId, serverId: task.serverId, projectId: task.projectId, kind, taskId: task.id,
+        status: created?.status ?? 'creating', createdAt: created?.createdAt ?? startedAt,
+        name,
+        ...(kind === 'incremental' && task.parentBackupId && { parentBackupId: task.parentBackupId }),
+      })
+      // A backup adopted by name may be much older than this claim (its worker died a lease ago): the
+      // listing must reach back to when it was made, not only to now.
+      const since = created !== undefined && created.createdAt.getTime() < startedAt.getTime() ? created.createdAt : startedAt
+      return { watched: { id, projectId: task.projectId, since }, startedAt, deadlineAt: deadline }
+    } catch (err) {
+      return failed(err)
+    }
+  }
+
+  const follow = async (s: SentBackup): Promise<BackupTaskResult> => {
+    const { watched, startedAt } = s
+    const id = watched.id
+    try {
+      // The daemon does not wait: the next cycle's backups/detail listing says how it ended. Only a
+      // task past its deadline is followed here (one listing round, then cancelled if still creating).
+      if (options.wait === false && s.deadlineAt !== undefined && clock.now().getTime() < s.deadlineAt.getTime()) {
+        await store.leaveInFlight(task.id, owner)
+        run.step(`sent ${id}; settles by the next cycle's listing (deadline ${s.deadlineAt.toISOString()})`)
+        return result('in_flight')
+      }
+      try {
+        const last = await poller.watch(watched, {
+          done: (b) => b === undefined || b.status === 'available' || b.status === 'error',
+          deadlineMs: (s.deadlineAt ?? new Date(startedAt.getTime() + options.backupTimeoutMs)).getTime(),
+          signal: run.signal,
+          beforeRound: heartbeat,
+          what: `backup ${id}`,
+          target: 'available',
+          statusOf: (b) => b?.status,
+        })
+        if (last === undefined) throw new ResourceFailedError(`backup ${id} went away while waiting for status available`, undefined)
+        if (last.status === 'error') throw new ResourceFailedError(`backup ${id} transitioned to failure state error`, 'error')
+      } catch (err) {
+        if (!(err instanceof WaitTimeoutError)) throw err
+        run.step(`timed out after ${options.backupTimeoutMs} ms; cancelling ${id}`)
+        const cancelled = await cancelBackup(run, watched, heartbeat, poller)
+        if (cancelled) await store.markBackupDeleted(id, clock.now())
+        return finish(cancelled ? 'cancelled' : 'failed', toErrorInfo(err))
+      }
+      await store.updateBackupStatus(id, 'available', clock.now())
+      run.step(`available: ${id}`)
+      return finish('succeeded')
+    } catch (err) {
+      return failed(err)
+    }
+  }
+  return { send, follow }
 }
 
 /** One status read on stop, without the aborted signal or retries; undefined when it cannot be had. */

@@ -156,6 +156,42 @@ export class BackupTaskRepo implements BackupTaskStore {
     })
   }
 
+  async leaveInFlight(taskId: string, owner: string): Promise<BackupTask> {
+    const row = await this.#ctx.db
+      .updateTable('backup_tasks')
+      .set((eb) => ({ lease_expires_at: eb.ref('deadline_at') }))
+      .where('id', '=', taskId)
+      .where('owner', '=', owner)
+      .where('state', '=', 'started')
+      .where('deadline_at', 'is not', null)
+      .returningAll()
+      .executeTakeFirst()
+    if (row) return toBackupTask(row)
+    throw await this.#conflict(taskId, owner)
+  }
+
+  async settleInFlight(taskId: string, backupId: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<boolean> {
+    if (!TASK_OUTCOMES.includes(outcome)) throw new TypeError(`not a task outcome: ${String(outcome)}`)
+    const nowMs = now.getTime()
+    const res = await this.#ctx.db
+      .updateTable('backup_tasks')
+      .set({ state: outcome, finished_at: nowMs, lease_expires_at: null, ...errorColumns(error) })
+      .where('id', '=', taskId)
+      .where('state', '=', 'started')
+      .where('backup_id', '=', backupId)
+      // Not while a claimer holds it beyond its in-flight lease (that claimer follows or cancels it).
+      .where((eb) =>
+        eb.or([
+          eb('owner', 'is', null),
+          eb('lease_expires_at', 'is', null),
+          eb('lease_expires_at', '<=', nowMs),
+          eb.and([eb('deadline_at', 'is not', null), eb('lease_expires_at', '<=', eb.ref('deadline_at'))]),
+        ]),
+      )
+      .executeTakeFirst()
+    return Number(res.numUpdatedRows) > 0
+  }
+
   async renewLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask> {
     return this.#updateOwned(taskId, owner, { lease_expires_at: now.getTime() + leaseMs })
   }

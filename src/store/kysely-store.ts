@@ -82,6 +82,12 @@ export class KyselyStore implements Store {
   markStarted(taskId: string, owner: string, backupId: string, now: Date, deadlineAt?: Date): Promise<BackupTask> {
     return this.#guard(() => this.#tasks.markStarted(taskId, owner, backupId, now, deadlineAt))
   }
+  leaveInFlight(taskId: string, owner: string): Promise<BackupTask> {
+    return this.#guard(() => this.#tasks.leaveInFlight(taskId, owner))
+  }
+  settleInFlight(taskId: string, backupId: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<boolean> {
+    return this.#guard(() => this.#tasks.settleInFlight(taskId, backupId, outcome, now, error))
+  }
   renewLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask> {
     return this.#guard(() => this.#tasks.renewLease(taskId, owner, now, leaseMs))
   }

@@ -349,27 +349,32 @@ describe('backup cycle against the simulator', () => {
       assert.equal((await b.store.getBackup(sent.id))?.status, 'available')
     }))
 
-  test('a started task of a dead worker is resumed: its backup is followed, not sent again', () =>
+  test('a started task of a dead worker is settled by the next cycle\'s listing: not sent again, not polled', () =>
     withBackups(async (b) => {
       const { volumes: [vol] } = addProtectedServer(b.sim, b.projectId, 'resume')
       b.sim.faults.stick('backup', 'creating')
-      const deps = b.deps(backupConfig({ backup_cycle_timeout: '1h' })) // lease: 2 h
+      const deps = b.deps(backupConfig({ backup_cycle_timeout: '3h' }))
       await recordPlannedTasks(deps)
       const now = deps.clock.now()
       const [task] = await b.store.claimTasks('swtest-J-gone', 10, now, 2 * HOUR)
       assert.ok(task)
       await b.store.recordIntent(task.id, 'swtest-J-gone', `swtest-J-resume-${task.id}`)
       const sent = await b.client.cloud.createBackup({ volumeId: vol!.id, projectId: b.projectId, name: `swtest-J-resume-${task.id}`, incremental: false, force: true })
-      await b.store.markStarted(task.id, 'swtest-J-gone', sent.id, now, new Date(now.getTime() + HOUR))
+      await b.store.markStarted(task.id, 'swtest-J-gone', sent.id, now, new Date(now.getTime() + 3 * HOUR))
 
       b.h.clock.advance(2 * HOUR + MINUTE)
       b.sim.faults.unstick()
-      const r = succeeded(await runBackupCycle(deps, RUN))
+      const report = await runBackupCycle(deps, RUN)
+      const r = report.results.find((x) => x.taskId === task.id)
 
-      assert.equal(r.taskId, task.id)
-      assert.equal(r.backupId, sent.id)
-      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 1)
-      assert.deepEqual(simBackupsOf(b.sim, vol!.id).map((x) => [x.id, x.status]), [[sent.id, 'available']])
+      assert.equal(r?.outcome, 'succeeded', JSON.stringify(report.results, null, 2))
+      assert.equal(r?.backupId, sent.id)
+      assert.deepEqual(r?.steps, [`available: ${sent.id} (seen in the next cycle's listing)`])
+      assert.equal((await b.store.getTask(task.id))?.attempts, 1, 'not claimed again')
+      assert.equal((await b.store.getBackup(sent.id))?.status, 'available')
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.get), 0, 'no GET of a backup')
+      // This cycle backed the volume up again (it was free once its task was settled), as the next period would.
+      assert.deepEqual(simBackupsOf(b.sim, vol!.id).map((x) => [x.id === sent.id, x.status]).sort(), [[false, 'available'], [true, 'available']])
     }))
 
   test('a backup stuck in creating is cancelled at its timeout and force-deleted; the task is cancelled and the row closed', () =>
@@ -632,39 +637,31 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
       assert.deepEqual(simBackupsOf(b.sim, vol!.id).map((x) => x.id), [sent.id], 'no second backup was made')
     }))
 
-  test('a task waiting for a pool slot keeps its lease: no other worker takes it, and its create is sent with a live lease', () =>
+  test('a slot is free once Cinder answered the create: with one slot per project, the second create is sent while the first backup is still creating', () =>
     withBackups(async (b) => {
-      const { volumes } = addProtectedServer(b.sim, b.projectId, 'slot-wait', { volumes: 2 })
-      const config = backupConfig({ backup_workers: 2, backup_cycle_timeout: '5min' }) // one slot per project; lease 10 min
+      const { volumes } = addProtectedServer(b.sim, b.projectId, 'slot-free', { volumes: 2 })
+      const config = backupConfig({ backup_workers: 2, backup_cycle_timeout: '5min' }) // one slot per project
       await recordPlannedTasks(b.deps(config))
-      // The first backup outlives its timeout and its cancel grace (about 15 min); the second waits for the slot.
       b.sim.faults.stick('backup', 'creating')
-      const rival = await b.openSecondStore()
       const start = b.h.clock.now()
-      let rivalClaimed: string[] | undefined
-      const sentWithoutLiveLease: string[] = []
+      const seenAtCreate: string[][] = []
       const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
         signal?.throwIfAborted()
         b.h.clock.advance(ms)
-        const elapsed = b.h.clock.now() - start
-        // Another daemon looks for tasks whose lease ran out, 12 min in.
-        if (rivalClaimed === undefined && elapsed > 12 * MINUTE) {
-          rivalClaimed = (await rival.claimTasks('swtest-J-rival', 10, new Date(b.h.clock.now()), 10 * MINUTE)).map((t) => t.id)
-        }
-        if (elapsed > 16 * MINUTE) b.sim.faults.unstick()
+        if (b.h.clock.now() - start >= MINUTE) b.sim.faults.unstick()
       }
-      const cloud = beforeCreateBackup(b.client.cloud, async (req) => {
-        const task = (await b.store.openTasks()).find((t) => t.volumeId === req.volumeId)
-        if (!task?.leaseExpiresAt || task.leaseExpiresAt.getTime() <= b.h.clock.now()) sentWithoutLiveLease.push(req.volumeId)
+      const ours = new Set(volumes.map((v) => v.id))
+      const cloud = beforeCreateBackup(b.client.cloud, () => {
+        b.sim.state.settle()
+        seenAtCreate.push(b.sim.state.backups.list().filter((x) => ours.has(x.volumeId)).map((x) => x.status))
       })
 
       const results = await executeClaimed(b.deps(config, { cloud, sleep }), 'swtest-J-daemon')
 
-      assert.deepEqual(rivalClaimed, [], 'the waiting task was taken over: its lease ran out while it waited')
-      assert.deepEqual(sentWithoutLiveLease, [])
-      assert.deepEqual(results.map((r) => r.outcome).sort(), ['cancelled', 'succeeded'])
-      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 2)
-      assert.deepEqual(volumes.map((v) => simBackupsOf(b.sim, v.id).length).sort(), [0, 1])
+      assert.deepEqual(seenAtCreate, [[], ['creating']], 'the second create was sent while the first backup was creating (its slot was not held)')
+      assert.deepEqual(results.map((r) => r.outcome), ['succeeded', 'succeeded'])
+      assert.deepEqual(volumes.map((v) => simBackupsOf(b.sim, v.id).map((x) => x.status)), [['available'], ['available']])
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.get), 0, 'followed by listing, never a GET per backup')
     }))
 
   test('a worker whose lease ran out while it waited for a slot does not send its create; the worker that took the task over has it', () =>
@@ -701,14 +698,14 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
       const gate = new Promise<void>((resolve) => (gateOpen = resolve))
       let failed: () => void = () => {}
       const failedOnce = new Promise<void>((resolve) => (failed = resolve))
-      // Once a task has finished, the store goes away: that loop's next claim fails.
+      // Once a task's create was answered and recorded, the store goes away: that loop's next claim fails.
       let finished = false
       const store = new Proxy(b.store, {
         get(target, prop, receiver) {
           const v = Reflect.get(target, prop, receiver) as unknown
           if (typeof v !== 'function') return v
           const call = (args: unknown[]) => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-          if (prop === 'finishTask') return async (...args: unknown[]) => call(args).finally(() => (finished = true))
+          if (prop === 'markStarted') return async (...args: unknown[]) => call(args).finally(() => (finished = true))
           if (prop === 'claimTasks') {
             return async (...args: unknown[]) => {
               if (!finished) return call(args)
@@ -777,35 +774,47 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
     )
   })
 
-  test('a graceful stop records the backups that finished and releases the tasks it did not finish', () =>
+  test('a graceful stop records the backups that finished, leaves the one still creating in flight for the next cycle, and releases the task it never sent', () =>
     withBackups(async (b) => {
-      addProtectedServer(b.sim, b.projectId, 'stop', { volumes: 3 })
-      const config = backupConfig({ backup_workers: 4 }) // two slots in the project: two run, one waits
+      const { volumes } = addProtectedServer(b.sim, b.projectId, 'stop', { volumes: 3 })
+      const config = backupConfig({ backup_workers: 2, backup_cycle_timeout: '30min' }) // one slot in the project: one create at a time
       await recordPlannedTasks(b.deps(config))
-      b.sim.faults.stick('backup', 'creating')
       const stop = new AbortController()
-      const start = b.h.clock.now()
-      const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
-        signal?.throwIfAborted()
-        b.h.clock.advance(ms)
-        if (b.h.clock.now() - start >= 2 * MINUTE && !stop.signal.aborted) {
-          // Both backups finish in Cinder while the daemon's grace period ends.
-          b.sim.faults.unstick()
-          stop.abort(new Error('SIGTERM: grace period over'))
-          signal?.throwIfAborted()
-        }
-      }
+      let creates = 0
+      // The first backup is available at once; the second stays creating, and SIGTERM comes as its create is answered.
+      const cloud = new Proxy(b.client.cloud, {
+        get(target, prop, receiver) {
+          if (prop === 'createBackup') {
+            return async (...args: Parameters<typeof target.createBackup>) => {
+              const made = await target.createBackup(...args)
+              if (++creates === 2) {
+                b.sim.faults.stick('backup', 'creating', made.id)
+                stop.abort(new Error('SIGTERM: grace period over'))
+              }
+              return made
+            }
+          }
+          const value: unknown = Reflect.get(target, prop, receiver)
+          return typeof value === 'function' ? (value as (...x: unknown[]) => unknown).bind(target) : value
+        },
+      })
 
-      await assert.rejects(executeClaimed(b.deps(config, { sleep }), 'swtest-J-daemon', stop.signal), { code: 'EXEC_CANCELLED' })
+      await assert.rejects(executeClaimed(b.deps(config, { cloud }), 'swtest-J-daemon', stop.signal), { code: 'EXEC_CANCELLED' })
 
-      const rows = await Promise.all((await b.store.tasksForReport()).map((t) => b.store.getTask(t.id)))
-      assert.deepEqual(rows.map((t) => t?.state), ['succeeded', 'succeeded'], 'the two backups that became available are recorded')
-      for (const t of rows) assert.equal((await b.store.getBackup(t!.backupId!))?.status, 'available')
+      const finished = await b.store.tasksForReport()
+      assert.deepEqual(finished.map((t) => t.state), ['succeeded'], 'the backup that became available is recorded')
+      assert.equal((await b.store.getBackup(finished[0]!.backupId!))?.status, 'available')
       const open = await b.store.openTasks()
-      assert.deepEqual(open.map((t) => [t.state, t.owner, t.leaseExpiresAt]), [['planned', undefined, undefined]], 'the unsent task is released')
+      const inFlight = open.filter((t) => t.state === 'started')
+      assert.equal(inFlight.length, 1)
+      assert.ok(inFlight[0]!.owner?.startsWith('swtest-J-daemon/'), 'in flight under the owner that sent it')
+      assert.deepEqual(inFlight[0]!.leaseExpiresAt, inFlight[0]!.deadlineAt, 'left in flight until its deadline (the next listing settles it)')
+      const notSent = open.filter((t) => t.state === 'planned')
+      assert.deepEqual(notSent.map((t) => [t.owner, t.leaseExpiresAt]), [[undefined, undefined]], 'the unsent task is released')
       const now = new Date(b.h.clock.now())
-      assert.deepEqual((await b.store.claimTasks('swtest-J-restarted', 10, now, 10 * MINUTE)).map((t) => t.id), [open[0]!.id], 'claimable at once')
+      assert.deepEqual((await b.store.claimTasks('swtest-J-restarted', 10, now, 10 * MINUTE)).map((t) => t.id), [notSent[0]!.id], 'claimable at once; the one in flight is not')
       assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 2)
+      assert.equal(volumes.length, 3)
     }))
 
   test('backup and retention cycles are recorded as runs, and db status shows them', () =>

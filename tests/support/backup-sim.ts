@@ -30,6 +30,8 @@ export const BACKUP_ROUTES = {
   create: 'POST /volume/v3/{project_id}/backups',
   remove: 'DELETE /volume/v3/{project_id}/backups/{backup_id}',
   action: 'POST /volume/v3/{project_id}/backups/{backup_id}/action',
+  get: 'GET /volume/v3/{project_id}/backups/{backup_id}',
+  list: 'GET /volume/v3/{project_id}/backups/detail',
 } as const
 
 export const MINUTE = 60_000

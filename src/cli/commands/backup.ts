@@ -2,7 +2,7 @@
 import type { Command } from 'commander'
 import type { BackupRecord } from '../../domain/inventory.ts'
 import { backupChains } from '../../planner/backup-retention.ts'
-import { runBackupCycle } from '../../cycles/backup-cycle.ts'
+import { failedResult, runBackupCycle } from '../../cycles/backup-cycle.ts'
 import type { BackupCycleDeps } from '../../cycles/backup-inventory.ts'
 import { runRetentionCycle } from '../../cycles/retention-cycle.ts'
 import { listAll, scopeFor } from '../../cycles/cloud-reads.ts'
@@ -43,12 +43,12 @@ async function cycleDeps(deps: CliDeps, opts: Options): Promise<BackupCycleDeps>
 
 export const backupRunCommand = defineCommand<Options>({
   name: 'backup run',
-  summary: 'one backup cycle: discover servers tagged for backup, start backups, follow them until done or timed out',
+  summary: 'one backup cycle: settle backups an earlier cycle left in flight, discover servers tagged for backup, start backups, follow them until done or timed out',
   configure: (cmd) => options(cmd),
   parseOptions: parse,
   async run(opts, deps) {
     const report = await runBackupCycle(await cycleDeps(deps, opts), { allProjects: opts.allProjects || deps.config().all_projects, dryRun: opts.dryRun })
-    const failed = report.results.filter((r) => r.outcome !== 'succeeded').length + report.plan.overQuota.length + report.discovery.problems.length
+    const failed = report.results.filter(failedResult).length + report.plan.overQuota.length + report.discovery.problems.length
     if (opts.json) deps.out.json(report)
     else {
       deps.out.line(`backup cycle at ${report.now.toISOString()}: ${report.discovery.targets.length} volume(s) to protect, ${report.plan.tasks.length} to back up, ${report.planned} task(s) planned`)

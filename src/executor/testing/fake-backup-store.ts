@@ -34,6 +34,18 @@ export function createFakeBackupStore(tasks: readonly BackupTask[]): FakeBackupS
       log.push(`started ${taskId} ${backupId}`)
       return update(taskId, { state: 'started', backupId, startedAt: now, ...(deadlineAt && { deadlineAt }) })
     },
+    async leaveInFlight(taskId) {
+      log.push(`in flight ${taskId}`)
+      const t = byId.get(taskId)!
+      return update(taskId, t.deadlineAt ? { leaseExpiresAt: t.deadlineAt } : {})
+    },
+    async settleInFlight(taskId, backupId, outcome, now, error) {
+      const t = byId.get(taskId)
+      if (t?.state !== 'started' || t.backupId !== backupId) return false
+      log.push(`settle ${taskId} ${outcome}`)
+      update(taskId, { state: outcome, finishedAt: now, ...(error && { errorCode: error.code, errorMessage: error.message }) })
+      return true
+    },
     async renewLease(taskId) {
       return byId.get(taskId)!
     },
