@@ -295,6 +295,30 @@ for (const dialect of DIALECTS) {
         assert.equal((await store.finishTask('t1', 'w2', 'succeeded', at(21))).state, 'succeeded')
       })
 
+      test('a task left in flight is skipped by claimers until its deadline, then taken over; a listing settles it whoever sent it, unless a claimer holds it', async () => {
+        await store.planTasks([aTask('v1', { id: 't1' }), aTask('v2', { id: 't2' })])
+        await store.claimTasks('w1', 2, at(0), LEASE_MS)
+        await store.markStarted('t1', 'w1', 'backup-1', at(1), at(31))
+        await store.markStarted('t2', 'w1', 'backup-2', at(1), at(31))
+        const left = await store.leaveInFlight('t1', 'w1')
+        assert.deepEqual([left.state, left.owner, left.leaseExpiresAt], ['started', 'w1', at(31)])
+        await store.leaveInFlight('t2', 'w1')
+        await assert.rejects(other().leaveInFlight('t1', 'w2'), { code: 'STORE_CONFLICT' })
+        // Before the deadline (even after the claim's lease would have run out): nobody claims it.
+        assert.deepEqual(await other().claimTasks('w2', 5, at(30), LEASE_MS), [])
+        // The next cycle's listing settles t1, whoever sent it.
+        assert.equal(await other().settleInFlight('t1', 'backup-1', 'succeeded', at(20)), true)
+        assert.equal(await other().settleInFlight('t1', 'backup-1', 'failed', at(21)), false, 'settled once')
+        assert.equal(await other().settleInFlight('t2', 'backup-other', 'succeeded', at(21)), false, 'only with its own backup')
+        const done = await store.getTask('t1')
+        assert.deepEqual([done?.state, done?.finishedAt, done?.leaseExpiresAt], ['succeeded', at(20), undefined])
+        // After the deadline a claimer takes t2 over (to cancel it); a listing no longer settles it.
+        const [taken] = await other().claimTasks('w2', 5, at(31), LEASE_MS)
+        assert.deepEqual([taken?.id, taken?.owner, taken?.attempts], ['t2', 'w2', 2])
+        assert.equal(await store.settleInFlight('t2', 'backup-2', 'succeeded', at(32)), false, 'held by the claimer that cancels it')
+        assert.equal((await store.finishTask('t2', 'w2', 'cancelled', at(33))).state, 'cancelled')
+      })
+
       test('renewing a lease keeps the task from being re-claimed', async () => {
         await store.planTasks([aTask('v1', { id: 't1' })])
         await store.claimTasks('w1', 1, at(0), LEASE_MS)
