@@ -1,9 +1,11 @@
 // `snapwarden api` with bad input: each error names the option, the value and what is accepted, and
 // exits 1 before serving; a store that cannot be read yet is not an error (answers False until it can).
 import assert from 'node:assert/strict'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import Database from 'better-sqlite3'
+import { openStore } from '../../src/store/index.ts'
 import { startApiProcess } from '../support/protection-api-process.ts'
 import { describeRun, runCli, tempDir, writeConfig } from '../support/run-cli.ts'
 
@@ -20,6 +22,14 @@ test('bad options and unusable TLS files exit 1 naming the option and file', asy
     { args: ['api', '--db', db, '--tls-cert', join(dir, 'missing.crt'), '--tls-key', notPem], stderr: /--tls-cert .*missing\.crt cannot be read: .*accepted: a readable PEM file/ },
     { args: ['api', '--db', db, '--tls-cert', notPem, '--tls-key', notPem], stderr: /--tls-cert\/--tls-key: the certificate and key cannot be used: .*accepted: a PEM certificate and its private key/ },
     { args: ['api', '--db', ':memory:'], stderr: /:memory: cannot be shared with the protection API/ },
+    { args: ['api', '--workers', '0'], stderr: /--workers "0": accepted: a whole number from 1 to 16/ },
+    { args: ['api', '--workers', 'two'], stderr: /--workers "two": accepted: a whole number from 1 to 16/ },
+    { args: ['api', '--workers', '17'], stderr: /--workers "17": accepted/ },
+    {
+      // A worker that cannot start says why; the primary then stops and names it.
+      args: ['api', '--db', db, '--workers', '2', '--tls-cert', notPem, '--tls-key', notPem],
+      stderr: /--tls-cert\/--tls-key: the certificate and key cannot be used[\s\S]*protection API worker \d+ stopped before it served/,
+    },
     {
       // Not in the working directory: ./snapwarden.yaml would be read by every other case.
       args: ['--config', writeConfig(mkdirSync(join(dir, 'etc'), { recursive: true })!, { protection: { tls: { cert_file: join(dir, 'nope.crt'), key_file: notPem } } }), 'api', '--db', db],
@@ -44,4 +54,74 @@ test('a store that does not exist yet: the API starts, logs it, and answers Fals
   } finally {
     await api.stop()
   }
+})
+
+/** The process ids of a process's children (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+}
+
+test('api --workers 2: two processes serve the same listener; a worker that dies is replaced; SIGTERM stops them all', { timeout: 120_000 }, async (t) => {
+  const { dir, remove } = tempDir('swtest-protect-cli-')
+  t.after(remove)
+  const path = join(dir, 'store.sqlite')
+  const store = openStore({ url: `sqlite:${path}` })
+  await store.migrate()
+  await store.close()
+  const tracked = 'f0000000-0000-4000-8000-0000000000aa'
+  const db = new Database(path)
+  db.prepare("insert into backups (backup_id, volume_id, project_id, kind, status, created_at) values (?, 'vol-1', 'p-1', 'full', 'available', 0)").run(tracked)
+  db.close()
+  const api = await startApiProcess(['api', '--db', `sqlite:${path}`, '--bind-address', '127.0.0.1:0', '--workers', '2'], { dir })
+  let stopped = false
+  t.after(async () => {
+    if (!stopped) await api.stop()
+  })
+  assert.match(api.stderr(), /serving .* on http:\/\/127\.0\.0\.1:\d+ \(2 workers\)/)
+  const ask = async (id: string) => {
+    // A new connection per check (as oslo.policy makes): the primary hands each to a worker.
+    const res = await fetch(`${api.url}/v1/backup?backup_id=${id}`, { method: 'POST', headers: { connection: 'close' } })
+    return [res.status, await res.text()]
+  }
+  const workers = childrenOf(api.pid)
+  assert.equal(workers.length, 2, 'two worker processes')
+  for (let i = 0; i < 4; i++) {
+    assert.deepEqual(await ask(tracked), [200, 'False'])
+    assert.deepEqual(await ask('f0000000-0000-4000-8000-0000000000bb'), [200, 'True'])
+  }
+  // One worker dies: the other keeps answering, and a new one takes its place.
+  process.kill(workers[0]!, 'SIGKILL')
+  await api.waitForStderr(/protection API worker died: starting another/)
+  assert.deepEqual(await ask(tracked), [200, 'False'])
+  await api.waitForStderr(/protection API listening[\s\S]*protection API listening[\s\S]*protection API listening/)
+  const now = childrenOf(api.pid)
+  assert.equal(now.length, 2)
+  assert.ok(!now.includes(workers[0]!) && now.includes(workers[1]!), `replaced: ${workers} -> ${now}`)
+  const r = await api.stop()
+  stopped = true
+  assert.equal(r.code, 0, describeRun(r))
+  for (const pid of now) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} exited with the primary`)
+})
+
+test('api --workers 2: after its workers died 4 times the API stops them all and exits 2 (a supervisor restarts it)', { timeout: 120_000 }, async (t) => {
+  const { dir, remove } = tempDir('swtest-protect-cli-')
+  t.after(remove)
+  const path = join(dir, 'store.sqlite')
+  const store = openStore({ url: `sqlite:${path}` })
+  await store.migrate()
+  await store.close()
+  const api = await startApiProcess(['api', '--db', `sqlite:${path}`, '--bind-address', '127.0.0.1:0', '--workers', '2'], { dir })
+  t.after(() => api.stop())
+  for (let death = 1; death <= 3; death++) {
+    process.kill(childrenOf(api.pid)[0]!, 'SIGKILL')
+    // Each replacement logs its death and then serves (one more "listening" line: 2 + death).
+    await api.waitForStderr(new RegExp(`(protection API worker died: starting another[\\s\\S]*){${death}}`))
+    await api.waitForStderr(new RegExp(`(protection API listening[\\s\\S]*){${2 + death}}`))
+  }
+  const survivors = childrenOf(api.pid)
+  process.kill(survivors[0]!, 'SIGKILL')
+  const r = await api.exited
+  assert.equal(r.code, 2, describeRun(r))
+  assert.match(r.stderr, /replaced too often: stopping/)
+  for (const pid of survivors) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} is gone`)
 })

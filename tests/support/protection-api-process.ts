@@ -11,6 +11,10 @@ export interface ApiProcess {
   /** The server's process id (the CLI runs in this process). */
   readonly pid: number
   stderr(): string
+  /** Resolves when the process exits by itself (or by stop()). */
+  readonly exited: Promise<CliResult>
+  /** Resolves once stderr (from the start) matches `re`; rejects if the process exits first. */
+  waitForStderr(re: RegExp): Promise<RegExpExecArray>
   stop(): Promise<CliResult>
 }
 
@@ -45,6 +49,23 @@ export async function startApiProcess(args: readonly string[], opts: ApiProcessO
     port: Number(new URL(url).port),
     pid: child.pid!,
     stderr: () => stderr,
+    exited: done,
+    waitForStderr: (re) =>
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const check = () => {
+          const m = re.exec(stderr)
+          if (!m) return false
+          child.stderr?.off('data', onData)
+          resolve(m)
+          return true
+        }
+        const onData = () => void check()
+        if (check()) return
+        child.stderr?.on('data', onData)
+        void done.then((r) => {
+          if (!check()) reject(new Error(`snapwarden api exited (exit ${r.code}) before stderr matched ${re}:\n${r.stderr}`))
+        })
+      }),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
       const kill = setTimeout(() => child.kill('SIGKILL'), 5000)
