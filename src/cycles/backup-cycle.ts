@@ -104,9 +104,9 @@ async function backupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Pro
  * Claims planned tasks (and tasks past their in-flight deadline, or of dead workers) and sends
  * them until none is left, with `backup_workers` loops: each loop sends one create at a time and
  * is free again once Cinder answered it and its id is recorded, so backup_workers bounds backup
- * requests in flight, not backups running in Cinder (its backup service queues those). Each loop
- * has its own owner id (`<owner>/<run>-w<n>`), so a loop's lease guard sees a task another loop of
- * the same daemon took over.
+ * requests in flight, not backups running in Cinder (its backup service queues those). Tasks are
+ * claimed `backup_workers` at a time, each batch under its own owner id (`<owner>/<run>-b<n>`), so
+ * a task's lease guard sees a task another batch, run or daemon took over.
  *
  * `wait` (default true, `backup run`): every backup sent is then followed by listing rounds shared
  * by all of them (one `backups/detail` listing per round); once the last create was sent the poller
@@ -150,14 +150,38 @@ export async function executeClaimed(deps: BackupCycleDeps, owner: string, signa
     failures.push(err)
     if (!stop.signal.aborted) stop.abort(err)
   }
-  // Each loop claims one task when it is free and is free again once its create was answered and
+  // Claimed a batch at a time (one claim query per backup_workers tasks, not one per task), handed
+  // to the loops; a task claimed and not yet sent when the loops stop is released.
+  // Each batch has its own owner id: a task re-claimed by a later batch (its lease ran out) is no
+  // longer the earlier holder's, whose lease guard then refuses to send it.
+  const queue: { readonly task: StoredTask; readonly owner: string }[] = []
+  let claiming: Promise<void> | undefined
+  let drained = false
+  let batch = 0
+  const next = async (): Promise<{ readonly task: StoredTask; readonly owner: string } | undefined> => {
+    for (let i = 0; i < 1000 && queue.length === 0 && !drained && !stop.signal.aborted; i++) {
+      const me = `${owner}/${run}-b${++batch}`
+      claiming ??= deps.store
+        .claimTasks(me, c.backup_workers, deps.clock.now(), leaseMs)
+        .then((got) => {
+          if (got.length === 0) drained = true
+          queue.push(...got.map((task) => ({ task, owner: me })))
+        })
+        .finally(() => {
+          claiming = undefined
+        })
+      await claiming
+    }
+    return stop.signal.aborted ? undefined : queue.shift()
+  }
+  // Each loop takes one task when it is free and is free again once its create was answered and
   // recorded. Bounded: stops when nothing is left.
-  const worker = async (n: number): Promise<void> => {
-    const me = `${owner}/${run}-w${n}`
+  const worker = async (): Promise<void> => {
     try {
       for (let i = 0; i < 100_000 && !stop.signal.aborted; i++) {
-        const [claimed] = await deps.store.claimTasks(me, 1, deps.clock.now(), leaseMs)
-        if (!claimed) return
+        const taken = await next()
+        if (!taken) return
+        const { task: claimed, owner: me } = taken
         const task = claimed.backupName
           ? claimed
           : await deps.store.recordIntent(claimed.id, me, backupName(claimed.serverName, claimed.volumeName || claimed.volumeId, claimed.plannedAt))
@@ -181,7 +205,13 @@ export async function executeClaimed(deps: BackupCycleDeps, owner: string, signa
       fail(err)
     }
   }
-  await Promise.allSettled(Array.from({ length: c.backup_workers }, (_, n) => worker(n + 1)))
+  await Promise.allSettled(Array.from({ length: c.backup_workers }, () => worker()))
+  // Stopped with tasks claimed and never sent: any worker may take them at once.
+  for (const { task: t, owner: me } of queue.splice(0)) {
+    await deps.store.releaseTask(t.id, me).catch((err: unknown) => {
+      deps.logger.warn({ taskId: t.id, volumeId: t.volumeId, error: toErrorInfo(err) }, 'could not release a backup task on stop; it is taken over when its lease runs out')
+    })
+  }
   // Every create was sent: one listing round now shows what a fast cloud already finished.
   shared.poller.lookNow()
   await Promise.allSettled(follows)

@@ -213,14 +213,26 @@ function taskRun(
     deps.metrics.inc('snapwarden_backup_tasks_total', { outcome })
     return result(outcome, error)
   }
-  /** Every poll keeps this task's lease and those of the tasks waiting for a slot alive. */
+  /** When this task's lease was last set to now + leaseMs (undefined: not by this run, e.g. a re-claim). */
+  let leaseSetAt: number | undefined
+  /**
+   * Every poll keeps this task's lease and those of the tasks waiting for a slot alive. The task's
+   * own lease is renewed once a quarter of it has passed (not at every round: a round right after
+   * the last create must not write every task's row first).
+   */
   const heartbeat = async (): Promise<void> => {
-    await store.renewLease(task.id, owner, clock.now(), options.leaseMs)
+    const now = clock.now()
+    if (leaseSetAt === undefined || now.getTime() - leaseSetAt >= options.leaseMs / 4) {
+      await store.renewLease(task.id, owner, now, options.leaseMs)
+      leaseSetAt = now.getTime()
+    }
     await waiting.renew()
   }
   const guard: SendGuard = {
     confirm: async () => {
-      await store.confirmLease(task.id, owner, clock.now(), options.leaseMs)
+      const now = clock.now()
+      await store.confirmLease(task.id, owner, now, options.leaseMs)
+      leaseSetAt = now.getTime()
       sent = true
     },
   }

@@ -698,17 +698,20 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
       const gate = new Promise<void>((resolve) => (gateOpen = resolve))
       let failed: () => void = () => {}
       const failedOnce = new Promise<void>((resolve) => (failed = resolve))
-      // Once a task's create was answered and recorded, the store goes away: that loop's next claim fails.
-      let finished = false
+      // The first create is held until the test lets it go; meanwhile the store goes away for the
+      // other loop: its write of the second task's intent fails.
+      let intents = 0
+      let reached: () => void = () => {}
+      const atGate = new Promise<void>((resolve) => (reached = resolve))
       const store = new Proxy(b.store, {
         get(target, prop, receiver) {
           const v = Reflect.get(target, prop, receiver) as unknown
           if (typeof v !== 'function') return v
           const call = (args: unknown[]) => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-          if (prop === 'markStarted') return async (...args: unknown[]) => call(args).finally(() => (finished = true))
-          if (prop === 'claimTasks') {
+          if (prop === 'recordIntent') {
             return async (...args: unknown[]) => {
-              if (!finished) return call(args)
+              if (++intents === 1) return call(args)
+              await atGate
               failed()
               throw new StoreUnavailableError('store swtest-J unavailable: connection reset')
             }
@@ -716,9 +719,12 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
           return (v as (...a: unknown[]) => unknown).bind(target)
         },
       })
-      // The second create is held until the test lets it go.
       let creates = 0
-      const cloud = beforeCreateBackup(b.client.cloud, () => (++creates === 2 ? gate : undefined))
+      const cloud = beforeCreateBackup(b.client.cloud, () => {
+        if (++creates !== 1) return undefined
+        reached()
+        return gate
+      })
 
       let settled = false
       const job = executeClaimed(b.deps(config, { store, cloud }), 'swtest-J-daemon')
@@ -737,7 +743,7 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
       const before = cinderCalls()
       for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve))
       assert.equal(cinderCalls(), before, 'a loop went on after the job ended')
-      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 1, 'the held create was cancelled, not sent')
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 0, 'the held create was cancelled, not sent')
     }))
 
   test('two backup runs overlapping on one store make one backup per volume when the later one reads its quota slowly', () => {
