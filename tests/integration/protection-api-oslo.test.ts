@@ -148,70 +148,73 @@ describe('over HTTP (in-process API)', () => {
   })
 })
 
-describe('over HTTPS with a required client certificate (the snapwarden api command, protection.tls in the config)', () => {
-  let api: Awaited<ReturnType<typeof startApiProcess>>
+// One process, and two workers sharing the listener (`--workers 2`: each worker sets up TLS itself).
+for (const workers of [1, 2]) {
+  describe(`over HTTPS with a required client certificate (the snapwarden api command, protection.tls in the config, --workers ${workers})`, () => {
+    let api: Awaited<ReturnType<typeof startApiProcess>>
 
-  before(async () => {
-    const config = writeConfig(dir, {
-      protection: { tls: { cert_file: certs.serverCert, key_file: certs.serverKey, client_ca_file: certs.caCert } },
+    before(async () => {
+      const config = writeConfig(dir, {
+        protection: { tls: { cert_file: certs.serverCert, key_file: certs.serverKey, client_ca_file: certs.caCert } },
+      })
+      api = await startApiProcess(['--config', config, 'api', '--db', storeUrl, '--bind-address', '127.0.0.1:0', '--workers', String(workers)], { dir })
+      assert.match(api.url, /^https:\/\/127\.0\.0\.1:\d+$/)
     })
-    api = await startApiProcess(['--config', config, 'api', '--db', storeUrl, '--bind-address', '127.0.0.1:0'], { dir })
-    assert.match(api.url, /^https:\/\/127\.0\.0\.1:\d+$/)
-  })
-  after(async () => {
-    await api?.stop()
-  })
+    after(async () => {
+      await api?.stop()
+    })
 
-  test('oslo.policy with the CA and a client certificate gets the right answers, form and JSON', async () => {
-    const r = rules(api.url)
-    const ssl = {
-      remote_ssl_verify_server_crt: true,
-      remote_ssl_ca_crt_file: certs.caCert,
-      remote_ssl_client_crt_file: certs.clientCert,
-      remote_ssl_client_key_file: certs.clientKey,
-    }
-    const cases: OsloCase[] = []
-    for (const remote_content_type of ['application/x-www-form-urlencoded', 'application/json']) {
-      cases.push(
-        { rules: r, action: 'backup:delete', target: backupTarget(TRACKED), creds: MEMBER, oslo_policy: { ...ssl, remote_content_type } },
-        { rules: r, action: 'backup:delete', target: backupTarget(UNKNOWN), creds: MEMBER, oslo_policy: { ...ssl, remote_content_type } },
-        { rules: r, action: 'backup:delete', target: backupTarget(HELD, { 'x-snapwarden-hold': 'true' }), creds: MEMBER, oslo_policy: { ...ssl, remote_content_type } },
-      )
-    }
-    assert.deepEqual(await oslo(cases), [
-      { allowed: false },
-      { allowed: true },
-      { allowed: false },
-      { allowed: false },
-      { allowed: true },
-      { allowed: false },
-    ])
-  })
+    test('oslo.policy with the CA and a client certificate gets the right answers, form and JSON', async () => {
+      const r = rules(api.url)
+      const ssl = {
+        remote_ssl_verify_server_crt: true,
+        remote_ssl_ca_crt_file: certs.caCert,
+        remote_ssl_client_crt_file: certs.clientCert,
+        remote_ssl_client_key_file: certs.clientKey,
+      }
+      const cases: OsloCase[] = []
+      for (const remote_content_type of ['application/x-www-form-urlencoded', 'application/json']) {
+        cases.push(
+          { rules: r, action: 'backup:delete', target: backupTarget(TRACKED), creds: MEMBER, oslo_policy: { ...ssl, remote_content_type } },
+          { rules: r, action: 'backup:delete', target: backupTarget(UNKNOWN), creds: MEMBER, oslo_policy: { ...ssl, remote_content_type } },
+          { rules: r, action: 'backup:delete', target: backupTarget(HELD, { 'x-snapwarden-hold': 'true' }), creds: MEMBER, oslo_policy: { ...ssl, remote_content_type } },
+        )
+      }
+      assert.deepEqual(await oslo(cases), [
+        { allowed: false },
+        { allowed: true },
+        { allowed: false },
+        { allowed: false },
+        { allowed: true },
+        { allowed: false },
+      ])
+    })
 
-  test('without a client certificate, with one from another CA, or without trusting the server, the check fails (Cinder: no delete)', async () => {
-    const r = rules(api.url)
-    const verify = { remote_ssl_verify_server_crt: true, remote_ssl_ca_crt_file: certs.caCert }
-    const results = await oslo([
-      { rules: r, action: 'backup:delete', target: backupTarget(UNKNOWN), creds: MEMBER, oslo_policy: verify },
-      {
-        rules: r,
-        action: 'backup:delete',
-        target: backupTarget(UNKNOWN),
-        creds: MEMBER,
-        oslo_policy: { ...verify, remote_ssl_client_crt_file: certs.rogueClientCert, remote_ssl_client_key_file: certs.rogueClientKey },
-      },
-      {
-        rules: r,
-        action: 'backup:delete',
-        target: backupTarget(UNKNOWN),
-        creds: MEMBER,
-        // The system CAs do not know the test CA.
-        oslo_policy: { remote_ssl_verify_server_crt: true, remote_ssl_client_crt_file: certs.clientCert, remote_ssl_client_key_file: certs.clientKey },
-      },
-    ])
-    for (const [i, res] of results.entries()) {
-      assert.ok('error' in res, `case ${i}: expected a failed check, got ${JSON.stringify(res)}`)
-      assert.match(res.error, /SSLError|ConnectionError/, `case ${i}`)
-    }
+    test('without a client certificate, with one from another CA, or without trusting the server, the check fails (Cinder: no delete)', async () => {
+      const r = rules(api.url)
+      const verify = { remote_ssl_verify_server_crt: true, remote_ssl_ca_crt_file: certs.caCert }
+      const results = await oslo([
+        { rules: r, action: 'backup:delete', target: backupTarget(UNKNOWN), creds: MEMBER, oslo_policy: verify },
+        {
+          rules: r,
+          action: 'backup:delete',
+          target: backupTarget(UNKNOWN),
+          creds: MEMBER,
+          oslo_policy: { ...verify, remote_ssl_client_crt_file: certs.rogueClientCert, remote_ssl_client_key_file: certs.rogueClientKey },
+        },
+        {
+          rules: r,
+          action: 'backup:delete',
+          target: backupTarget(UNKNOWN),
+          creds: MEMBER,
+          // The system CAs do not know the test CA.
+          oslo_policy: { remote_ssl_verify_server_crt: true, remote_ssl_client_crt_file: certs.clientCert, remote_ssl_client_key_file: certs.clientKey },
+        },
+      ])
+      for (const [i, res] of results.entries()) {
+        assert.ok('error' in res, `case ${i}: expected a failed check, got ${JSON.stringify(res)}`)
+        assert.match(res.error, /SSLError|ConnectionError/, `case ${i}`)
+      }
+    })
   })
-})
+}
