@@ -4,7 +4,6 @@ import { isFailedSnapshot, survivorOrder, windowDuplicates, type WindowVerdict }
 import { settleWindow, WINDOW_METADATA_KEY } from './dedupe-window.ts'
 import { ResourceFailedError, WaitTimeoutError } from './errors.ts'
 import type { ItemOutcome, ItemRun } from './item-run.ts'
-import type { WindowRounds } from './window-rounds.ts'
 
 export { WINDOW_METADATA_KEY } from './dedupe-window.ts'
 
@@ -67,84 +66,103 @@ function adopt(run: ItemRun, snapshot: SnapshotRecord, why: string, startedAtMs?
 }
 
 /**
- * Confirms the window is held and (optionally) waits until its snapshot is available, in the run's
- * listing rounds (window-rounds.ts: one listing per window key for every volume in flight, the
- * interval backing off as the wait grows). A round's picture of the window reads the status and
- * reveals duplicates from an overlapping run or a create whose lost answer landed late. Whoever sees
- * a duplicate deletes the one that loses the survivor order (domain/window-survivor.ts), its own or
+ * One create's confirmation (and, optionally, its wait until available), driven by the run's listing
+ * rounds (window-rounds.ts: one listing per window key for every volume in flight, the interval
+ * backing off as the wait grows). A round's picture of the window reads the status and reveals
+ * duplicates from an overlapping run or a create whose lost answer landed late. Whoever sees a
+ * duplicate deletes the one that loses the survivor order (domain/window-survivor.ts), its own or
  * another run's, once it is deletable; while one is not yet, the window is looked at again in later
  * rounds, up to the create timeout, and then left to the next run's planner.
  *
- * The watch is registered before this function first awaits, so the run's `lookNow()` after its
- * last create includes it.
+ * Phase `confirm`: until the window's holder is there (and available, when waiting). Phase
+ * `duplicates`: the holder is, but a duplicate is not deletable yet. Kept small: a run of 10k
+ * volumes has thousands of these waiting between two rounds.
  */
-export async function settleCreate(item: CreateSnapshotItem, run: ItemRun, started: StartedCreate, rounds: WindowRounds): Promise<ItemOutcome> {
-  const { clock } = run.deps
-  const ownId = started.adopted ? undefined : started.snapshot.id
-  const wait = run.settings.waitForAvailable
-  const key = item.window.key
-  const what = `snapshot of volume ${item.volumeId} for window ${key}`
-  const holderOf = (list: readonly SnapshotRecord[], survivor: SnapshotRecord | undefined): SnapshotRecord | undefined =>
-    // No healthy snapshot: report the best failed one (ours in error, typically).
-    survivor ?? survivorOrder(list)[0]
-  const ready = (h: SnapshotRecord): boolean => !wait || h.status.toLowerCase() === 'available'
+export class CreateSettle {
+  readonly item: CreateSnapshotItem
+  readonly run: ItemRun
+  readonly #ownId: string | undefined
+  #phase: 'confirm' | 'duplicates' = 'confirm'
+  /** Clock time (ms) by which this phase must end. */
+  deadlineMs: number
+  #holder: SnapshotRecord | undefined
+  /** The last picture a round gave (for a timeout's steps). */
+  #last: readonly SnapshotRecord[] = []
 
-  // Phase `confirm`: until the window's holder is there (and available, when waiting). Phase
-  // `duplicates`: the holder is, but a duplicate is not deletable yet; looked at up to the create
-  // timeout again, then left for the next run.
-  let phase: 'confirm' | 'duplicates' = 'confirm'
-  let deadlineMs = clock.now().getTime() + run.settings.createTimeoutMs
-  let last: readonly SnapshotRecord[] = []
-  const done = (list: readonly SnapshotRecord[]): boolean => {
-    last = list
-    const v = windowDuplicates(list, key)
-    const h = holderOf(list, v.survivor)
-    if (v.remove.length > 0 || h === undefined || isFailedSnapshot(h)) return true
-    return ready(h) && (phase === 'confirm' || v.later.length === 0)
+  constructor(item: CreateSnapshotItem, run: ItemRun, started: StartedCreate) {
+    this.item = item
+    this.run = run
+    this.#ownId = started.adopted ? undefined : started.snapshot.id
+    this.deadlineMs = run.deps.clock.now().getTime() + run.settings.createTimeoutMs
   }
-  let holder: SnapshotRecord | undefined
-  let pending: readonly WindowVerdict[] = []
-  // Bounded: every watch has a deadline, and a round that deletes removes a snapshot for good.
-  for (let guard = 0; guard < 10_000; guard++) {
-    let list: readonly SnapshotRecord[]
-    try {
-      list = await rounds.watch(item, {
-        done,
-        deadlineMs,
-        signal: run.signal,
-        what,
-        target: wait ? 'available' : 'listed',
-        statusOf: (l) => holderOf(l, windowDuplicates(l, key).survivor)?.status,
-      })
-    } catch (err) {
-      if (!(err instanceof WaitTimeoutError) || phase !== 'duplicates') throw err
-      pending = windowDuplicates(last, key).later
-      break
-    }
-    const check = await settleWindow(run, list, key, { ownId })
-    pending = check.pending
-    holder = holderOf(check.listed, check.survivor)
+
+  get #what(): string {
+    return `snapshot of volume ${this.item.volumeId} for window ${this.item.window.key}`
+  }
+
+  #ready(h: SnapshotRecord): boolean {
+    return !this.run.settings.waitForAvailable || h.status.toLowerCase() === 'available'
+  }
+
+  /** True when this picture asks for action: a duplicate to delete, or an answer (held, failed, gone). */
+  wantsAction(picture: readonly SnapshotRecord[]): boolean {
+    this.#last = picture
+    const v = windowDuplicates(picture, this.item.window.key)
+    const h = v.survivor ?? survivorOrder(picture)[0]
+    if (v.remove.length > 0 || h === undefined || isFailedSnapshot(h)) return true
+    return this.#ready(h) && (this.#phase === 'confirm' || v.later.length === 0)
+  }
+
+  /** The holder's status in the last picture (for a timeout's message). */
+  lastStatus(): string | undefined {
+    return (windowDuplicates(this.#last, this.item.window.key).survivor ?? survivorOrder(this.#last)[0])?.status
+  }
+
+  /**
+   * Acts on a picture that wanted action: deletes what loses, and answers with the item's outcome
+   * when it is settled (undefined: look again in a later round). Throws ResourceFailedError when
+   * the window's snapshot went away or failed, WaitTimeoutError when its time ran out.
+   */
+  async act(picture: readonly SnapshotRecord[]): Promise<ItemOutcome | undefined> {
+    const { run, item } = this
+    const check = await settleWindow(run, picture, item.window.key, { ownId: this.#ownId })
+    const holder = check.survivor ?? survivorOrder(check.listed)[0]
+    this.#holder = holder
     if (holder !== undefined && run.snapshotId !== holder.id) {
       run.snapshotId = holder.id
-      if (holder.id !== ownId) run.step(`window held by ${holder.id} (${holder.status})`)
+      if (holder.id !== this.#ownId) run.step(`window held by ${holder.id} (${holder.status})`)
     }
-    if (holder === undefined) throw new ResourceFailedError(`${what} went away after its create`, undefined)
-    if (isFailedSnapshot(holder)) throw new ResourceFailedError(`${what} is in status ${holder.status}`, holder.status)
-    const late = clock.now().getTime() >= deadlineMs
-    if (!ready(holder)) {
-      // A duplicate whose delete is refused ends every round's wait: the deadline still holds.
-      if (late) throw new WaitTimeoutError(what, 'available', run.settings.createTimeoutMs, holder.status)
-      continue
+    if (holder === undefined) throw new ResourceFailedError(`${this.#what} went away after its create`, undefined)
+    if (isFailedSnapshot(holder)) throw new ResourceFailedError(`${this.#what} is in status ${holder.status}`, holder.status)
+    const late = run.deps.clock.now().getTime() >= this.deadlineMs
+    if (!this.#ready(holder)) {
+      // A duplicate whose delete is refused asks for action every round: the deadline still holds.
+      if (late) throw new WaitTimeoutError(this.#what, 'available', run.settings.createTimeoutMs, holder.status)
+      return undefined
     }
-    if (pending.length === 0 || (late && phase === 'duplicates')) break
-    if (phase === 'confirm') {
-      phase = 'duplicates'
-      deadlineMs = clock.now().getTime() + run.settings.createTimeoutMs
+    if (check.pending.length === 0) return this.#settled([])
+    if (late && this.#phase === 'duplicates') return this.#settled(check.pending)
+    if (this.#phase === 'confirm') {
+      this.#phase = 'duplicates'
+      this.deadlineMs = run.deps.clock.now().getTime() + run.settings.createTimeoutMs
     }
+    return undefined
   }
-  for (const p of pending) run.step(`left for the next run: ${p.reason}`)
-  const final = holder
-  if (final === undefined) throw new ResourceFailedError(`${what} went away after its create`, undefined)
-  run.step(wait ? `available: ${final.id}` : `confirmed ${final.id} (${final.status})`)
-  return { status: 'succeeded' }
+
+  /** The deadline passed with no picture asking for action: timed out, or (duplicates) left for the next run. */
+  timedOut(): ItemOutcome {
+    if (this.#phase === 'confirm') {
+      throw new WaitTimeoutError(this.#what, this.run.settings.waitForAvailable ? 'available' : 'listed', this.run.settings.createTimeoutMs, this.lastStatus())
+    }
+    return this.#settled(windowDuplicates(this.#last, this.item.window.key).later)
+  }
+
+  #settled(pending: readonly WindowVerdict[]): ItemOutcome {
+    const { run } = this
+    for (const p of pending) run.step(`left for the next run: ${p.reason}`)
+    const final = this.#holder
+    if (final === undefined) throw new ResourceFailedError(`${this.#what} went away after its create`, undefined)
+    run.step(run.settings.waitForAvailable ? `available: ${final.id}` : `confirmed ${final.id} (${final.status})`)
+    return { status: 'succeeded' }
+  }
 }

@@ -1,7 +1,7 @@
 import { toErrorInfo, type ErrorInfo } from '../domain/errors.ts'
 import type { CreateSnapshotItem, DeleteSnapshotItem, SnapshotPlanItem } from '../domain/plan.ts'
 import type { SnapshotRecord } from '../domain/inventory.ts'
-import { startCreate, settleCreate, type StartedCreate } from './create-snapshot.ts'
+import { CreateSettle, startCreate, type StartedCreate } from './create-snapshot.ts'
 import { settleWindow } from './dedupe-window.ts'
 import { expireSnapshot, healSnapshot, removeDuplicate } from './delete-snapshot.ts'
 import { CancelledError } from './errors.ts'
@@ -120,6 +120,11 @@ export async function runSnapshotPlan(
     new ItemRun(deps, settings, signal, { component: 'executor', action: item.action, volumeId: item.volumeId, projectId: item.projectId })
   const finish = (index: number, run: ItemRun, outcome: ItemOutcome): void =>
     record(index, outcome.status, run.steps, run.snapshotId, outcome.error)
+  /** A create item's end; one whose create may land late is looked at again at the end of the run. */
+  const end = (index: number, run: ItemRun, outcome: ItemOutcome, ownId: string | undefined): void => {
+    if (run.createMayLandLate) late.push({ item: items[index] as CreateSnapshotItem, run, ownId })
+    finish(index, run, outcome)
+  }
 
   if (signal?.aborted) throw new SnapshotRunCancelledError(snapshot(), signal.reason)
 
@@ -183,24 +188,27 @@ export async function runSnapshotPlan(
     groups.push({ group, projectId, size: creates.length, spreadMs })
     deps.metrics.observe('snapwarden_group_start_spread_seconds', spreadMs / 1000)
     if (spreadMs > (options.maxGroupSpreadMs ?? 60_000)) log.warn({ group, spreadMs }, 'creates of one group spread wider than allowed')
-    // Each settle registers its watch before it first awaits; then this group counts as sent.
-    const settling = creates.map(async (c, k) => {
+    // The started creates settle in the run's rounds (one watch for the group, registered before
+    // `settle` first awaits); the others are done already. Then this group counts as sent.
+    const settles: CreateSettle[] = []
+    const byRun = new Map<ItemRun, { index: number; ownId: string | undefined }>()
+    creates.forEach((c, k) => {
       const s = started[k]!
       const run = runs[k]!
-      let outcome: ItemOutcome
-      if (!('snapshot' in s)) outcome = s
-      else {
-        try {
-          outcome = await settleCreate(c.item, run, s, rounds)
-        } catch (err) {
-          outcome = run.fail('create', err)
-        }
-      }
-      if (run.createMayLandLate) late.push({ item: c.item, run, ownId: 'snapshot' in s && !s.adopted ? s.snapshot.id : undefined })
-      finish(c.index, run, outcome)
+      if (!('snapshot' in s)) return end(c.index, run, s, undefined)
+      settles.push(new CreateSettle(c.item, run, s))
+      byRun.set(run, { index: c.index, ownId: s.adopted ? undefined : s.snapshot.id })
     })
+    const settling = rounds.settle(
+      settles,
+      (settle, result) => {
+        const { index, ownId } = byRun.get(settle.run)!
+        end(index, settle.run, 'outcome' in result ? result.outcome : settle.run.fail('create', result.error), ownId)
+      },
+      signal,
+    )
     sentOne()
-    await Promise.all(settling)
+    await settling
   }
 
   const runDelete = async (index: number): Promise<void> => {

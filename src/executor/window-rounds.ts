@@ -10,7 +10,8 @@
 import type { SnapshotRecord } from '../domain/inventory.ts'
 import type { CreateSnapshotItem } from '../domain/plan.ts'
 import { WINDOW_METADATA_KEY } from './dedupe-window.ts'
-import type { ExecutorDeps, ItemSettings } from './item-run.ts'
+import { CancelledError, WaitTimeoutError } from './errors.ts'
+import type { ExecutorDeps, ItemOutcome, ItemSettings } from './item-run.ts'
 import { ListingPoller, type WatchedItem } from './poll-by-listing.ts'
 
 /** One volume's snapshots in one window, as a round listed them. */
@@ -22,19 +23,22 @@ interface WindowOf {
   readonly windowKey: string
 }
 
-export interface WindowWatch {
-  /** True when the wait is over for this picture (the item acts on it, or is done). */
-  readonly done: (picture: WindowPicture) => boolean
-  /** Clock time (ms) after which the wait ends with WaitTimeoutError (after one last look). */
+/** One create waiting in the rounds (create-snapshot.ts's CreateSettle). */
+export interface RoundSettle {
+  readonly item: CreateSnapshotItem
+  /** Clock time (ms) by which its current phase must end. */
   readonly deadlineMs: number
-  readonly signal?: AbortSignal | undefined
-  /** Names the item in messages. */
-  readonly what: string
-  /** The status waited for (for WaitTimeoutError). */
-  readonly target: string
-  /** The status a timed-out wait reports. */
-  readonly statusOf: (picture: WindowPicture) => string | undefined
+  /** True when this picture asks for action (also remembers it as the last picture seen). */
+  wantsAction(picture: WindowPicture): boolean
+  /** Acts on a picture that asked for it: the item's outcome, or undefined to keep waiting; throws on failure. */
+  act(picture: WindowPicture): Promise<ItemOutcome | undefined>
+  /** Its deadline passed with no picture asking for action. */
+  timedOut(): ItemOutcome
 }
+
+/** Told once per settle: its outcome, or the error that ended it (run.fail turns it into one). */
+export type SettleFinish<S extends RoundSettle> = (settle: S, result: SettleResult) => void
+export type SettleResult = { readonly outcome: ItemOutcome } | { readonly error: unknown }
 
 /** A snapshot interval of `pollIntervalMs` backs off (doubling) to this as its wait grows. */
 export const MAX_SNAPSHOT_POLL_MS = 60_000
@@ -42,15 +46,16 @@ export const MAX_SNAPSHOT_POLL_MS = 60_000
 export class WindowRounds {
   readonly #deps: Pick<ExecutorDeps, 'cloud' | 'clock'>
   readonly #signal: AbortSignal | undefined
-  readonly #poller: ListingPoller<WindowPicture>
-  readonly #watched = new Map<string, WindowOf>()
+  readonly #poller: ListingPoller<readonly WindowPicture[]>
+  /** Watch id → the windows of its group's creates, in order. */
+  readonly #watched = new Map<string, readonly WindowOf[]>()
   #seq = 0
   #listings = 0
 
   constructor(deps: ExecutorDeps, settings: ItemSettings, signal?: AbortSignal) {
     this.#deps = deps
     this.#signal = signal
-    this.#poller = new ListingPoller<WindowPicture>({
+    this.#poller = new ListingPoller<readonly WindowPicture[]>({
       clock: deps.clock,
       sleep: deps.sleep,
       schedule: { firstMs: settings.pollIntervalMs, maxMs: Math.max(settings.pollIntervalMs, MAX_SNAPSHOT_POLL_MS) },
@@ -75,22 +80,65 @@ export class WindowRounds {
   }
 
   /**
-   * Waits in the shared rounds until `done(picture)` for this item's window; resolves with that
-   * picture. The watch is registered synchronously (before the first await), so a `lookNow()` right
-   * after this call includes it.
+   * Settles one group's creates in the shared rounds: one watch for the group (not one per item, so
+   * thousands of creates waiting between two rounds stay cheap); after each round that asks for it,
+   * every item whose picture asks for action acts; `finish` is told each item's end. The watch is
+   * registered before this method first awaits, so a `lookNow()` right after the call includes it.
+   * Throws only a cancellation.
    */
-  watch(item: CreateSnapshotItem, opts: WindowWatch): Promise<WindowPicture> {
+  async settle<S extends RoundSettle>(settles: readonly S[], finish: SettleFinish<S>, signal?: AbortSignal): Promise<void> {
+    let open = [...settles]
+    const end = (s: S, result: SettleResult): void => {
+      open = open.filter((o) => o !== s)
+      finish(s, result)
+    }
+    // Bounded: every pass either ends an item or waits for a round, and every item has a deadline.
+    for (let guard = 0; open.length > 0 && guard < 1_000_000; guard++) {
+      const looking = open
+      let pictures: readonly WindowPicture[] | undefined
+      try {
+        pictures = await this.#watch(looking, Math.min(...looking.map((s) => s.deadlineMs)), signal)
+      } catch (err) {
+        if (err instanceof CancelledError) throw err
+        if (!(err instanceof WaitTimeoutError)) {
+          // A listing that failed for good ends every wait of the group with its error.
+          for (const s of looking) end(s, { error: err })
+          return
+        }
+      }
+      for (const [k, s] of looking.entries()) {
+        const picture = pictures?.[k]
+        try {
+          if (picture !== undefined && s.wantsAction(picture)) {
+            const outcome = await s.act(picture)
+            if (outcome !== undefined) end(s, { outcome })
+          } else if (this.#deps.clock.now().getTime() >= s.deadlineMs) {
+            end(s, { outcome: s.timedOut() })
+          }
+        } catch (err) {
+          if (err instanceof CancelledError) throw err
+          end(s, { error: err })
+        }
+      }
+    }
+  }
+
+  /** One watch for these settles' windows until one of their pictures asks for action; resolves with all of them. */
+  #watch(settles: readonly RoundSettle[], deadlineMs: number, signal: AbortSignal | undefined): Promise<readonly WindowPicture[]> {
     const id = String(++this.#seq)
-    this.#watched.set(id, { volumeId: item.volumeId, projectId: item.projectId, windowKey: item.window.key })
-    const watched: WatchedItem = { id, projectId: item.projectId, since: this.#deps.clock.now() }
+    this.#watched.set(
+      id,
+      settles.map((s) => ({ volumeId: s.item.volumeId, projectId: s.item.projectId, windowKey: s.item.window.key })),
+    )
+    const watched: WatchedItem = { id, projectId: settles[0]?.item.projectId ?? '', since: this.#deps.clock.now() }
     return this.#poller
       .watch(watched, {
-        done: (p) => opts.done(p ?? []),
-        deadlineMs: opts.deadlineMs,
-        what: opts.what,
-        target: opts.target,
-        statusOf: (p) => opts.statusOf(p ?? []),
-        ...(opts.signal && { signal: opts.signal }),
+        // Every settle sees the picture (it remembers the last one), not only up to the first that asks.
+        done: (pictures) => (pictures ?? []).reduce((any, p, k) => settles[k]!.wantsAction(p) || any, false),
+        deadlineMs,
+        what: `window confirmation of ${settles.length} snapshot create(s)`,
+        target: 'settled',
+        ...(signal && { signal }),
       })
       .then((p) => p ?? [])
       .finally(() => this.#watched.delete(id))
@@ -103,13 +151,13 @@ export class WindowRounds {
     return keys.map((k) => pictures.get(k) ?? [])
   }
 
-  async #round(items: readonly WatchedItem[]): Promise<ReadonlyMap<string, WindowPicture>> {
-    const windows = items.flatMap((i) => {
-      const w = this.#watched.get(i.id)
-      return w === undefined ? [] : [{ id: i.id, ...w }]
+  async #round(items: readonly WatchedItem[]): Promise<ReadonlyMap<string, readonly WindowPicture[]>> {
+    const groups = items.flatMap((i) => {
+      const windows = this.#watched.get(i.id)
+      return windows === undefined ? [] : [{ id: i.id, windows }]
     })
-    const pictures = await this.#list(windows)
-    return new Map(windows.map((w) => [w.id, pictures.get(`${w.volumeId}\u0000${w.windowKey}`) ?? []]))
+    const pictures = await this.#list(groups.flatMap((g) => g.windows))
+    return new Map(groups.map((g) => [g.id, g.windows.map((w) => pictures.get(`${w.volumeId}\u0000${w.windowKey}`) ?? [])]))
   }
 
   /** One listing per window key over the projects of its volumes; pictures keyed `volume\0window`. */
