@@ -78,7 +78,8 @@ describe('runSnapshotPlan: windows are confirmed in listing rounds shared by the
     assert.equal(result.counts.succeeded, 12)
     assert.equal(creates, 12)
     const firstRound = cloud.calls.findIndex((c) => c.startsWith(LIST))
-    assert.ok(firstRound < cloud.calls.lastIndexOf('create vol-3-2'), `a round before the last create: ${cloud.calls.join(', ')}`)
+    assert.ok(firstRound >= 0 && firstRound < cloud.calls.lastIndexOf('create vol-3-2'), `a round before the last create: ${cloud.calls.join(', ')}`)
+    assert.equal(count(cloud.calls, 'find'), 0, 'no per-item look')
     assert.ok(count(cloud.calls, LIST) < 12, `fewer rounds than items: ${count(cloud.calls, LIST)}`)
   })
 
