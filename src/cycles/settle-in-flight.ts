@@ -7,11 +7,12 @@
 import type { ErrorInfo } from '../domain/errors.ts'
 import type { BackupRecord } from '../domain/inventory.ts'
 import type { BackupTask, TaskOutcome } from '../domain/store-port.ts'
+import { CLOCK_SKEW_MARGIN_MS } from '../executor/poll-by-listing.ts'
 import type { BackupTaskResult } from '../executor/run-backup-tasks.ts'
 import type { BackupCycleDeps } from './backup-inventory.ts'
 
 export interface SettleInput {
-  /** When the listing was started: only a task started before it can be judged by it. */
+  /** When the listing was started: a task not listed is gone only if it started well before. */
   readonly listedAt: Date
   readonly backups: readonly BackupRecord[]
   /** Projects the listing covered (undefined: every project, all_tenants). */
@@ -26,10 +27,11 @@ export async function settleInFlight(deps: BackupCycleDeps, input: SettleInput):
   for (const task of input.openTasks) {
     const id = task.backupId
     if (task.state !== 'started' || id === undefined || task.startedAt === undefined) continue
-    // A create answered after the listing started may not be in it yet.
-    if (task.startedAt.getTime() >= input.listedAt.getTime()) continue
     if (input.projectIds !== undefined && !input.projectIds.has(task.projectId)) continue
     const seen = byId.get(id)
+    // Not listed: gone, unless it may have been made after the listing began (another daemon's
+    // clock may run ahead of ours): then its deadline decides.
+    if (seen === undefined && task.startedAt.getTime() >= input.listedAt.getTime() - CLOCK_SKEW_MARGIN_MS) continue
     let outcome: TaskOutcome
     let error: ErrorInfo | undefined
     let step: string

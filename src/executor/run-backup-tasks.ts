@@ -177,6 +177,8 @@ interface SentBackup {
   readonly startedAt: Date
   /** The task's deadline (its create plus backup_cycle_timeout); undefined for an old row without one. */
   readonly deadlineAt: Date | undefined
+  /** This run sent (or adopted) it; false for a started task it claimed. */
+  readonly createdHere: boolean
 }
 
 /** One task's two steps: send (create, record; in a pool slot) and follow (wait, or leave in flight). */
@@ -308,7 +310,7 @@ function taskRun(
       // A backup adopted by name may be much older than this claim (its worker died a lease ago): the
       // listing must reach back to when it was made, not only to now.
       const since = created !== undefined && created.createdAt.getTime() < startedAt.getTime() ? created.createdAt : startedAt
-      return { watched: { id, projectId: task.projectId, since }, startedAt, deadlineAt: deadline }
+      return { watched: { id, projectId: task.projectId, since }, startedAt, deadlineAt: deadline, createdHere: created !== undefined }
     } catch (err) {
       return failed(err)
     }
@@ -326,15 +328,26 @@ function taskRun(
         return result('in_flight')
       }
       try {
-        const last = await poller.watch(watched, {
-          done: (b) => b === undefined || b.status === 'available' || b.status === 'error',
-          deadlineMs: (s.deadlineAt ?? new Date(startedAt.getTime() + options.backupTimeoutMs)).getTime(),
-          signal: run.signal,
-          beforeRound: heartbeat,
-          what: `backup ${id}`,
-          target: 'available',
-          statusOf: (b) => b?.status,
-        })
+        const follow = (item: typeof watched) =>
+          poller.watch(item, {
+            done: (b) => b === undefined || b.status === 'available' || b.status === 'error',
+            deadlineMs: (s.deadlineAt ?? new Date(startedAt.getTime() + options.backupTimeoutMs)).getTime(),
+            signal: run.signal,
+            beforeRound: heartbeat,
+            what: `backup ${id}`,
+            target: 'available',
+            statusOf: (b) => b?.status,
+          })
+        let last = await follow(watched)
+        if (last === undefined && !s.createdHere) {
+          // A backup another worker sent: its start is that worker's clock, which may run ahead of
+          // Cinder's beyond the listing's margin. One look by id before calling it gone.
+          const seen = await lastLook(deps, id)
+          if (seen !== undefined) {
+            run.step(`${id} not in the listing from ${watched.since.toISOString()}; read by id: ${seen.status}`)
+            last = seen.status === 'available' || seen.status === 'error' ? seen : await follow({ ...watched, since: seen.createdAt })
+          }
+        }
         if (last === undefined) throw new ResourceFailedError(`backup ${id} went away while waiting for status available`, undefined)
         if (last.status === 'error') throw new ResourceFailedError(`backup ${id} transitioned to failure state error`, 'error')
       } catch (err) {

@@ -278,6 +278,10 @@ describe('campaign crash', { concurrency: 2 }, () => {
         }
         assert.match(out.text(), /"job":"backup","outcome":"succeeded"/, `repetition ${rep}: the restarted daemon's backup job:\n${out.text().slice(-4000)}`)
         await rt.drained()
+        // The daemon leaves the backups it sent in flight; the next cycle's listing settles them. That
+        // next cycle is run here as `backup run` (the same cycle: it settles, then plans nothing new).
+        const next = await runCli([...configArgs(home.dir, { conductor: CONDUCTOR }), 'backup', 'run', '--all-projects'], { env, timeoutMs: RUN_TIMEOUT_MS })
+        assert.equal(next.code, 0, `repetition ${rep}: the next cycle: ${describeRun(next)}`)
         await tallyRepetition(tally, rt, storeUrl, volumes, `repetition ${rep}`)
         removeScenario(rt.sim, volumes, serverIds)
       }

@@ -48,13 +48,16 @@ describe('backups in flight', () => {
         assert.equal((await b.store.getBackup(t.backupId))?.status, 'creating', 'the backup row is recorded')
       }
       assert.deepEqual(notified, [{ counts: { succeeded: 0, failed: 0, skipped: 0 }, failed: [] }])
+      const [run] = await b.store.lastRuns(1)
+      assert.deepEqual([run?.kind, run?.exitStatus, run?.summary['in_flight'], run?.summary['failed']], ['backup-cycle', 0, 3, undefined], 'db status: the run is ok, its backups in flight')
       assert.deepEqual(volumes.map((v) => simBackupsOf(b.sim, v.id).length), [1, 1, 1])
     }))
 
   test('the next cycle settles in-flight tasks from its own listing: available → succeeded, error → failed, gone → failed; counted when they finish', () =>
     withBackups(async (b) => {
       const { volumes } = addProtectedServer(b.sim, b.projectId, 'settle', { volumes: 3 })
-      const config = backupConfig({ backup_workers: 4, backup_cycle_timeout: '30min' })
+      // Their deadline is after the next cycle: only its listing can finish them (no claimer may).
+      const config = backupConfig({ backup_workers: 4, backup_cycle_timeout: '2h' })
       b.sim.faults.failTransitions('backup', { times: 1 })
       const first = await runBackupCycle(b.deps(config), DAEMON)
       assert.deepEqual(first.results.map((r) => r.outcome), ['in_flight', 'in_flight', 'in_flight'])
@@ -72,6 +75,7 @@ describe('backups in flight', () => {
 
       const settled = new Map(second.results.filter((r) => byBackup.has(r.backupId ?? '')).map((r) => [r.backupId!, r]))
       assert.equal(settled.get(fine)?.outcome, 'succeeded')
+      for (const r of settled.values()) assert.match(r.steps.join('\n'), /not listed|seen in the next cycle's listing/)
       assert.equal(settled.get(failedOne)?.outcome, 'failed')
       assert.match(settled.get(failedOne)?.error?.message ?? '', /error/)
       assert.equal(settled.get(goneOne)?.outcome, 'failed')

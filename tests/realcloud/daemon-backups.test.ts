@@ -8,7 +8,9 @@
  * backup_service_period is 10 s (the shortest the config takes);
  * the snapshot jobs are scheduled once a year so they do not run. After a few backup cycles the
  * daemon is stopped (SIGTERM) and its store and Cinder are compared: each cycle made one backup per
- * volume, and Cinder holds no backup that no task recorded.
+ * volume, and Cinder holds no backup that no task recorded. The daemon does not wait for its
+ * backups: each cycle's tasks are finished by the next cycle's listing, and those of the last cycle
+ * are still in flight at the stop (started, with their backup recorded).
  */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
@@ -111,12 +113,13 @@ test(`daemon --backups --all-projects over two projects: one backup per volume p
   try {
     await out.waitFor(/"job":"backup","outcome":"\w+"[^\n]*"msg":"job finished"/, 240_000)
     store = openStore({ url: storeUrl })
-    // Wait (bounded) until CYCLES cycles finished their tasks for both volumes.
+    // Wait (bounded) until CYCLES cycles' tasks finished. The daemon does not wait for its backups:
+    // a cycle's tasks are finished by the next cycle's listing, so some are always in flight.
     const deadline = Date.now() + RUN_MS
     for (;;) {
       const tasks = await allTasks(store)
       const finished = new Set(tasks.filter((x) => x.finishedAt !== undefined).map((x) => x.cycleId))
-      if (finished.size >= CYCLES && (await store.openTasks()).length === 0) break
+      if (finished.size >= CYCLES) break
       if (Date.now() > deadline) throw new Error(`${finished.size} of ${CYCLES} cycles finished after ${RUN_MS} ms; daemon output:\n${out.text().slice(-4000)}`)
       await delay(2_000)
     }
@@ -135,7 +138,12 @@ test(`daemon --backups --all-projects over two projects: one backup per volume p
         if (n > 1) problems.push(`cycle ${cycleId}: ${n} tasks for volume ${v.volumeId}`)
       }
     }
-    for (const x of tasks) if (x.state !== 'succeeded') problems.push(`task ${x.id} (volume ${x.volumeId}) ${x.state}: ${x.errorCode ?? ''} ${x.errorMessage ?? ''}`)
+    // At the stop, the last cycle's backups are in flight (started, with their backup id) or were never sent (planned).
+    const inFlight = tasks.filter((x) => x.state === 'started' && x.backupId !== undefined)
+    for (const x of tasks) {
+      if (x.state === 'succeeded' || inFlight.includes(x) || (x.state === 'planned' && x.backupName === undefined)) continue
+      problems.push(`task ${x.id} (volume ${x.volumeId}) ${x.state}: ${x.errorCode ?? ''} ${x.errorMessage ?? ''}`)
+    }
     const recorded = new Set(tasks.map((x) => x.backupId).filter((id): id is string => id !== undefined))
     let inCinder = 0
     for (const v of targets) {
@@ -152,7 +160,7 @@ test(`daemon --backups --all-projects over two projects: one backup per volume p
     assert.equal(cinder.dropped().length, 1, 'the proxy dropped the answer to the demo volume\'s first backup create')
     for (const p of problems) t.diagnostic(p)
     assert.deepEqual(problems, [])
-    assert.equal(inCinder, tasks.filter((x) => x.state === 'succeeded').length, 'one backup per succeeded task')
+    assert.equal(inCinder, tasks.filter((x) => x.state === 'succeeded').length + inFlight.length, 'one backup per succeeded or in-flight task')
   } finally {
     if (daemon.child.exitCode === null && daemon.child.signalCode === null) daemon.child.kill('SIGKILL')
     await daemon.done
