@@ -145,6 +145,22 @@ test('a check in flight when close() is called is answered, with its connection 
   assert.ok(received.endsWith('\r\n\r\nTrue'), received)
 })
 
+test('a request that is not readable HTTP answers False with 400 and a log line', async (t) => {
+  const { base, lines } = await fixture(t)
+  for (const garbage of ['NOT HTTP AT ALL\r\n\r\n', `POST /v1/backup?backup_id=${UNKNOWN} HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n`]) {
+    const before = lines.length
+    const socket = connect(Number(new URL(base).port), '127.0.0.1')
+    let received = ''
+    socket.setEncoding('latin1').on('data', (d: string) => (received += d))
+    await new Promise<void>((resolve) => socket.on('close', () => resolve()).write(garbage))
+    assert.match(received, /^HTTP\/1\.1 400 /, JSON.stringify(garbage))
+    assert.ok(received.endsWith('\r\n\r\nFalse'), received)
+    const warned = lines.slice(before).filter((l) => l.level === 'warn')
+    assert.equal(warned.length, 1, JSON.stringify(garbage))
+    assert.equal(warned[0]!.obj.code, 'API_BAD_REQUEST')
+  }
+})
+
 test("oslo.policy's form and JSON bodies are read, and a target naming the same backup is accepted", async (t) => {
   const { app } = await fixture(t)
   for (const encode of [form, json]) {

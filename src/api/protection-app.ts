@@ -13,7 +13,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { silentLogger, type Logger } from '../domain/logger.ts'
 import type { TrackedBackupLookup } from '../domain/protection-port.ts'
-import { createProtectionHandler } from './protection-handler.ts'
+import { createClientErrorHandler, createProtectionHandler } from './protection-handler.ts'
 
 export interface ProtectionAppDeps {
   readonly lookup: TrackedBackupLookup
@@ -49,7 +49,8 @@ const KEEP_ALIVE_MS = 72_000
 /** Builds the server; throws when the TLS certificate or key cannot be used. */
 export function buildProtectionApp(deps: ProtectionAppDeps, opts: ProtectionAppOptions = {}): ProtectionApp {
   const state = { closing: false }
-  const handler = createProtectionHandler({ lookup: deps.lookup, logger: deps.logger ?? silentLogger, isClosing: () => state.closing })
+  const logger = deps.logger ?? silentLogger
+  const handler = createProtectionHandler({ lookup: deps.lookup, logger, isClosing: () => state.closing })
   const tls = opts.tls
   const server: Server = tls
     ? createHttpsServer(
@@ -62,6 +63,7 @@ export function buildProtectionApp(deps: ProtectionAppDeps, opts: ProtectionAppO
       )
     : createHttpServer(handler)
   server.keepAliveTimeout = KEEP_ALIVE_MS
+  server.on('clientError', createClientErrorHandler(logger))
   const scheme = tls ? 'https' : 'http'
   return {
     server,

@@ -4,6 +4,7 @@
  * every 4xx/5xx answer is `False` with a log line (warn for 4xx, error for 5xx).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { toErrorInfo } from '../domain/errors.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { TrackedBackupLookup } from '../domain/protection-port.ts'
@@ -25,6 +26,25 @@ export interface ProtectionHandlerDeps {
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
+
+const CLIENT_ERROR_ANSWER =
+  'HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\ncache-control: no-store\r\ncontent-length: 5\r\nconnection: close\r\n\r\nFalse'
+
+/**
+ * The server's `clientError` listener: a request that is not HTTP (a broken request line or header,
+ * a header too large) answers `False` with 400 and a log line, like any request it cannot read.
+ * A client that went away is not logged (nobody to answer, nothing wrong with the API).
+ */
+export function createClientErrorHandler(logger: Logger): (err: Error & { code?: string }, socket: Duplex) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy()
+      return
+    }
+    logger.warn({ status: 400, code: 'API_BAD_REQUEST', reason: `the request is not HTTP the API can read: ${err.code ?? err.name}` }, 'protection API answered False (API_BAD_REQUEST)')
+    socket.end(CLIENT_ERROR_ANSWER)
+  }
+}
 
 export function createProtectionHandler(deps: ProtectionHandlerDeps): Handler {
   const { lookup, logger } = deps
