@@ -98,6 +98,36 @@ describe('ListingPoller', () => {
     assert.deepEqual(listings, [['a', 'b']], 'one round for both, at once')
   })
 
+  it('after the round lookNow made, an item still in flight is looked at when it was due anyway, not an interval later', async () => {
+    const time = fakeTime()
+    const sleeps: number[] = []
+    // A sleep that ends when woken, or when the test lets it run out (the clock then moves by it).
+    let runOut: (() => void) | undefined
+    const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+      new Promise((resolve, reject) => {
+        sleeps.push(ms)
+        runOut = () => {
+          time.advance(ms)
+          resolve()
+        }
+        signal?.addEventListener('abort', () => reject(new Error('woken')), { once: true })
+      })
+    let status = 'creating'
+    const poller = new ListingPoller<Rec>({ clock: time.clock, sleep, list: async (items) => new Map(items.map((i) => [i.id, { id: i.id, status }])) })
+    const wait = poller.watch({ id: 'a', projectId: 'p', since: time.clock.now() }, { done: (r) => r?.status === 'available', deadlineMs: time.clock.now().getTime() + 600_000, what: 'a', target: 'available' })
+    for (let i = 0; i < 100 && sleeps.length === 0; i++) await new Promise((r) => setImmediate(r))
+    // 3 s after it was watched (its last create was sent), the run looks at once.
+    time.advance(3_000)
+    poller.lookNow()
+    for (let i = 0; i < 100 && sleeps.length < 2; i++) await new Promise((r) => setImmediate(r))
+    assert.equal(poller.rounds, 1, 'the early round')
+    assert.equal(sleeps[1], 2_000, 'next look 5 s after it was watched, as it was due: not 5 s after the early round, nor doubled')
+    status = 'available'
+    runOut?.()
+    assert.equal((await wait)?.status, 'available')
+    assert.equal(poller.rounds, 2)
+  })
+
   it('an item added while others back off is answered by the next round, and the others go on', async () => {
     const { time, status, until } = setup()
     status.set('old', 'creating')

@@ -62,6 +62,8 @@ interface Watcher<T> {
   polls: number
   /** Made due by lookNow: that round does not count as a step of its back-off. */
   early: boolean
+  /** When it was due before lookNow made it due at once: its next look stays there. */
+  dueBeforeEarly: number
   dueMs: number
   last: T | undefined
   resolve(record: T | undefined): void
@@ -101,13 +103,16 @@ export class ListingPoller<T> {
   /**
    * Makes every item watched now due at once: the next round happens without waiting for the first
    * interval. A run calls it when its last create was sent, so a fast cloud is seen settled by one
-   * listing right away; items still in flight are looked at again one interval later (the early
-   * round is not a step of their back-off).
+   * listing right away; an item still in flight is looked at again when it was due anyway (the early
+   * round is not a step of its back-off), so one made just before waits no longer than its interval.
    */
   lookNow(): void {
     const now = this.#opts.clock.now().getTime()
     for (const w of this.#watchers) {
-      if (w.dueMs > now) w.early = true
+      if (w.dueMs > now) {
+        w.early = true
+        w.dueBeforeEarly = w.dueMs
+      }
       w.dueMs = Math.min(w.dueMs, now)
     }
     this.#wake?.abort()
@@ -128,6 +133,7 @@ export class ListingPoller<T> {
         opts,
         polls: 0,
         early: false,
+        dueBeforeEarly: 0,
         dueMs: Math.min(now + pollInterval(this.#schedule, 0), opts.deadlineMs),
         last: undefined,
         resolve: (r) => {
@@ -218,10 +224,15 @@ export class ListingPoller<T> {
   }
 
   #next(w: Watcher<T>, now: number): void {
-    // A round made early (lookNow) leaves the interval as it was: the item is looked at again one
-    // interval later, not a doubled one.
-    if (w.early) w.early = false
-    else w.polls++
+    // A round made early (lookNow) is not a step of the back-off: the item is looked at again when
+    // it was due anyway (its first interval after its own start), or one interval later.
+    if (w.early) {
+      w.early = false
+      if (w.dueBeforeEarly > now) {
+        w.dueMs = Math.min(w.dueBeforeEarly, Math.max(w.opts.deadlineMs, now + 1))
+        return
+      }
+    } else w.polls++
     w.dueMs = Math.min(now + pollInterval(this.#schedule, w.polls), Math.max(w.opts.deadlineMs, now + 1))
   }
 
