@@ -15,7 +15,7 @@ import { boundTargets, type BenchReport } from './support/bench-report.ts'
 import { runBenchMain } from './support/bench-main.ts'
 import { minimumPollRounds, pagesFor, type LowerBoundTerm } from './support/lower-bound.ts'
 import { measureCycle } from './support/measure-cycle.ts'
-import type { BackupScenario } from './support/scenarios.ts'
+import { withVolumes, type BackupScenario } from './support/scenarios.ts'
 import { startSimProcess } from './support/sim-process.ts'
 import type { ExpectedArtefact } from './support/verify-work.ts'
 
@@ -64,7 +64,7 @@ export async function runBackupBench(o: BackupBenchOptions): Promise<BenchReport
         { cloud, store, clock: deps.clock, sleep: deps.sleep, random: deps.random, logger: deps.logger, metrics: deps.metrics, config },
         { allProjects: true },
       )
-    })
+    }, 'backup run')
     const report = m.value
 
     // The work: every planned backup was made, available, in its volume's project.
@@ -152,7 +152,8 @@ export async function runBackupBench(o: BackupBenchOptions): Promise<BenchReport
   }
 }
 
-runBenchMain(import.meta.url, 'backup', ({ quick, settleMs }) => {
+runBenchMain(import.meta.url, 'backup', ({ quick, settleMs, volumes }) => {
   const base = quick ? BACKUP_BENCH_QUICK : BACKUP_BENCH
-  return runBackupBench(settleMs === undefined ? base : { ...base, settleMs })
+  const sized = volumes === undefined ? base : { ...base, scenario: withVolumes(base.scenario, volumes) }
+  return runBackupBench(settleMs === undefined ? sized : { ...sized, settleMs })
 })

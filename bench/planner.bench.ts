@@ -2,11 +2,11 @@
  * The snapshot planner alone (not a timed test): buildSnapshotPlan over 10k volumes in 50 projects
  * with a realistic metadata mix, mode `all`, once with no snapshot yet (the snapshot-cycle
  * benchmark's situation, which carries the target) and once with a week of history. Prints the median of
- * several runs against the 50 ms target (printed, not failed on, as the other benchmarks' targets) and
+ * several runs, and the first (cold) run against the 50 ms target (printed, not failed on, as the other benchmarks' targets) and
  * exits non-zero when the plan is not the one the fleet calls for (every open window planned once,
  * no heal or duplicate delete, every misspelt key reported).
  *
- *   node --import tsx bench/planner.bench.ts [--quick]
+ *   node --import tsx bench/planner.bench.ts [--quick]   (runs the compiled bench, dist/bench, as the CLI runs dist/)
  *
  * The mix (deterministic, seeded): 60 % our daily policy, 10 % SnapSentry's daily keys, 5 % our
  * weekly + daily, 5 % a misspelt key, 2 % opted out, 18 % no policy key at all; every volume carries
@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util'
 import type { SnapshotRecord, VolumeRef } from '../src/domain/inventory.ts'
 import { createPrng } from '../src/simulator/index.ts'
 import { buildSnapshotPlan } from '../src/planner/snapshot-plan.ts'
+import { relaunchCompiled } from './support/compiled-bench.ts'
 
 export const PLANNER_TARGET_MS = 50
 
@@ -98,6 +99,9 @@ export function plannerFleet(volumes: number, projects: number, history: boolean
 }
 
 export interface PlannerBenchResult {
+  /** The first plan of the process (cold: nothing compiled yet), as a one-shot CLI run plans: the figure the target is for. */
+  readonly firstMs: number
+  readonly firstCpuMs: number
   readonly medianMs: number
   readonly runsMs: readonly number[]
   /** CPU time (user + system) of this process per run: the figure a loaded machine does not inflate. */
@@ -110,7 +114,14 @@ export function runPlannerBench(fleet: PlannerFleet, runs: number): PlannerBench
   const input = { volumes: fleet.volumes, snapshots: fleet.snapshots, now: NOW, settings: { mode: 'all' as const, stuckAfterMs: 3_600_000 } }
   const runsMs: number[] = []
   const cpuMs: number[] = []
-  let plan = buildSnapshotPlan(input) // warm-up (JIT, memos of pure zone arithmetic): the daemon plans every cycle in one process
+  // The first run is cold (no JIT, empty memos), as in a one-shot `snapwarden create-snapshots`; the
+  // later runs are warm, as a daemon's cycles are.
+  const cold = { ...input, volumes: structuredClone(fleet.volumes), snapshots: structuredClone(fleet.snapshots) }
+  const firstStarted = performance.now()
+  const firstCpu = process.cpuUsage()
+  let plan = buildSnapshotPlan(cold)
+  const firstMs = performance.now() - firstStarted
+  const firstUsed = process.cpuUsage(firstCpu)
   for (let i = 0; i < runs; i++) {
     // A cycle lists the inventory afresh: new objects each run, so nothing keyed on them carries over.
     const fresh = { ...input, volumes: structuredClone(fleet.volumes), snapshots: structuredClone(fleet.snapshots) }
@@ -130,7 +141,7 @@ export function runPlannerBench(fleet: PlannerFleet, runs: number): PlannerBench
   const typos = plan.problems.filter((p) => p.key === 'x-snapwarden-daily-retention').length
   const typoVolumes = fleet.volumes.filter((v) => v.metadata['x-snapwarden-daily-retention'] !== undefined).length
   if (typos !== typoVolumes) failures.push(`reported ${typos} misspelt keys, expected ${typoVolumes}`)
-  return { medianMs: median(runsMs), runsMs, cpuMs, medianCpuMs: median(cpuMs), failures }
+  return { firstMs, firstCpuMs: (firstUsed.user + firstUsed.system) / 1000, medianMs: median(runsMs), runsMs, cpuMs, medianCpuMs: median(cpuMs), failures }
 }
 
 function median(xs: readonly number[]): number {
@@ -139,15 +150,16 @@ function median(xs: readonly number[]): number {
 }
 
 function report(title: string, fleet: PlannerFleet, result: PlannerBenchResult, target: number | undefined): string[] {
-  const over = target !== undefined && result.medianMs > target
+  const over = target !== undefined && result.firstMs > target
   return [
     `== snapshot planner: ${title}: ${fleet.volumes.length.toLocaleString('en-US')} volumes, ${fleet.snapshots.length.toLocaleString('en-US')} snapshots, mode all ==`,
     `  volumes with a daily policy / also weekly  ${fleet.dailyVolumes} / ${fleet.weeklyVolumes}`,
-    `  runs, wall (ms)                            ${result.runsMs.map((t) => t.toFixed(1)).join(' ')}`,
-    `  runs, CPU of the process (ms)              ${result.cpuMs.map((t) => t.toFixed(1)).join(' ')}`,
     target === undefined
-      ? `  median wall / CPU                          ${result.medianMs.toFixed(1)} ms / ${result.medianCpuMs.toFixed(1)} ms (no target: for reference)`
-      : `  median wall / CPU / target                 ${result.medianMs.toFixed(1)} ms / ${result.medianCpuMs.toFixed(1)} ms / ${target} ms${over ? '  OVER TARGET' : '  ok'}`,
+      ? `  first run (cold), wall / CPU               ${result.firstMs.toFixed(1)} ms / ${result.firstCpuMs.toFixed(1)} ms (no target: for reference)`
+      : `  first run (cold), wall / CPU / target      ${result.firstMs.toFixed(1)} ms / ${result.firstCpuMs.toFixed(1)} ms / ${target} ms${over ? '  OVER TARGET' : '  ok'}`,
+    `  later runs (warm), wall (ms)               ${result.runsMs.map((t) => t.toFixed(1)).join(' ')}`,
+    `  later runs (warm), CPU of the process (ms) ${result.cpuMs.map((t) => t.toFixed(1)).join(' ')}`,
+    `  median (warm) wall / CPU                   ${result.medianMs.toFixed(1)} ms / ${result.medianCpuMs.toFixed(1)} ms`,
     ...(result.medianMs > 2 * result.medianCpuMs ? ['  note: wall time is over twice the CPU time: the machine is busy, the wall figure is inflated'] : []),
     ...result.failures.map((f) => `  FAILED: ${f}`),
     '',
@@ -155,7 +167,9 @@ function report(title: string, fleet: PlannerFleet, result: PlannerBenchResult, 
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } })
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-write': { type: 'boolean' } } })
+  // As the CLI runs: the compiled planner from dist/, no TypeScript loader (bench-main.ts).
+  if (relaunchCompiled(import.meta.url, 'planner')) return
   const volumes = values.quick ? 1000 : 10_000
   const projects = values.quick ? 5 : 50
   const runs = values.quick ? 5 : 11

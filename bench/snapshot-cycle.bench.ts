@@ -6,7 +6,7 @@
  * non-zero; prints API calls by endpoint against the lower bound of the work that succeeded, wall
  * time against its latency bound, planner time and peak RSS against issue 9's targets.
  *
- *   node --import tsx bench/snapshot-cycle.bench.ts [--quick] [--settle-ms N]
+ *   node --import tsx bench/snapshot-cycle.bench.ts [--quick] [--settle-ms N] [--volumes N]
  */
 import { runSnapshotCycle } from '../src/cycles/snapshot-cycle.ts'
 import type { SnapshotRecord, VolumeRef } from '../src/domain/inventory.ts'
@@ -15,7 +15,8 @@ import { boundTargets, mib, type BenchReport, type TargetFigure } from './suppor
 import { runBenchMain } from './support/bench-main.ts'
 import { minimumPollRounds, pagesFor, type LowerBoundTerm } from './support/lower-bound.ts'
 import { measureCycle } from './support/measure-cycle.ts'
-import type { SnapshotScenario } from './support/scenarios.ts'
+import { rssTargetFigure } from './support/rss-sampler.ts'
+import { withVolumes, type SnapshotScenario } from './support/scenarios.ts'
 import { startSimProcess } from './support/sim-process.ts'
 import type { ExpectedArtefact } from './support/verify-work.ts'
 
@@ -50,7 +51,6 @@ export const SNAPSHOT_BENCH_QUICK: SnapshotBenchOptions = {
 
 const PLANNER_RUNS = 5
 const TARGET_PLANNER_MS = 50
-const TARGET_RSS_MIB = 150
 
 export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchReport> {
   const sim = await startSimProcess({ scenario: o.scenario, latencyMs: o.latencyMs, pageSize: o.pageSize, settleMs: o.settleMs })
@@ -65,7 +65,7 @@ export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchRe
         { cloud, clock: deps.clock, sleep: deps.sleep, random: deps.random, logger: deps.logger, metrics: deps.metrics, config },
         { mode: 'create', allProjects: true, dryRun: false },
       )
-    })
+    }, 'create-snapshots')
     const report = m.value
     const s = settings as NonNullable<typeof settings>
 
@@ -133,12 +133,11 @@ export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchRe
       ms: o.latencyMs * (2 + Math.max(pagesFor(listed.volumes, o.pageSize), pagesFor(listed.snapshots, o.pageSize)) + itemBatches + (polls.rounds > 0 ? 1 : 0)) + (polls.rounds > 0 ? o.settleMs : 0),
       why: `${o.latencyMs} ms × (auth + discovery + the longer listing's pages in sequence + ceil(${createdOk + deletedOk} items / ${s.concurrency} in flight) + a last poll) + settle ${o.settleMs} ms`,
     }
-    const peakMib = m.rss.peakBytes / 1024 / 1024
     const full = o.scenario.volumes === 10_000
     const targets: TargetFigure[] = [
       ...boundTargets({ calls: m.after.calls, lowerBound, wallMs: m.wallMs, wallBound }),
       { figure: `planner, ${o.scenario.volumes.toLocaleString('en-US')} volumes (first run)`, value: `${plannerMs.first.toFixed(1)} ms`, target: `≤ ${TARGET_PLANNER_MS} ms at 10k volumes`, met: full ? plannerMs.first <= TARGET_PLANNER_MS : undefined },
-      { figure: 'peak RSS (client)', value: mib(m.rss.peakBytes), target: `≤ ${TARGET_RSS_MIB} MiB at 10k volumes`, met: full ? peakMib <= TARGET_RSS_MIB : undefined },
+      rssTargetFigure(o.scenario.volumes, m.rss.peakBytes),
     ]
     const counts = report.result?.counts
     const spreads = (report.result?.groups ?? []).map((g) => g.spreadMs)
@@ -183,7 +182,8 @@ export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchRe
   }
 }
 
-runBenchMain(import.meta.url, 'snapshot', ({ quick, settleMs }) => {
+runBenchMain(import.meta.url, 'snapshot', ({ quick, settleMs, volumes }) => {
   const base = quick ? SNAPSHOT_BENCH_QUICK : SNAPSHOT_BENCH
-  return runSnapshotBench(settleMs === undefined ? base : { ...base, settleMs })
+  const sized = volumes === undefined ? base : { ...base, scenario: withVolumes(base.scenario, volumes) }
+  return runSnapshotBench(settleMs === undefined ? sized : { ...sized, settleMs })
 })

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
+import { COMMAND_TABLE, commandsToLoad, loadCommands } from '../../src/cli/commands/registry.ts'
 import { buildDeps, type CliDeps } from '../../src/cli/deps.ts'
 import type { OpenedCloud } from '../../src/cli/open-cloud.ts'
 import type { Labels, Metrics } from '../../src/domain/metrics.ts'
@@ -28,8 +29,20 @@ export interface CliCloud {
   close(): Promise<void>
 }
 
-/** `config` is the snapwarden.yaml document (the CLI's settings; `{}` for the defaults). */
-export async function openCliCloud(cloudEntry: unknown, config: Readonly<Record<string, unknown>>): Promise<CliCloud> {
+/**
+ * Loads the CLI's entry module and the modules of `command` (`create-snapshots`, `backup run`), as
+ * `snapwarden <command>` loads them (commands/registry.ts), so this process holds what the CLI's does.
+ */
+export async function loadCliModules(command: string | undefined): Promise<void> {
+  await import('../../src/cli/main.ts')
+  if (command === undefined) return
+  const table = commandsToLoad(command.split(' '))
+  if (table.length === COMMAND_TABLE.length) throw new Error(`bench: "${command}" is not a snapwarden command`)
+  await loadCommands(table)
+}
+
+/** `config` is the snapwarden.yaml document (the CLI's settings; `{}` for the defaults); `command` names the CLI command (its log level). */
+export async function openCliCloud(cloudEntry: unknown, config: Readonly<Record<string, unknown>>, command?: string): Promise<CliCloud> {
   const dir = mkdtempSync(join(tmpdir(), 'snapwarden-bench-'))
   const cloudsFile = join(dir, 'clouds.yaml')
   const configFile = join(dir, 'snapwarden.yaml')
@@ -37,7 +50,7 @@ export async function openCliCloud(cloudEntry: unknown, config: Readonly<Record<
   writeFileSync(configFile, stringify(config))
   // Only what the CLI would read; no proxies: everything is on loopback.
   const env: NodeJS.ProcessEnv = { OS_CLIENT_CONFIG_FILE: cloudsFile, HOME: dir }
-  const deps = buildDeps({ osCloud: BENCH_CLOUD, osCloudSource: '--os-cloud', config: configFile, debug: false }, env, 'run', { stderr: { isTTY: false } })
+  const deps = buildDeps({ osCloud: BENCH_CLOUD, osCloudSource: '--os-cloud', config: configFile, debug: false }, env, command ?? 'run', { stderr: { isTTY: false } })
   let requests = 0
   const errors: Record<string, number> = {}
   const durations = new Map<string, number[]>()

@@ -2,6 +2,10 @@
  * Wraps a Cloud to time a cycle's phases from the outside: listing (first list call to the end of
  * the last listing), planning (to the first per-item call) and executing (to the end).
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { deserialize, serialize } from 'node:v8'
 import type { Cloud } from '../../src/domain/ports.ts'
 import type { Row } from './bench-report.ts'
 
@@ -9,7 +13,7 @@ export interface PhasedCloud {
   readonly cloud: Cloud
   /** Phases in ms, measured up to `endMs` (performance.now()). */
   phases(endMs: number): Row[]
-  /** What each list method yielded (the first listing of each), to re-run the pure planner on. */
+  /** What each list method yielded (the first listing of each), to re-run the pure planner on: a fresh copy each call. */
   listed(method: string): readonly unknown[]
 }
 
@@ -19,15 +23,28 @@ export function timeCloudPhases(target: Cloud): PhasedCloud {
   let listStart: number | undefined
   let listEnd: number | undefined
   let firstItem: number | undefined
-  const listings = new Map<string, unknown[]>()
+  // Kept in a temp file (v8.serialize: the same values back, Dates included), not as live objects
+  // nor as a buffer: the CLI drops its listing once it has planned, so holding it here (40 MiB at
+  // 100k volumes, serialized) would measure more than the CLI uses. Written when the event loop is
+  // next free, outside the timed listing.
+  const listings = new Map<string, string | unknown[]>()
+  const dir = mkdtempSync(join(tmpdir(), 'snapwarden-bench-listing-'))
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
   async function* timed<T>(method: string, it: AsyncIterable<T>): AsyncIterable<T> {
     listStart ??= performance.now()
     const keep: unknown[] | undefined = listings.has(method) ? undefined : []
+    if (keep) listings.set(method, keep)
     for await (const x of it) {
       keep?.push(x)
       yield x
     }
-    if (keep) listings.set(method, keep)
+    if (keep) {
+      setImmediate(() => {
+        const file = join(dir, `${method}.v8`)
+        writeFileSync(file, serialize(keep))
+        listings.set(method, file)
+      })
+    }
     // Only the cycle's first listings; the executor's listings (polls, window checks) are executing.
     if (firstItem === undefined) listEnd = performance.now()
   }
@@ -50,7 +67,10 @@ export function timeCloudPhases(target: Cloud): PhasedCloud {
   })
   return {
     cloud,
-    listed: (method) => listings.get(method) ?? [],
+    listed: (method) => {
+      const kept = listings.get(method)
+      return kept === undefined ? [] : Array.isArray(kept) ? kept : (deserialize(readFileSync(kept)) as unknown[])
+    },
     phases(endMs) {
       const s = listStart ?? endMs
       const e = listEnd ?? s

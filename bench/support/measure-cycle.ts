@@ -6,7 +6,7 @@
 import type { CliDeps } from '../../src/cli/deps.ts'
 import type { Cloud } from '../../src/domain/ports.ts'
 import type { Row } from './bench-report.ts'
-import { openCliCloud } from './cli-cloud.ts'
+import { loadCliModules, openCliCloud } from './cli-cloud.ts'
 import { timeCloudPhases } from './cloud-phases.ts'
 import { loadRows, startLoadMeter } from './load-meter.ts'
 import { startRssSampler, type RssFigures } from './rss-sampler.ts'
@@ -30,17 +30,23 @@ export interface CycleMeasurement<T> {
   listed(method: string): readonly unknown[]
 }
 
-/** `config`: the snapwarden.yaml document the CLI reads. The cycle gets the CLI's deps and the (timed) cloud. */
+/**
+ * `config`: the snapwarden.yaml document the CLI reads. The cycle gets the CLI's deps and the (timed)
+ * cloud. `command`: the CLI command the cycle stands for (`create-snapshots`): its modules are
+ * loaded into this process before the baseline is sampled, as the CLI loads them (cli-cloud.ts).
+ */
 export async function measureCycle<T>(
   sim: SimProcess,
   config: Readonly<Record<string, unknown>>,
   cycle: (cloud: Cloud, deps: CliDeps) => Promise<T>,
+  command?: string,
 ): Promise<CycleMeasurement<T>> {
   const before = await sim.status()
   const load = startLoadMeter()
+  await loadCliModules(command)
   const rss = startRssSampler()
   const started = performance.now()
-  const client = await openCliCloud(sim.cloudEntry, config)
+  const client = await openCliCloud(sim.cloudEntry, config, command)
   try {
     const connectMs = performance.now() - started
     const phased = timeCloudPhases(client.opened.cloud)

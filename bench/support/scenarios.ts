@@ -88,3 +88,12 @@ export function seedScenario(sim: Simulator, s: Scenario): ScenarioFacts {
     adminProjectId: sim.seeded?.adminProjectId ?? '',
   }
 }
+
+/**
+ * The scenario at another size (`--volumes N`): the same projects (at most one per volume), the same
+ * volumes per server and every other share; the seed is kept, so a size is always the same fleet.
+ */
+export function withVolumes<S extends Scenario>(s: S, volumes: number): S {
+  const servers = Math.max(1, Math.round((s.servers * volumes) / s.volumes))
+  return { ...s, volumes, servers, projects: Math.min(s.projects, volumes) }
+}

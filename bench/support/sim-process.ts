@@ -1,8 +1,8 @@
 /** Starts the simulator with a seeded scenario in a child process and talks to it over IPC. */
 import { fork } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import type { CloudConfig } from '../../src/openstack/config/index.ts'
 import { parseCloud } from '../../src/openstack/config/parse-cloud.ts'
+import { RUNNING_COMPILED, sibling } from './compiled-bench.ts'
 import type { Scenario, ScenarioFacts } from './scenarios.ts'
 import type { ExpectedArtefact, VerifyResult } from './verify-work.ts'
 
@@ -46,13 +46,14 @@ export interface SimProcess {
   close(): Promise<void>
 }
 
-const CHILD = fileURLToPath(new URL('./sim-child.ts', import.meta.url))
+/** Compiled with the bench (dist/bench) or TypeScript through tsx, as this file runs (compiled-bench.ts). */
+const CHILD = sibling('./sim-child.ts', import.meta.url)
 /** Seeding 10k volumes takes about a second; a child silent for this long is broken. */
 const READY_TIMEOUT_MS = 120_000
 
 export async function startSimProcess(start: SimProcessStart): Promise<SimProcess> {
   const child = fork(CHILD, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: RUNNING_COMPILED ? [] : ['--import', 'tsx'],
     env: { ...process.env, BENCH_SIM_START: JSON.stringify(start) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })

@@ -1,7 +1,7 @@
 /** The composition root: parses argv, builds concrete objects, runs one command, maps errors to exit codes. */
 import { Command, Option } from 'commander'
 import { AppError, UserError } from '../domain/errors.ts'
-import { COMMANDS } from './commands/index.ts'
+import { commandsToLoad, loadCommands } from './commands/registry.ts'
 import type { CliCommand } from './command.ts'
 import { buildDeps, type GlobalOptions } from './deps.ts'
 import { EXIT } from './exit-codes.ts'
@@ -23,7 +23,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
 
-  for (const command of COMMANDS) attach(program, command as CliCommand<unknown>, (code) => (exitCode = code), env)
+  // Only the command being run is loaded (commands/registry.ts): its dependencies, not every command's.
+  for (const command of await loadCommands(commandsToLoad(argv.slice(2)))) attach(program, command, (code) => (exitCode = code), env)
 
   try {
     await program.parseAsync([...argv])

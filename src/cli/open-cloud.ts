@@ -7,10 +7,7 @@ import { UserError } from '../domain/errors.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { Metrics } from '../domain/metrics.ts'
 import type { Cloud } from '../domain/ports.ts'
-import { OpenStackCloud, projectScopedConnector } from '../cloud/openstack-cloud.ts'
 import { describeNoCloud, findCloudConfig, type CloudConfig } from '../openstack/config/index.ts'
-import { connect } from '../openstack/connection.ts'
-import { startDemoSimulator } from './demo-simulator.ts'
 import { VERSION } from './version.ts'
 
 export interface OpenedCloud {
@@ -64,7 +61,11 @@ export interface OpenCloudOptions {
 
 export async function openCloud(choice: CloudChoice, opts: OpenCloudOptions): Promise<OpenedCloud> {
   const connectOpts = { userAgent: `snapwarden/${VERSION}`, onRequest: countCalls(opts.metrics), env: opts.env }
+  // The OpenStack client (and its HTTP stack) is loaded by the commands that open a cloud, not by the others.
+  const [{ connect }, { OpenStackCloud, projectScopedConnector }] = await Promise.all([import('../openstack/connection.ts'), import('../cloud/openstack-cloud.ts')])
   if (choice.kind === 'simulator') {
+    // Loaded only with --simulator: the simulator (and its HTTP server) is no part of a real run.
+    const { startDemoSimulator } = await import('./demo-simulator.ts')
     const sim = await startDemoSimulator()
     opts.logger.info({}, 'using the built-in demo simulator (--simulator)')
     // The simulator listens on loopback: never through a proxy the environment names.
