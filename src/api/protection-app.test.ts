@@ -145,6 +145,22 @@ test('a check in flight when close() is called is answered, with its connection 
   assert.ok(received.endsWith('\r\n\r\nTrue'), received)
 })
 
+test('a body declared far over the limit is refused at once: False with 413, the connection closed, nothing read', async (t) => {
+  const { base, lines } = await fixture(t)
+  const socket = connect(Number(new URL(base).port), '127.0.0.1')
+  t.after(() => socket.destroy())
+  let received = ''
+  socket.setEncoding('latin1').on('data', (d: string) => (received += d))
+  const closed = new Promise<void>((resolve) => socket.on('end', () => resolve()))
+  // 2 MB announced, none sent: reading it first would wait for ever.
+  socket.write(`POST /v1/backup?backup_id=${UNKNOWN} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000000\r\n\r\n`)
+  await closed
+  assert.match(received, /^HTTP\/1\.1 413 /)
+  assert.match(received, /\r\nconnection: close\r\n/i)
+  assert.ok(received.endsWith('\r\n\r\nFalse'), received)
+  assert.match(String(lines.find((l) => l.level === 'warn')?.obj.reason), /2000000 bytes; accepted: at most 65536/)
+})
+
 test('a request that is not readable HTTP answers False with 400 and a log line', async (t) => {
   const { base, lines } = await fixture(t)
   for (const garbage of ['NOT HTTP AT ALL\r\n\r\n', `POST /v1/backup?backup_id=${UNKNOWN} HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n`]) {
