@@ -22,8 +22,10 @@ describe('commands/registry.ts: the commands main.ts loads on demand', () => {
     assert.deepEqual(names(commandsToLoad(['db', 'status'])), ['db migrate', 'db status'])
   })
 
-  test('loads every command for help, version, no command, an unknown one or after `--`', () => {
-    for (const args of [[], ['--help'], ['-V'], ['help', 'plan'], ['creat-snapshots'], ['--', 'plan'], ['--cloud', 'x']]) {
+  test('loads none for --version (commander answers it first), every command for help, no command, an unknown one or after `--`', () => {
+    assert.deepEqual(commandsToLoad(['--version']), [])
+    assert.deepEqual(commandsToLoad(['--debug', '-V']), [])
+    for (const args of [[], ['--help'], ['-V', '--help'], ['help', 'plan'], ['creat-snapshots'], ['--', 'plan'], ['--cloud', 'x']]) {
       assert.equal(commandsToLoad(args), COMMAND_TABLE, JSON.stringify(args))
     }
   })

@@ -49,13 +49,15 @@ const GLOBAL_OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['--os-cloud', '-
 /**
  * The commands to load for these arguments (argv without node and the script): those under the
  * first word that is neither an option nor a global option's value (`backup` → the four backup
- * commands); all of them when there is none (help, version, a usage error) or it names no command
- * (`help`, a misspelling, which commander answers with the list and suggestions).
+ * commands); none for `--version` alone (commander answers it before any command); all of them when
+ * there is no command word otherwise (help, a usage error) or it names no command (`help`, a
+ * misspelling, which commander answers with the list and suggestions).
  */
 export function commandsToLoad(args: readonly string[]): readonly LazyCommand[] {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     if (arg === '--') break
+    if ((arg === '-V' || arg === '--version') && !args.some((a) => a === '-h' || a === '--help')) return NO_COMMANDS
     if (arg.startsWith('-')) {
       if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) i++ // `--config=x` and `-cx` carry their value
       continue
@@ -65,6 +67,8 @@ export function commandsToLoad(args: readonly string[]): readonly LazyCommand[] 
   }
   return COMMAND_TABLE
 }
+
+const NO_COMMANDS: readonly LazyCommand[] = Object.freeze([])
 
 /** Loads the commands, in table order. */
 export async function loadCommands(table: readonly LazyCommand[]): Promise<CliCommand<unknown>[]> {
