@@ -31,11 +31,11 @@ export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOpt
 
 /**
  * The daemon's run on a daemon that is not the planner: only claims and runs tasks, recorded as
- * `backup-execute`. It never lists, so it settles nothing: tasks in flight are not claimable before
- * their deadline (the planner's listing settles them).
+ * `backup-execute`. It never lists, so it settles nothing and claims only planned tasks: started ones
+ * (in flight, or of a dead worker) are the planner's, whose listing settles them first.
  */
 export function runClaimedRecorded(deps: BackupCycleDeps, owner: string, signal?: AbortSignal, opts: { readonly wait?: boolean } = {}): Promise<BackupTaskResult[]> {
-  return recordedRun(deps, 'backup-execute', () => executeClaimed(deps, owner, signal, opts), (results) => ({
+  return recordedRun(deps, 'backup-execute', () => executeClaimed(deps, owner, signal, { ...opts, plannedOnly: true }), (results) => ({
     failed: results.filter(failedResult).length,
     summary: outcomeCounts(results),
   }))
@@ -117,7 +117,12 @@ async function backupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Pro
  * The loops and follows live and die together: one failure aborts the others, and this returns (or
  * throws that failure) only when every one has stopped, so nothing outlives the job.
  */
-export async function executeClaimed(deps: BackupCycleDeps, owner: string, signal?: AbortSignal, opts: { readonly wait?: boolean } = {}): Promise<BackupTaskResult[]> {
+export async function executeClaimed(
+  deps: BackupCycleDeps,
+  owner: string,
+  signal?: AbortSignal,
+  opts: { readonly wait?: boolean; readonly plannedOnly?: boolean } = {},
+): Promise<BackupTaskResult[]> {
   const c = deps.config.conductor
   const timeoutMs = c.backup_cycle_timeout * 1000
   const leaseMs = Math.max(5 * 60_000, 2 * timeoutMs)
@@ -162,7 +167,7 @@ export async function executeClaimed(deps: BackupCycleDeps, owner: string, signa
     for (let i = 0; i < 1000 && queue.length === 0 && !drained && !stop.signal.aborted; i++) {
       const me = `${owner}/${run}-b${++batch}`
       claiming ??= deps.store
-        .claimTasks(me, c.backup_workers, deps.clock.now(), leaseMs)
+        .claimTasks(me, c.backup_workers, deps.clock.now(), leaseMs, { plannedOnly: opts.plannedOnly ?? false })
         .then((got) => {
           if (got.length === 0) drained = true
           queue.push(...got.map((task) => ({ task, owner: me })))

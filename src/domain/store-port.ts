@@ -91,6 +91,15 @@ export interface PlanTasksResult {
   readonly skippedVolumeIds: readonly string[]
 }
 
+export interface ClaimOptions {
+  /**
+   * Only `planned` tasks (a daemon that is not the planner): a started task (in flight, or of a dead
+   * worker) is left to the planner's cycle, which settles it from its listing first and takes over
+   * only what is still running past its deadline.
+   */
+  readonly plannedOnly?: boolean
+}
+
 export interface BackupTaskStore {
   /**
    * Inserts planned tasks (results in input order), atomically against concurrent planners and
@@ -105,7 +114,7 @@ export interface BackupTaskStore {
    * tasks whose lease expired (their worker died). Two callers never receive the same task.
    * Oldest `plannedAt` first. The state is unchanged (a re-claimed started task stays started).
    */
-  claimTasks(owner: string, limit: number, now: Date, leaseMs: number): Promise<BackupTask[]>
+  claimTasks(owner: string, limit: number, now: Date, leaseMs: number, opts?: ClaimOptions): Promise<BackupTask[]>
   /** Records the backup name about to be sent, before sending (see BackupTask.backupName). */
   recordIntent(taskId: string, owner: string, backupName: string): Promise<BackupTask>
   /** planned → started: the create request answered with `backupId`. */

@@ -6,6 +6,7 @@ import {
   TASK_OUTCOMES,
   type BackupTask,
   type BackupTaskStore,
+  type ClaimOptions,
   type NewBackupTask,
   type PlanTasksOptions,
   type PlanTasksResult,
@@ -107,14 +108,14 @@ export class BackupTaskRepo implements BackupTaskStore {
     return toBackupTask(row)
   }
 
-  async claimTasks(owner: string, limit: number, now: Date, leaseMs: number): Promise<BackupTask[]> {
+  async claimTasks(owner: string, limit: number, now: Date, leaseMs: number, opts: ClaimOptions = {}): Promise<BackupTask[]> {
     if (limit <= 0) return []
     const { db, dialect, sqlite } = this.#ctx
     const nowMs = now.getTime()
     let pick = db
       .selectFrom('backup_tasks')
       .select('id')
-      .where('state', 'in', OPEN_TASK_STATES)
+      .where('state', 'in', opts.plannedOnly ? (['planned'] as const) : OPEN_TASK_STATES)
       .where((eb) => eb.or([eb('owner', 'is', null), eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', nowMs)]))
       .orderBy('planned_at')
       .orderBy('id')

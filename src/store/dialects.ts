@@ -82,5 +82,35 @@ export function openDialect(target: StoreTarget, opts: { readonly poolSize?: num
   } catch (err) {
     throw new StoreUnavailableError(`cannot open SQLite store ${target.path}: ${(err as Error).message}`, { cause: err })
   }
-  return { dialect: new SqliteDialect({ database: db }), sqlite: db, display: `sqlite:${target.path}` }
+  return { dialect: new SqliteDialect({ database: cachedStatements(db) }), sqlite: db, display: `sqlite:${target.path}` }
+}
+
+/** Prepared statements kept per SQL text: the store sends the same few statements per task, and preparing costs more than running them. */
+const STATEMENT_CACHE = 256
+
+/**
+ * The database as Kysely's SQLite driver sees it, re-using prepared statements. Safe because the
+ * store never streams (a statement being iterated would be busy); every query runs to its end
+ * synchronously (all/run) before the next starts.
+ */
+function cachedStatements(db: SqliteDatabase.Database): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  return {
+    close: () => {
+      cache.clear()
+      db.close()
+    },
+    prepare(sql: string) {
+      let stmt = cache.get(sql)
+      if (stmt) {
+        // Most recently used last: the oldest is dropped first.
+        cache.delete(sql)
+      } else {
+        stmt = db.prepare(sql)
+        if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value as string)
+      }
+      cache.set(sql, stmt)
+      return stmt
+    },
+  }
 }

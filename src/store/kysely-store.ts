@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { Kysely } from 'kysely'
 import type { ErrorInfo } from '../domain/errors.ts'
 import type {
+  ClaimOptions,
   BackupListQuery,
   BackupTask,
   MigrationStatus,
@@ -73,8 +74,8 @@ export class KyselyStore implements Store {
   recordOverQuota(task: NewBackupTask, now: Date, error: ErrorInfo): Promise<BackupTask> {
     return this.#guard(() => this.#tasks.recordOverQuota(task, now, error))
   }
-  claimTasks(owner: string, limit: number, now: Date, leaseMs: number): Promise<BackupTask[]> {
-    return this.#guard(() => this.#tasks.claimTasks(owner, limit, now, leaseMs))
+  claimTasks(owner: string, limit: number, now: Date, leaseMs: number, opts?: ClaimOptions): Promise<BackupTask[]> {
+    return this.#guard(() => this.#tasks.claimTasks(owner, limit, now, leaseMs, opts))
   }
   recordIntent(taskId: string, owner: string, backupName: string): Promise<BackupTask> {
     return this.#guard(() => this.#tasks.recordIntent(taskId, owner, backupName))

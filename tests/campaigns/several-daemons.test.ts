@@ -288,7 +288,11 @@ async function campaign(t: TestContext, opts: { daemons: number; space: StoreSpa
       if (!perPeriod.has(PERIODS - 1) && !perPeriod.has(PERIODS)) problems.push(`volume ${v.id}: no backup in the last period`)
     }
     for (const b of orphans) problems.push(`backup ${b.id} (volume ${b.volumeId}, ${b.name}) belongs to no task: a second backup`)
-    for (const x of open) problems.push(`task ${x.id} (volume ${x.volumeId}) left ${x.state}, owner ${x.owner}`)
+    const simStatus = (id: string | undefined) => (id ? (h.sim.state.backups.get(id)?.status ?? 'gone') : '-')
+    const iso = (d: Date | undefined) => d?.toISOString() ?? '-'
+    for (const x of open) {
+      problems.push(`task ${x.id} (volume ${x.volumeId}) left ${x.state}, owner ${x.owner}, started ${iso(x.startedAt)}, deadline ${iso(x.deadlineAt)}, lease ${iso(x.leaseExpiresAt)}, backup ${x.backupId ?? '-'} ${simStatus(x.backupId)} (settling run at ${new Date(SIM_START + PERIODS * PERIOD_MS + PERIOD_MS / 4).toISOString()})`)
+    }
     for (const x of notSucceeded) problems.push(`task ${x.id} (volume ${x.volumeId}) ${x.state}: ${x.errorCode} ${x.errorMessage}`)
     const reclaimed = tasks.filter((x) => x.attempts > 1).length
     const doubles = samePeriod + orphans.length

@@ -3,7 +3,7 @@
 // shared by all its backups. Against the in-process simulator on manual time, SQLite store.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { executeClaimed, runBackupCycle } from '../../src/cycles/backup-cycle.ts'
+import { executeClaimed, runBackupCycle, runClaimedRecorded } from '../../src/cycles/backup-cycle.ts'
 import { backupJobs } from '../../src/daemon/backup-jobs.ts'
 import type { StorePorts } from '../../src/daemon/daemon-ports.ts'
 import type { FailedItem, FailureCounts } from '../../src/domain/failure-report.ts'
@@ -113,7 +113,7 @@ describe('backups in flight', () => {
       assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 1, 'the volume was not backed up again while its task was open')
     }))
 
-  test('a second daemon does not claim in-flight tasks before their deadline, and takes them over after it', () =>
+  test('a daemon that is not the planner never claims in-flight tasks (nor any claimer before their deadline); past it, the planner\'s cycle takes them over and cancels them', () =>
     withBackups(async (b) => {
       addProtectedServer(b.sim, b.projectId, 'rival', { volumes: 2 })
       const config = backupConfig({ backup_workers: 2, backup_cycle_timeout: '10min' })
@@ -126,12 +126,14 @@ describe('backups in flight', () => {
       b.h.clock.advance(9 * MINUTE)
       const early = await executeClaimed(b.deps(config, { store: rival }), 'swtest-J-rival', undefined, { wait: false })
       assert.deepEqual(early, [], 'nothing claimed before the deadline')
-      assert.deepEqual(cinderCalls(b), before, 'and no Cinder call made for them')
+      b.h.clock.advance(2 * MINUTE)
+      const notPlanner = await runClaimedRecorded(b.deps(config, { store: rival }), 'swtest-J-rival', undefined, { wait: false })
+      assert.deepEqual(notPlanner, [], 'past the deadline too, a daemon that is not the planner leaves them to the planner')
+      assert.deepEqual(cinderCalls(b), before, 'and makes no Cinder call for them')
       assert.deepEqual((await b.store.openTasks()).map((t) => t.attempts), [1, 1])
 
-      b.h.clock.advance(2 * MINUTE)
-      const late = await executeClaimed(b.deps(config, { store: rival }), 'swtest-J-rival', undefined, { wait: false })
-      assert.deepEqual(late.map((r) => r.outcome), ['cancelled', 'cancelled'], 'past the deadline a claimer takes them over to cancel them')
+      const planner = await runBackupCycle(b.deps(config, { store: rival }), DAEMON)
+      assert.deepEqual(planner.results.map((r) => r.outcome), ['cancelled', 'cancelled'], 'the planner\'s cycle takes them over past their deadline and cancels them')
     }))
 
   test('`backup run` waits for what it sent and reports each outcome, seen settled by one listing round at once when the cloud is fast', () =>

@@ -312,6 +312,8 @@ for (const dialect of DIALECTS) {
         assert.equal(await other().settleInFlight('t2', 'backup-other', 'succeeded', at(21)), false, 'only with its own backup')
         const done = await store.getTask('t1')
         assert.deepEqual([done?.state, done?.finishedAt, done?.leaseExpiresAt], ['succeeded', at(20), undefined])
+        // A daemon that is not the planner claims only planned tasks: never one in flight.
+        assert.deepEqual(await other().claimTasks('w3', 5, at(31), LEASE_MS, { plannedOnly: true }), [])
         // After the deadline a claimer takes t2 over (to cancel it); a listing no longer settles it.
         const [taken] = await other().claimTasks('w2', 5, at(31), LEASE_MS)
         assert.deepEqual([taken?.id, taken?.owner, taken?.attempts], ['t2', 'w2', 2])
