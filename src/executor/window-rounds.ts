@@ -50,7 +50,6 @@ export class WindowRounds {
   /** Watch id → the windows of its group's creates, in order. */
   readonly #watched = new Map<string, readonly WindowOf[]>()
   #seq = 0
-  #listings = 0
 
   constructor(deps: ExecutorDeps, settings: ItemSettings, signal?: AbortSignal) {
     this.#deps = deps
@@ -67,11 +66,6 @@ export class WindowRounds {
   /** Listing rounds so far (one round may list several window keys). */
   get rounds(): number {
     return this.#poller.rounds
-  }
-
-  /** Window listings sent so far (each round: one per window key and scope). */
-  get listings(): number {
-    return this.#listings
   }
 
   /** Every window watched now is looked at in one round at once (the run's last create was sent). */
@@ -160,9 +154,10 @@ export class WindowRounds {
     return new Map(groups.map((g) => [g.id, g.windows.map((w) => pictures.get(`${w.volumeId}\u0000${w.windowKey}`) ?? [])]))
   }
 
-  /** One listing per window key over the projects of its volumes; pictures keyed `volume\0window`. */
+  /** One listing per window key over the projects of its volumes; the watched volumes' pictures, keyed `volume\0window`. */
   async #list(windows: readonly WindowOf[]): Promise<Map<string, SnapshotRecord[]>> {
     const projectsByKey = new Map<string, Set<string>>()
+    const wanted = new Set(windows.map((w) => `${w.volumeId}\u0000${w.windowKey}`))
     for (const w of windows) {
       const projects = projectsByKey.get(w.windowKey) ?? new Set<string>()
       projects.add(w.projectId)
@@ -170,12 +165,13 @@ export class WindowRounds {
     }
     const pictures = new Map<string, SnapshotRecord[]>()
     for (const [windowKey, projects] of projectsByKey) {
-      this.#listings++
       const listed = await this.#deps.cloud.listSnapshotsByMetadata({ projectIds: [...projects], metadata: { [WINDOW_METADATA_KEY]: windowKey } }, this.#signal)
       for (const s of listed) {
         // The cloud filtered by the window key already; a snapshot without it is no part of the window.
+        // Volumes of the window that are not watched (settled earlier in the run) are not kept.
         if (s.metadata[WINDOW_METADATA_KEY] !== windowKey) continue
         const key = `${s.volumeId}\u0000${windowKey}`
+        if (!wanted.has(key)) continue
         const list = pictures.get(key)
         if (list === undefined) pictures.set(key, [s])
         else list.push(s)
