@@ -22,8 +22,9 @@ const windowFilter = (item: CreateSnapshotItem): Record<string, string> => ({ [W
  * Issues the create; after a transient failure (a lost response) looks for the window's snapshot
  * before creating again, so a retry never yields a second snapshot. There is no look before the
  * first create: the plan was built from a listing moments earlier (a crashed run's snapshot is in
- * it), and a snapshot an overlapping run made meanwhile is caught by CreateSettle's look in the run's rounds. The look
- * on a retry is this item's own (findSnapshots: one volume's window), not a round's.
+ * it), and a snapshot an overlapping run made meanwhile is caught by CreateSettle's look in the
+ * run's rounds. The look on a retry is this item's own (findSnapshots: one volume's window), not a
+ * round's.
  */
 export async function startCreate(item: CreateSnapshotItem, run: ItemRun): Promise<StartedCreate> {
   const { cloud, clock } = run.deps
