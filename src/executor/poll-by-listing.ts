@@ -81,8 +81,15 @@ export class ListingPoller<T> {
   readonly #opts: ListingPollerOptions<T>
   readonly #schedule: PollSchedule
   readonly #watchers = new Set<Watcher<T>>()
+  /**
+   * One abort listener per signal, not per watcher: thousands of waits share a run's signal, and
+   * every listener added to an EventTarget walks the ones already there.
+   */
+  readonly #bySignal = new Map<AbortSignal, { readonly watchers: Set<Watcher<T>>; readonly onAbort: () => void }>()
   #running: Promise<void> | undefined
   #wake: AbortController | undefined
+  /** The due time the loop sleeps until (undefined while it is not sleeping). */
+  #sleepingUntil: number | undefined
   #rounds = 0
 
   constructor(opts: ListingPollerOptions<T>) {
@@ -123,11 +130,6 @@ export class ListingPoller<T> {
     if (opts.signal?.aborted) return Promise.reject(new CancelledError(`waiting for ${opts.what}`, opts.signal.reason))
     return new Promise<T | undefined>((resolve, reject) => {
       const now = this.#opts.clock.now().getTime()
-      const onAbort = (): void => {
-        if (!this.#watchers.delete(w)) return
-        this.#idleWake()
-        reject(new CancelledError(`waiting for ${opts.what}`, opts.signal?.reason))
-      }
       const w: Watcher<T> = {
         item,
         opts,
@@ -137,17 +139,18 @@ export class ListingPoller<T> {
         dueMs: Math.min(now + pollInterval(this.#schedule, 0), opts.deadlineMs),
         last: undefined,
         resolve: (r) => {
-          opts.signal?.removeEventListener('abort', onAbort)
+          this.#unlisten(w)
           resolve(r)
         },
         reject: (e) => {
-          opts.signal?.removeEventListener('abort', onAbort)
+          this.#unlisten(w)
           reject(e)
         },
       }
-      opts.signal?.addEventListener('abort', onAbort, { once: true })
+      this.#listen(w)
       this.#watchers.add(w)
-      this.#wake?.abort()
+      // The loop sleeping until an earlier (or equal) due time looks at this item then: no wake.
+      if (this.#sleepingUntil === undefined || w.dueMs < this.#sleepingUntil) this.#wake?.abort()
       this.#running ??= this.#loop().finally(() => {
         this.#running = undefined
         // A watch added while the loop was ending starts a new one.
@@ -156,21 +159,56 @@ export class ListingPoller<T> {
     })
   }
 
+  #listen(w: Watcher<T>): void {
+    const signal = w.opts.signal
+    if (signal === undefined) return
+    let group = this.#bySignal.get(signal)
+    if (group === undefined) {
+      const watchers = new Set<Watcher<T>>()
+      const onAbort = (): void => {
+        this.#bySignal.delete(signal)
+        for (const x of [...watchers]) {
+          if (this.#watchers.delete(x)) x.reject(new CancelledError(`waiting for ${x.opts.what}`, signal.reason))
+        }
+        watchers.clear()
+        this.#idleWake()
+      }
+      group = { watchers, onAbort }
+      this.#bySignal.set(signal, group)
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
+    group.watchers.add(w)
+  }
+
+  #unlisten(w: Watcher<T>): void {
+    const signal = w.opts.signal
+    const group = signal && this.#bySignal.get(signal)
+    if (!group) return
+    group.watchers.delete(w)
+    if (group.watchers.size === 0) {
+      signal.removeEventListener('abort', group.onAbort)
+      this.#bySignal.delete(signal)
+    }
+  }
+
   async #loop(): Promise<void> {
     const { clock, sleep } = this.#opts
     // Bounded: every watcher has a deadline, and each round moves every watcher's due time forward.
     for (let guard = 0; guard < 10_000_000 && this.#watchers.size > 0; guard++) {
-      const due = Math.min(...[...this.#watchers].map((w) => w.dueMs))
+      let due = Infinity
+      for (const w of this.#watchers) if (w.dueMs < due) due = w.dueMs
       const waitMs = due - clock.now().getTime()
       if (waitMs > 0) {
         const wake = new AbortController()
         this.#wake = wake
+        this.#sleepingUntil = due
         try {
           await sleep(waitMs, wake.signal)
         } catch (err) {
           if (!wake.signal.aborted) throw err
         } finally {
           this.#wake = undefined
+          this.#sleepingUntil = undefined
         }
         // Woken by a new item (or the last wait ended): look at the due times again. A sleep that
         // ran out is the round, whatever the clock says (a clock held still must not stall it).

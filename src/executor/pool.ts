@@ -80,6 +80,11 @@ export class Pool {
 
   #acquire(projectId: string, weight: number, signal: AbortSignal | undefined): Promise<void> {
     if (signal?.aborted) return Promise.reject(new CancelledError('waiting for a pool slot', signal.reason))
+    // Free now and nobody ahead: taken at once, without a listener on the signal.
+    if (this.#queue.length === 0 && this.#fits(projectId, weight)) {
+      this.#take(projectId, weight)
+      return Promise.resolve()
+    }
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         const i = this.#queue.indexOf(waiter)

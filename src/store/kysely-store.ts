@@ -41,6 +41,8 @@ export class KyselyStore implements Store {
   readonly #leases: LeaseRepo
   readonly #runs: RunLogRepo
   readonly #migrator: SchemaMigrator
+  /** SQLite: the last call queued (see #guard). */
+  #tail: Promise<unknown> = Promise.resolve()
 
   constructor(target: StoreTarget, opts: { readonly poolSize?: number } = {}) {
     const opened = openDialect(target, opts)
@@ -160,7 +162,20 @@ export class KyselyStore implements Store {
     return this.#guard(() => this.#runs.pruneRuns(before))
   }
 
-  async #guard<T>(fn: () => Promise<T>): Promise<T> {
+  #guard<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.dialect !== 'sqlite') return this.#run(fn)
+    // SQLite has one connection, which Kysely hands out behind a mutex that wakes every waiter at
+    // each release: thousands of calls at once (a listing round settling every backup in flight)
+    // cost quadratic wake-ups. Queued here in call order, at most one waits for it.
+    const run = this.#tail.then(() => this.#run(fn))
+    this.#tail = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    return run
+  }
+
+  async #run<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn()
     } catch (err) {
