@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { BackupCatalog, BackupListQuery, TrackedBackup } from '../domain/store-port.ts'
 import { toBackupRow, toTrackedBackup } from './row-mappers.ts'
+import { statement } from './sqlite-statements.ts'
 import type { StoreContext } from './store-context.ts'
 
 /** The `backups` table: Cinder backups Snapwarden created, kept (closed) after deletion. */
@@ -12,6 +13,17 @@ export class BackupCatalogRepo implements BackupCatalog {
   }
 
   async recordBackup(b: TrackedBackup): Promise<boolean> {
+    const { sqlite } = this.#ctx
+    if (sqlite) {
+      // As below, on the raw handle (see sqlite-statements.ts).
+      const r = toBackupRow(b)
+      const columns = Object.keys(r) as (keyof typeof r)[]
+      const stmt = statement(
+        sqlite,
+        `insert into "backups" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')}) on conflict ("backup_id") do nothing`,
+      )
+      return stmt.run(...columns.map((c) => r[c] ?? null)).changes > 0
+    }
     const row = await this.#ctx.db
       .insertInto('backups')
       .values(toBackupRow(b))
@@ -22,6 +34,14 @@ export class BackupCatalogRepo implements BackupCatalog {
   }
 
   async updateBackupStatus(backupId: string, status: string, completedAt?: Date): Promise<boolean> {
+    const { sqlite } = this.#ctx
+    if (sqlite) {
+      // As below, on the raw handle (see sqlite-statements.ts).
+      const done = completedAt
+        ? statement(sqlite, `update "backups" set "status" = ?, "completed_at" = coalesce("completed_at", ?) where "backup_id" = ?`).run(status, completedAt.getTime(), backupId)
+        : statement(sqlite, `update "backups" set "status" = ? where "backup_id" = ?`).run(status, backupId)
+      return done.changes > 0
+    }
     const res = await this.#ctx.db
       .updateTable('backups')
       .set((eb) => ({

@@ -14,9 +14,12 @@ import {
 } from '../domain/store-port.ts'
 import { StoreConflictError } from './errors.ts'
 import { toBackupTask } from './row-mappers.ts'
+import { inList, setList, statement } from './sqlite-statements.ts'
 import type { BackupTasksTable, Database } from './schema.ts'
 import type { StoreContext } from './store-context.ts'
 
+/** The open states as an SQL list (constants of our own code). */
+const OPEN_IN = inList(OPEN_TASK_STATES)
 /** Rows per INSERT: 22 columns × 400 stays under SQLite's and PostgreSQL's parameter limits. */
 const INSERT_CHUNK = 400
 /** Error messages are stored up to this length. */
@@ -199,6 +202,14 @@ export class BackupTaskRepo implements BackupTaskStore {
 
   async confirmLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask> {
     const nowMs = now.getTime()
+    const { sqlite } = this.#ctx
+    if (sqlite) {
+      // As below, on the raw handle (see sqlite-statements.ts).
+      const stmt = statement(sqlite, `update "backup_tasks" set "lease_expires_at" = ? where "id" = ? and "owner" = ? and "state" in ${OPEN_IN} and "lease_expires_at" > ? returning *`)
+      const got = stmt.all(nowMs + leaseMs, taskId, owner, nowMs) as Selectable<BackupTasksTable>[]
+      if (got[0]) return toBackupTask(got[0])
+      throw await this.#conflict(taskId, owner, now)
+    }
     const row = await this.#ctx.db
       .updateTable('backup_tasks')
       .set({ lease_expires_at: nowMs + leaseMs })
@@ -277,6 +288,15 @@ export class BackupTaskRepo implements BackupTaskStore {
 
   /** Updates an open task only while `owner` holds it; otherwise explains why in a StoreConflictError. */
   async #updateOwned(taskId: string, owner: string, set: Partial<Insertable<BackupTasksTable>>): Promise<BackupTask> {
+    const { sqlite } = this.#ctx
+    if (sqlite) {
+      // As below, on the raw handle (see sqlite-statements.ts); one statement per set of columns.
+      const columns = Object.keys(set) as (keyof typeof set)[]
+      const stmt = statement(sqlite, `update "backup_tasks" set ${setList(columns)} where "id" = ? and "owner" = ? and "state" in ${OPEN_IN} returning *`)
+      const got = stmt.all(...columns.map((c) => set[c] ?? null), taskId, owner) as Selectable<BackupTasksTable>[]
+      if (got[0]) return toBackupTask(got[0])
+      throw await this.#conflict(taskId, owner)
+    }
     const row = await this.#ctx.db
       .updateTable('backup_tasks')
       .set(set)

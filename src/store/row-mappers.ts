@@ -17,7 +17,9 @@ function opt<T>(value: T | null): T | undefined {
 
 /** Copies only defined optional fields, so results compare cleanly with deepEqual. */
 function compact<T extends object>(obj: T): T {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T
+  const out: Partial<T> = {}
+  for (const k in obj) if (obj[k] !== undefined) out[k] = obj[k]
+  return out as T
 }
 
 export function toBackupTask(row: Selectable<BackupTasksTable>): BackupTask {
