@@ -153,7 +153,13 @@ export async function runBackupBench(o: BackupBenchOptions): Promise<BenchReport
       rss: m.rss,
       simulatorMaxRssBytes: m.after.maxRssBytes,
       targets: [...boundTargets({ calls: m.after.calls, lowerBound, wallMs: m.wallMs, wallBound }), { figure: 'peak RSS (client)', value: `${(m.rss.peakBytes / 1024 / 1024).toFixed(0)} MiB`, target: 'none for this cycle', met: undefined }],
-      diagnostics: m.diagnostics,
+      diagnostics: [
+        ...m.diagnostics,
+        [
+          'client CPU per backup task',
+          report.results.length ? `${(m.clientCpuMs / report.results.length).toFixed(2)} ms (all of the client's CPU, start-up and listings included, over ${report.results.length} tasks)` : 'no tasks',
+        ],
+      ],
     }
   } finally {
     await sim.close()

@@ -26,6 +26,8 @@ export interface CycleMeasurement<T> {
   /** "none" or "3× network_error, 1× 503". */
   readonly clientErrors: string
   readonly diagnostics: readonly Row[]
+  /** CPU time of this process (the client) from loading the command's modules to the cycle's end (ms). */
+  readonly clientCpuMs: number
   /** What the cycle's listings yielded, by Cloud method (listVolumes, listSnapshots, …). */
   listed(method: string): readonly unknown[]
 }
@@ -66,6 +68,7 @@ export async function measureCycle<T>(
       clientRequests: client.clientRequests(),
       clientErrors: Object.entries(client.clientErrors()).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none',
       diagnostics: [...loadRows(used, wallMs, after.cpuMs - before.cpuMs), ...client.latencyRows().map(([k, v]): Row => [`latency ${k}`, v])],
+      clientCpuMs: used.cpuMs,
       listed: phased.listed,
     }
   } finally {
