@@ -116,7 +116,8 @@ export class HttpTransport implements RequestSender {
   }
 
   #dispatcherFor(url: string): Dispatcher {
-    const proxy = this.#proxy && proxyFor(this.#proxy, url)
+    // No proxy for either scheme (the usual case): no URL to parse per request.
+    const proxy = this.#proxy && (this.#proxy.http !== undefined || this.#proxy.https !== undefined) ? proxyFor(this.#proxy, url) : undefined
     if (proxy === undefined) return this.#agent
     let agent = this.#proxies.get(proxy)
     if (agent === undefined) {
