@@ -88,8 +88,6 @@ export class ListingPoller<T> {
   readonly #bySignal = new Map<AbortSignal, { readonly watchers: Set<Watcher<T>>; readonly onAbort: () => void }>()
   #running: Promise<void> | undefined
   #wake: AbortController | undefined
-  /** The due time the loop sleeps until (undefined while it is not sleeping). */
-  #sleepingUntil: number | undefined
   #rounds = 0
 
   constructor(opts: ListingPollerOptions<T>) {
@@ -122,7 +120,7 @@ export class ListingPoller<T> {
       }
       w.dueMs = Math.min(w.dueMs, now)
     }
-    this.#wake?.abort()
+    this.#wakeUp()
   }
 
   /** Waits until `done(record)`; resolves with the last record seen (undefined when not listed). */
@@ -149,8 +147,7 @@ export class ListingPoller<T> {
       }
       this.#listen(w)
       this.#watchers.add(w)
-      // The loop sleeping until an earlier (or equal) due time looks at this item then: no wake.
-      if (this.#sleepingUntil === undefined || w.dueMs < this.#sleepingUntil) this.#wake?.abort()
+      this.#wakeUp()
       this.#running ??= this.#loop().finally(() => {
         this.#running = undefined
         // A watch added while the loop was ending starts a new one.
@@ -201,14 +198,12 @@ export class ListingPoller<T> {
       if (waitMs > 0) {
         const wake = new AbortController()
         this.#wake = wake
-        this.#sleepingUntil = due
         try {
           await sleep(waitMs, wake.signal)
         } catch (err) {
           if (!wake.signal.aborted) throw err
         } finally {
           this.#wake = undefined
-          this.#sleepingUntil = undefined
         }
         // Woken by a new item (or the last wait ended): look at the due times again. A sleep that
         // ran out is the round, whatever the clock says (a clock held still must not stall it).
@@ -280,9 +275,22 @@ export class ListingPoller<T> {
 
   /** Nothing left to watch: end the loop's sleep now (no timer outlives the last wait). */
   #idleWake(): void {
-    if (this.#watchers.size === 0) this.#wake?.abort()
+    if (this.#watchers.size === 0) this.#wakeUp()
+  }
+
+  /**
+   * Ends the loop's sleep now (it looks at the due times again). A new item wakes it, as lookNow
+   * does: a clock that only moves when the loop sleeps (tests' manual time) must not move while
+   * items are still being added. The reason is made once: an abort's default reason is a new
+   * DOMException with a stack, and a run adds thousands of items.
+   */
+  #wakeUp(): void {
+    if (this.#wake !== undefined && !this.#wake.signal.aborted) this.#wake.abort(WOKEN)
   }
 }
+
+/** The reason a sleeping loop is woken with (see #wakeUp). */
+const WOKEN = Object.freeze({ woken: true })
 
 /** Cinder's created_at against our clock: a listing newest-first looks this much further back. */
 export const CLOCK_SKEW_MARGIN_MS = 15 * 60_000
