@@ -45,3 +45,22 @@ test('a field that is not indexed has no bucket', () => {
   index.add(item(1, 'available'))
   assert.equal(index.listBy('volumeId', 'vol-a'), undefined)
 })
+
+test("a project's summed size follows adds and removes (the quota check's gigabytes in use, without a scan)", () => {
+  const index = new SortedIndex<Item & { size: number }>(['status'])
+  const a = { ...item(1, 'available'), size: 5 }
+  const b = { ...item(3, 'available'), size: 7 }
+  const c = { ...item(2, 'available'), size: 11 }
+  for (const x of [a, b, c]) index.add(x)
+  assert.equal(index.sizeIn('p1'), 12)
+  assert.equal(index.sizeIn('p0'), 11)
+  assert.equal(index.sizeIn('nobody'), 0)
+  index.remove(a)
+  index.remove(a) // not there any more: no change
+  assert.equal(index.sizeIn('p1'), 7)
+  assert.equal(index.sizeIn('p1'), index.list('p1').reduce((n, x) => n + x.size, 0))
+  // Resources without a size (servers) count nothing.
+  const servers = new SortedIndex<Item>()
+  servers.add(item(1, 'ACTIVE'))
+  assert.equal(servers.sizeIn('p1'), 0)
+})
