@@ -88,6 +88,8 @@ export class ListingPoller<T> {
   readonly #bySignal = new Map<AbortSignal, { readonly watchers: Set<Watcher<T>>; readonly onAbort: () => void }>()
   #running: Promise<void> | undefined
   #wake: AbortController | undefined
+  /** The loop's current sleep: when it began and the due time it sleeps until (clock ms). */
+  #sleep: { readonly startedMs: number; readonly untilMs: number } | undefined
   #rounds = 0
 
   constructor(opts: ListingPollerOptions<T>) {
@@ -147,7 +149,11 @@ export class ListingPoller<T> {
       }
       this.#listen(w)
       this.#watchers.add(w)
-      this.#wakeUp()
+      // A loop sleeping until this item's due time (or earlier) looks at it then: waking it would
+      // only start the same sleep again, thousands of times in a run. Unless no time has passed
+      // since it fell asleep: a clock that only moves when the loop sleeps (tests' manual time)
+      // must not move while items are still being added.
+      if (this.#sleep === undefined || w.dueMs < this.#sleep.untilMs || now <= this.#sleep.startedMs) this.#wakeUp()
       this.#running ??= this.#loop().finally(() => {
         this.#running = undefined
         // A watch added while the loop was ending starts a new one.
@@ -198,12 +204,14 @@ export class ListingPoller<T> {
       if (waitMs > 0) {
         const wake = new AbortController()
         this.#wake = wake
+        this.#sleep = { startedMs: clock.now().getTime(), untilMs: due }
         try {
           await sleep(waitMs, wake.signal)
         } catch (err) {
           if (!wake.signal.aborted) throw err
         } finally {
           this.#wake = undefined
+          this.#sleep = undefined
         }
         // Woken by a new item (or the last wait ended): look at the due times again. A sleep that
         // ran out is the round, whatever the clock says (a clock held still must not stall it).
@@ -279,10 +287,8 @@ export class ListingPoller<T> {
   }
 
   /**
-   * Ends the loop's sleep now (it looks at the due times again). A new item wakes it, as lookNow
-   * does: a clock that only moves when the loop sleeps (tests' manual time) must not move while
-   * items are still being added. The reason is made once: an abort's default reason is a new
-   * DOMException with a stack, and a run adds thousands of items.
+   * Ends the loop's sleep now (it looks at the due times again). The reason is made once: an
+   * abort's default reason is a new DOMException with a stack.
    */
   #wakeUp(): void {
     if (this.#wake !== undefined && !this.#wake.signal.aborted) this.#wake.abort(WOKEN)
