@@ -228,6 +228,37 @@ describe('runSnapshotPlan: groups and concurrency', () => {
   })
 })
 
+describe('runSnapshotPlan: a group larger than the per-project limit', () => {
+  it('keeps its creates in flight within the limit, sending the next as one is answered, all before any wait', async () => {
+    const { cloud, run } = setup()
+    const t = trackCreatesIn(cloud)
+    const items = ['vol-1', 'vol-2', 'vol-3', 'vol-4', 'vol-5'].map((v) => aCreate(v, { group: 'server:srv-big' }))
+    const result = await run(items, { waitForAvailable: true, limits: { global: 8, perProject: 2 } })
+    assert.equal(t.peak(), 2)
+    assert.deepEqual(cloud.calls.filter((c) => c.startsWith('create')), ['create vol-1', 'create vol-2', 'create vol-3', 'create vol-4', 'create vol-5'])
+    const lastCreate = cloud.calls.findLastIndex((c) => c.startsWith('create'))
+    assert.equal(cloud.calls.slice(0, lastCreate).filter((c) => c.startsWith('list-snapshots')).length, 0, cloud.calls.join(', '))
+    assert.equal(result.counts.succeeded, 5)
+  })
+})
+
+/** Tracks creates in flight; each create yields once so concurrent ones overlap. */
+function trackCreatesIn(cloud: FakeCloud) {
+  let inFlight = 0
+  let peak = 0
+  cloud.createSnapshot = async (req, signal) => {
+    inFlight++
+    peak = Math.max(peak, inFlight)
+    try {
+      await tick()
+      return await cloud.base.createSnapshot(req, signal)
+    } finally {
+      inFlight--
+    }
+  }
+  return { peak: () => peak }
+}
+
 describe('runSnapshotPlan: deletes and healing', () => {
   it('deletes an expired snapshot, retrying a transient error, and counts it', async () => {
     const { cloud, run, metrics } = setup()

@@ -166,15 +166,7 @@ export async function runSnapshotPlan(
     try {
       const release = await pool.acquire(projectId, { weight: creates.length, signal })
       try {
-        started = await Promise.all(
-          creates.map(async (c, k): Promise<StartedCreate | ItemOutcome> => {
-            try {
-              return await startCreate(c.item, runs[k]!)
-            } catch (err) {
-              return runs[k]!.fail('create', err)
-            }
-          }),
-        )
+        started = await sendCreates(creates, runs, Math.min(creates.length, pool.limits.global, pool.limits.perProject))
       } finally {
         release()
         leaveFront()
@@ -258,6 +250,34 @@ export async function runSnapshotPlan(
   await lookAgain(late, rounds, pool, signal)
   if (signal?.aborted) throw new SnapshotRunCancelledError(snapshot(), signal.reason)
   return snapshot()
+}
+
+/**
+ * Sends a group's creates with at most `width` in flight (the slots the group holds): all at once
+ * when the group fits its project's limit; a larger group sends the next as soon as one is answered,
+ * so its creates stay close in time (a few round trips apart) while in-flight requests stay within
+ * the limits. Each create's failure is its item's outcome.
+ */
+async function sendCreates(creates: readonly { readonly item: CreateSnapshotItem }[], runs: readonly ItemRun[], width: number): Promise<(StartedCreate | ItemOutcome)[]> {
+  const started: (StartedCreate | ItemOutcome)[] = new Array(creates.length)
+  let next = 0
+  const lane = async (): Promise<void> => {
+    for (let k = next++; k < creates.length; k = next++) {
+      const run = runs[k]!
+      try {
+        started[k] = await startCreate(creates[k]!.item, run)
+      } catch (err) {
+        try {
+          started[k] = run.fail('create', err)
+        } catch (cancelled) {
+          next = creates.length // cancelled: the other lanes send no more
+          throw cancelled
+        }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, width) }, lane))
+  return started
 }
 
 /** The groups reordered so that projects take turns: first group of each project, then the second, … */
