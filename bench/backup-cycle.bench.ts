@@ -112,10 +112,12 @@ export async function runBackupBench(o: BackupBenchOptions): Promise<BenchReport
       },
     ]
     const longestListing = Math.max(pagesFor(listed.servers, o.pageSize), pagesFor(listed.volumes, o.pageSize), pagesFor(listed.backups, o.pageSize))
-    const calls = 3 + longestListing + Math.ceil(quotaProjects / workers) + Math.ceil(createdOk / workers) + (polls.rounds > 0 ? 1 : 0)
+    // A create in a project needs that project's token first (per-project tokens): at best they are
+    // fetched `workers` at a time, so they cost ceil(projects / workers) latencies in sequence.
+    const calls = 3 + longestListing + Math.ceil(quotaProjects / workers) + Math.ceil(otherProjects / workers) + Math.ceil(createdOk / workers) + (polls.rounds > 0 ? 1 : 0)
     const wallBound = {
       ms: o.latencyMs * calls + (polls.rounds > 0 ? o.settleMs : 0),
-      why: `${o.latencyMs} ms × (auth + 2 discoveries + the longest listing's pages in sequence + ceil(${quotaProjects} quota reads / ${workers}) + ceil(${createdOk} creates / ${workers} in flight) + a last poll) + settle ${o.settleMs} ms`,
+      why: `${o.latencyMs} ms × (auth + 2 discoveries + the longest listing's pages in sequence + ceil(${quotaProjects} quota reads / ${workers}) + ceil(${otherProjects} project tokens / ${workers}) + ceil(${createdOk} creates / ${workers} in flight) + a last poll) + settle ${o.settleMs} ms`,
     }
     const outcomes = new Map<string, number>()
     for (const r of report.results) outcomes.set(r.outcome, (outcomes.get(r.outcome) ?? 0) + 1)
