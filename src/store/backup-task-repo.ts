@@ -138,7 +138,7 @@ export class BackupTaskRepo implements BackupTaskStore {
       // Kysely's connection first means no Kysely transaction is open on it meanwhile.
       const { sql, parameters } = claim.compile()
       rows = await db.connection().execute(async () => {
-        const stmt = sqlite.prepare(sql)
+        const stmt = statement(sqlite, sql)
         return sqlite.transaction(() => stmt.all(...parameters) as Selectable<BackupTasksTable>[]).immediate()
       })
     } else {
