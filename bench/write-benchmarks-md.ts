@@ -75,7 +75,7 @@ export function generatedSection(run: RunJson): string {
     `Measured on ${m.date.slice(0, 10)} (${m.date}) with \`${run.command}\`:`,
     '',
     `- Machine: ${m.cpuModel}, ${m.cores} cores, ${gib(m.memoryBytes)} memory, ${m.os}.`,
-    `- Node ${m.node}; TypeScript through tsx.`,
+    `- Node ${m.node}; ${m.runs === 'compiled' ? 'the clients ran compiled JavaScript from `dist/`, as the installed `snapwarden` does' : 'TypeScript through tsx'}.`,
     `- Load average (1 min) ${m.loadAtStart.toFixed(1)} at the start and ${(m.loadAtEnd ?? m.loadAtStart).toFixed(1)} at the end, on ${m.cores} cores: wall times are inflated by whatever else ran; call counts are not.`,
     `- Result: ${run.failed.length === 0 ? '**every benchmark passed** (its work succeeded)' : `**FAILED: ${run.failed.join(', ')}**`}.`,
     '',

@@ -9,6 +9,8 @@ export interface Machine {
   readonly memoryBytes: number
   readonly node: string
   readonly os: string
+  /** How the benchmarks' clients ran: compiled from dist/ (as the installed command), or TypeScript through tsx (BENCH_TS=1). Absent in older runs: tsx. */
+  readonly runs?: 'compiled' | 'tsx'
   /** 1-minute load average when the run started and ended. */
   readonly loadAtStart: number
   loadAtEnd?: number
@@ -32,6 +34,7 @@ export function describeMachine(now: Date): Machine {
     memoryBytes: totalmem(),
     node: process.version,
     os: `${platform()} ${release()}`,
+    runs: process.env['BENCH_TS'] === '1' ? 'tsx' : 'compiled',
     loadAtStart: loadavg()[0] ?? 0,
   }
 }
