@@ -5,12 +5,10 @@ import type { SnapshotPlanItem } from '../domain/plan.ts'
 import type { SnapshotRecord } from '../domain/inventory.ts'
 import { WINDOW_METADATA_KEY } from './create-snapshot.ts'
 import { runSnapshotPlan, SnapshotRunCancelledError, type SnapshotProgress, type SnapshotRunOptions } from './run-snapshot-plan.ts'
-import { badRequestError, createFakeCloud, forbiddenError, transientError, type FakeCloud } from './testing/fake-cloud.ts'
+import { badRequestError, createFakeCloud, forbiddenError, trackCreatesInFlight, transientError, type FakeCloud } from './testing/fake-cloud.ts'
 import { fakeTime, fixedRandom } from './testing/fake-time.ts'
 import { aCreate, aDelete, WINDOW_KEY } from './testing/plan-items.ts'
 import { recordingMetrics } from './testing/recording-metrics.ts'
-
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 function setup() {
   const time = fakeTime()
@@ -172,26 +170,9 @@ describe('runSnapshotPlan: one snapshot per volume, policy and window', () => {
 
 describe('runSnapshotPlan: groups and concurrency', () => {
   /** Tracks creates in flight; each create yields once so concurrent ones overlap. */
-  function trackCreates(cloud: FakeCloud, onCreate: () => void = () => {}) {
-    let inFlight = 0
-    let peak = 0
-    cloud.createSnapshot = async (req, signal) => {
-      inFlight++
-      peak = Math.max(peak, inFlight)
-      onCreate()
-      try {
-        await tick()
-        return await cloud.base.createSnapshot(req, signal)
-      } finally {
-        inFlight--
-      }
-    }
-    return { peak: () => peak }
-  }
-
   it('starts all creates of a server group together, before waiting on any, and records their spread', async () => {
     const { cloud, run, time } = setup()
-    const t = trackCreates(cloud, () => time.advance(10))
+    const t = trackCreatesInFlight(cloud, () => time.advance(10))
     const items = ['vol-1', 'vol-2', 'vol-3'].map((v) => aCreate(v, { group: 'server:srv-1' }))
     const result = await run(items, { waitForAvailable: true })
     assert.equal(t.peak(), 3)
@@ -204,7 +185,7 @@ describe('runSnapshotPlan: groups and concurrency', () => {
 
   it('runs detached volumes one by one when sequentialDetached is set', async () => {
     const { cloud, run } = setup()
-    const t = trackCreates(cloud)
+    const t = trackCreatesInFlight(cloud)
     const items = ['vol-1', 'vol-2', 'vol-3'].map((v) => aCreate(v))
     const result = await run(items, { sequentialDetached: true, waitForAvailable: true })
     assert.equal(t.peak(), 1)
@@ -214,14 +195,14 @@ describe('runSnapshotPlan: groups and concurrency', () => {
 
   it('runs detached volumes concurrently when sequentialDetached is not set', async () => {
     const { cloud, run } = setup()
-    const t = trackCreates(cloud)
+    const t = trackCreatesInFlight(cloud)
     await run(['vol-1', 'vol-2', 'vol-3'].map((v) => aCreate(v)))
     assert.equal(t.peak(), 3)
   })
 
   it('never has more creates in flight than the global limit', async () => {
     const { cloud, run } = setup()
-    const t = trackCreates(cloud)
+    const t = trackCreatesInFlight(cloud)
     const items = ['vol-1', 'vol-2', 'vol-3', 'vol-4', 'vol-5'].map((v, i) => aCreate(v, { projectId: `p${i}` }))
     await run(items, { limits: { global: 2, perProject: 2 } })
     assert.equal(t.peak(), 2)
@@ -231,7 +212,7 @@ describe('runSnapshotPlan: groups and concurrency', () => {
 describe('runSnapshotPlan: a group larger than the per-project limit', () => {
   it('keeps its creates in flight within the limit, sending the next as one is answered, all before any wait', async () => {
     const { cloud, run } = setup()
-    const t = trackCreatesIn(cloud)
+    const t = trackCreatesInFlight(cloud)
     const items = ['vol-1', 'vol-2', 'vol-3', 'vol-4', 'vol-5'].map((v) => aCreate(v, { group: 'server:srv-big' }))
     const result = await run(items, { waitForAvailable: true, limits: { global: 8, perProject: 2 } })
     assert.equal(t.peak(), 2)
@@ -241,23 +222,6 @@ describe('runSnapshotPlan: a group larger than the per-project limit', () => {
     assert.equal(result.counts.succeeded, 5)
   })
 })
-
-/** Tracks creates in flight; each create yields once so concurrent ones overlap. */
-function trackCreatesIn(cloud: FakeCloud) {
-  let inFlight = 0
-  let peak = 0
-  cloud.createSnapshot = async (req, signal) => {
-    inFlight++
-    peak = Math.max(peak, inFlight)
-    try {
-      await tick()
-      return await cloud.base.createSnapshot(req, signal)
-    } finally {
-      inFlight--
-    }
-  }
-  return { peak: () => peak }
-}
 
 describe('runSnapshotPlan: deletes and healing', () => {
   it('deletes an expired snapshot, retrying a transient error, and counts it', async () => {

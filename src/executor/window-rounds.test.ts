@@ -4,7 +4,7 @@ import { silentLogger } from '../domain/logger.ts'
 import type { SnapshotPlanItem } from '../domain/plan.ts'
 import { WINDOW_METADATA_KEY } from './create-snapshot.ts'
 import { runSnapshotPlan, type SnapshotRunOptions } from './run-snapshot-plan.ts'
-import { createFakeCloud, transientError } from './testing/fake-cloud.ts'
+import { createFakeCloud, trackCreatesInFlight, transientError } from './testing/fake-cloud.ts'
 import { fakeTime, fixedRandom } from './testing/fake-time.ts'
 import { aCreate, WINDOW_KEY } from './testing/plan-items.ts'
 import { recordingMetrics } from './testing/recording-metrics.ts'
@@ -149,22 +149,11 @@ describe('runSnapshotPlan: windows are confirmed in listing rounds shared by the
 
   it('projects take turns: a plan that lists one project after another still runs both projects at once', async () => {
     const { cloud, run } = setup()
-    let inFlight = 0
-    let peak = 0
-    cloud.createSnapshot = async (req, signal) => {
-      inFlight++
-      peak = Math.max(peak, inFlight)
-      try {
-        await tick()
-        return await cloud.base.createSnapshot(req, signal)
-      } finally {
-        inFlight--
-      }
-    }
+    const creates = trackCreatesInFlight(cloud)
     // 12 groups of project a, then 12 of project b: with 2 slots, 1 per project, only taking turns runs both.
     const items = ['a', 'b'].flatMap((p) => Array.from({ length: 12 }, (_, i) => aCreate(`vol-${p}-${i}`, { projectId: `project-${p}` })))
     const result = await run(items, { limits: { global: 2, perProject: 1 } })
     assert.equal(result.counts.succeeded, 24)
-    assert.equal(peak, 2)
+    assert.equal(creates.peak(), 2)
   })
 })

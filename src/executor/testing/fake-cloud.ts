@@ -185,3 +185,24 @@ export function createFakeCloud(clock: Clock): FakeCloud {
   }
   return fake
 }
+
+/**
+ * Counts the fake cloud's snapshot creates in flight: each create yields once (so concurrent ones
+ * overlap) before the fake answers it. `onCreate` is told as each one starts.
+ */
+export function trackCreatesInFlight(cloud: FakeCloud, onCreate: () => void = () => {}): { peak(): number } {
+  let inFlight = 0
+  let peak = 0
+  cloud.createSnapshot = async (req, signal) => {
+    inFlight++
+    peak = Math.max(peak, inFlight)
+    onCreate()
+    try {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      return await cloud.base.createSnapshot(req, signal)
+    } finally {
+      inFlight--
+    }
+  }
+  return { peak: () => peak }
+}
