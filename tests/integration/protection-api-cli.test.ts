@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import Database from 'better-sqlite3'
 import { openStore } from '../../src/store/index.ts'
 import { startApiProcess } from '../support/protection-api-process.ts'
@@ -62,12 +62,7 @@ function childrenOf(pid: number): number[] {
 }
 
 test('api --workers 2: two processes serve the same listener; a worker that dies is replaced; SIGTERM stops them all', { timeout: 120_000 }, async (t) => {
-  const { dir, remove } = tempDir('swtest-protect-cli-')
-  t.after(remove)
-  const path = join(dir, 'store.sqlite')
-  const store = openStore({ url: `sqlite:${path}` })
-  await store.migrate()
-  await store.close()
+  const { dir, path } = await migratedStoreFile(t)
   const tracked = 'f0000000-0000-4000-8000-0000000000aa'
   const db = new Database(path)
   db.prepare("insert into backups (backup_id, volume_id, project_id, kind, status, created_at) values (?, 'vol-1', 'p-1', 'full', 'available', 0)").run(tracked)
@@ -104,12 +99,7 @@ test('api --workers 2: two processes serve the same listener; a worker that dies
 })
 
 test('api --workers 2: after its workers died 4 times the API stops them all and exits 2 (a supervisor restarts it)', { timeout: 120_000 }, async (t) => {
-  const { dir, remove } = tempDir('swtest-protect-cli-')
-  t.after(remove)
-  const path = join(dir, 'store.sqlite')
-  const store = openStore({ url: `sqlite:${path}` })
-  await store.migrate()
-  await store.close()
+  const { dir, path } = await migratedStoreFile(t)
   const api = await startApiProcess(['api', '--db', `sqlite:${path}`, '--bind-address', '127.0.0.1:0', '--workers', '2'], { dir })
   t.after(() => api.stop())
   for (let death = 1; death <= 3; death++) {
@@ -125,3 +115,14 @@ test('api --workers 2: after its workers died 4 times the API stops them all and
   assert.match(r.stderr, /replaced too often: stopping/)
   for (const pid of survivors) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} is gone`)
 })
+
+/** A temporary directory (removed after the test) holding a migrated SQLite store. */
+async function migratedStoreFile(t: TestContext): Promise<{ dir: string; path: string }> {
+  const { dir, remove } = tempDir('swtest-protect-cli-')
+  t.after(remove)
+  const path = join(dir, 'store.sqlite')
+  const store = openStore({ url: `sqlite:${path}` })
+  await store.migrate()
+  await store.close()
+  return { dir, path }
+}
