@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import { COMMAND_TABLE, commandsToLoad, loadCommands } from '../../src/cli/commands/registry.ts'
+import { COMMAND_TABLE, commandsToLoad, loadCommands, optionsTakingValue } from '../../src/cli/commands/registry.ts'
 import { buildDeps, type CliDeps } from '../../src/cli/deps.ts'
 import type { OpenedCloud } from '../../src/cli/open-cloud.ts'
 import type { Labels, Metrics } from '../../src/domain/metrics.ts'
@@ -34,9 +34,9 @@ export interface CliCloud {
  * `snapwarden <command>` loads them (commands/registry.ts), so this process holds what the CLI's does.
  */
 export async function loadCliModules(command: string | undefined): Promise<void> {
-  await import('../../src/cli/main.ts')
+  const { buildProgram } = await import('../../src/cli/main.ts')
   if (command === undefined) return
-  const table = commandsToLoad(command.split(' '))
+  const table = commandsToLoad(command.split(' '), optionsTakingValue(buildProgram()))
   if (table.length === COMMAND_TABLE.length) throw new Error(`bench: "${command}" is not a snapwarden command`)
   await loadCommands(table)
 }

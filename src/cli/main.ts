@@ -1,15 +1,15 @@
 /** The composition root: parses argv, builds concrete objects, runs one command, maps errors to exit codes. */
 import { Command, Option } from 'commander'
 import { AppError, UserError } from '../domain/errors.ts'
-import { commandsToLoad, loadCommands } from './commands/registry.ts'
+import { commandsToLoad, loadCommands, optionsTakingValue } from './commands/registry.ts'
 import type { CliCommand } from './command.ts'
 import { buildDeps, type GlobalOptions } from './deps.ts'
 import { EXIT } from './exit-codes.ts'
 import { VERSION } from './version.ts'
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let exitCode: number = EXIT.ok
-  const program = new Command('snapwarden')
+/** The program with its global options, before any command is attached. */
+export function buildProgram(): Command {
+  return new Command('snapwarden')
     .description('Keeps OpenStack block storage protected: Cinder snapshots and backups by policy.')
     .version(VERSION, '-V, --version')
     .addOption(new Option('--os-cloud <name>', 'clouds.yaml entry to use').env('OS_CLOUD'))
@@ -22,9 +22,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+}
 
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let exitCode: number = EXIT.ok
+  const program = buildProgram()
   // Only the command being run is loaded (commands/registry.ts): its dependencies, not every command's.
-  for (const command of await loadCommands(commandsToLoad(argv.slice(2)))) attach(program, command, (code) => (exitCode = code), env)
+  const toLoad = commandsToLoad(argv.slice(2), optionsTakingValue(program))
+  for (const command of await loadCommands(toLoad)) attach(program, command, (code) => (exitCode = code), env)
 
   try {
     await program.parseAsync([...argv])

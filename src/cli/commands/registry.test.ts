@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { COMMANDS } from './index.ts'
-import { COMMAND_TABLE, commandsToLoad, loadCommands } from './registry.ts'
+import { buildProgram } from '../main.ts'
+import { COMMAND_TABLE, commandsToLoad as commandsFor, loadCommands, optionsTakingValue } from './registry.ts'
+
+/** As main.ts calls it: the global options that take a value come from the program itself. */
+const commandsToLoad = (args: readonly string[]) => commandsFor(args, optionsTakingValue(buildProgram()))
 
 const names = (t: readonly { name: string }[]): string[] => t.map((c) => c.name)
 
@@ -20,6 +24,10 @@ describe('commands/registry.ts: the commands main.ts loads on demand', () => {
     assert.deepEqual(names(commandsToLoad(['plan', '--simulator', '--json'])), ['plan'])
     assert.deepEqual(names(commandsToLoad(['backup', 'run', '--all-projects'])), ['backup run', 'backup expire', 'backup list', 'backup plan'])
     assert.deepEqual(names(commandsToLoad(['db', 'status'])), ['db migrate', 'db status'])
+  })
+
+  test('the global options that take a value are read from the program (a new one needs no second list)', () => {
+    assert.deepEqual([...optionsTakingValue(buildProgram())].sort(), ['--cloud', '--config', '--log-level', '--os-cloud', '-c'])
   })
 
   test('loads none for --version (commander answers it first), every command for help, no command, an unknown one or after `--`', () => {

@@ -5,6 +5,7 @@
  * time and memory (issue 9). Same names in the same order as COMMANDS (index.ts, which loads every
  * module; tests and docs read it); a test checks that they agree.
  */
+import type { Command } from 'commander'
 import type { CliCommand } from '../command.ts'
 
 export interface LazyCommand {
@@ -43,23 +44,25 @@ export const COMMAND_TABLE: readonly LazyCommand[] = [
   lazy('simulator', async () => (await import('./simulator.ts')).simulatorCommand),
 ]
 
-/** The global options that take a value as the next argument (main.ts defines them). */
-const GLOBAL_OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['--os-cloud', '--cloud', '-c', '--config', '--log-level'])
+/** The flags of a program's own options that take a value (`--config <file>`: `-c`, `--config`), read from commander. */
+export function optionsTakingValue(program: Pick<Command, 'options'>): ReadonlySet<string> {
+  return new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)))
+}
 
 /**
  * The commands to load for these arguments (argv without node and the script): those under the
- * first word that is neither an option nor a global option's value (`backup` → the four backup
+ * first word that is neither an option nor the value of a global option in `globalsWithValue` (`backup` → the four backup
  * commands); none for `--version` alone (commander answers it before any command); all of them when
  * there is no command word otherwise (help, a usage error) or it names no command (`help`, a
  * misspelling, which commander answers with the list and suggestions).
  */
-export function commandsToLoad(args: readonly string[]): readonly LazyCommand[] {
+export function commandsToLoad(args: readonly string[], globalsWithValue: ReadonlySet<string>): readonly LazyCommand[] {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     if (arg === '--') break
     if ((arg === '-V' || arg === '--version') && !args.some((a) => a === '-h' || a === '--help')) return NO_COMMANDS
     if (arg.startsWith('-')) {
-      if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) i++ // `--config=x` and `-cx` carry their value
+      if (globalsWithValue.has(arg)) i++ // `--config=x` and `-cx` carry their value
       continue
     }
     const picked = COMMAND_TABLE.filter((c) => c.name.split(' ')[0] === arg)
