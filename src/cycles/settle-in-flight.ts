@@ -47,9 +47,10 @@ export async function settleInFlight(deps: BackupCycleDeps, input: SettleInput):
       error = { code: 'OS_RESOURCE_FAILED', message: `backup ${id} transitioned to failure state error` }
       step = `error: ${id} (seen in the next cycle's listing)`
     } else continue
-    // False: another daemon settled it, or a claimer holds it past its deadline (it finishes it).
-    if (!(await deps.store.settleInFlight(task.id, id, outcome, deps.clock.now(), error))) continue
-    // Its row, should its sender have died between recording the id and the row (a no-op otherwise).
+    // The backup's row first, then the task: a crash in between leaves the task open, and the next
+    // cycle settles it again (every write here is idempotent); the other order could leave a
+    // finished task whose row says `creating` for ever. The row only says what Cinder listed.
+    // Recorded should its sender have died between recording the id and the row (a no-op otherwise).
     await deps.store.recordBackup({
       backupId: id, volumeId: task.volumeId, serverId: task.serverId, projectId: task.projectId, taskId: task.id,
       kind: seen ? (seen.isIncremental ? 'incremental' : 'full') : task.kind,
@@ -60,6 +61,8 @@ export async function settleInFlight(deps: BackupCycleDeps, input: SettleInput):
     if (outcome === 'succeeded') await deps.store.updateBackupStatus(id, 'available', deps.clock.now())
     else if (seen === undefined) await deps.store.markBackupDeleted(id, deps.clock.now())
     else await deps.store.updateBackupStatus(id, 'error')
+    // False: another daemon settled it, or a claimer holds it past its deadline (it finishes it).
+    if (!(await deps.store.settleInFlight(task.id, id, outcome, deps.clock.now(), error))) continue
     deps.metrics.inc('snapwarden_backup_tasks_total', { outcome })
     results.push({
       taskId: task.id, volumeId: task.volumeId, serverId: task.serverId, projectId: task.projectId, outcome, backupId: id, kind: task.kind, steps: [step], ...(error && { error }),

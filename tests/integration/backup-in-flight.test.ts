@@ -93,6 +93,39 @@ describe('backups in flight', () => {
       assert.equal(second.results.filter((r) => r.outcome === 'in_flight').length, volumes.length)
     }))
 
+  test('a settle cut short between its writes (the store fails on the backup row) is done again by the next cycle: the task is never finished with its row still creating', () =>
+    withBackups(async (b) => {
+      addProtectedServer(b.sim, b.projectId, 'cut', { volumes: 1 })
+      const config = backupConfig({ backup_workers: 4, backup_cycle_timeout: '2h' })
+      const first = await runBackupCycle(b.deps(config), DAEMON)
+      const sent = first.results[0]!
+      assert.equal(sent.outcome, 'in_flight')
+      b.h.clock.advance(HOUR)
+
+      // The store fails as the settle writes the backup's status (as a kill -9 there would stop it).
+      let failOnce = true
+      const store = new Proxy(b.store, {
+        get(target, prop, receiver) {
+          const value: unknown = Reflect.get(target, prop, receiver)
+          if (prop !== 'updateBackupStatus' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value
+          return async (...args: unknown[]) => {
+            if (failOnce) {
+              failOnce = false
+              throw new Error('store went away')
+            }
+            return (value as (...a: unknown[]) => unknown).apply(target, args)
+          }
+        },
+      })
+      await assert.rejects(runBackupCycle(b.deps(config, { store }), DAEMON), /store went away/)
+      assert.equal((await b.store.getTask(sent.taskId))?.state, 'started', 'the task stays open until its row is written')
+
+      const next = await runBackupCycle(b.deps(config), DAEMON)
+      assert.equal(next.results.find((r) => r.taskId === sent.taskId)?.outcome, 'succeeded')
+      assert.equal((await b.store.getTask(sent.taskId))?.state, 'succeeded')
+      assert.equal((await b.store.getBackup(sent.backupId!))?.status, 'available')
+    }))
+
   test('an in-flight backup still creating past its deadline is cancelled by a later cycle (deleted, else force-deleted)', () =>
     withBackups(async (b) => {
       const { volumes: [vol] } = addProtectedServer(b.sim, b.projectId, 'late')
