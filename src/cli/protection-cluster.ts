@@ -69,9 +69,12 @@ export async function startProtectionCluster(o: { readonly workers: number; read
         }
         replacements++
         log.error({ pid: w.process.pid, how, replacements }, 'protection API worker died: starting another')
-        fork().catch((err: unknown) => {
-          void stopAll().then(() => fail(err instanceof Error ? err : new Error(String(err))))
-        })
+        fork().then(
+          () => log.info({ replacements }, 'protection API worker replaced: the new one serves'),
+          (err: unknown) => {
+            void stopAll().then(() => fail(err instanceof Error ? err : new Error(String(err))))
+          },
+        )
       })
     })
 
