@@ -223,6 +223,33 @@ describe('runSnapshotPlan: a group larger than the per-project limit', () => {
   })
 })
 
+describe('runSnapshotPlan: slots go on as soon as a create is answered', () => {
+  it("a group's answered creates free their slots for the next group while its slow create is still in flight", async () => {
+    const { cloud, run } = setup()
+    let answerSlow!: () => void
+    const slowAnswered = new Promise<void>((resolve) => (answerSlow = resolve))
+    const sentBeforeSlowAnswered: string[] = []
+    let slowDone = false
+    cloud.createSnapshot = async (req, signal) => {
+      if (!slowDone) sentBeforeSlowAnswered.push(req.volumeId)
+      if (req.volumeId === 'vol-slow') {
+        await slowAnswered
+        slowDone = true
+      }
+      const made = await cloud.base.createSnapshot(req, signal)
+      // The next group is sent while the slow create waits: answering it now lets the run end.
+      if (req.volumeId === 'vol-next-2') answerSlow()
+      return made
+    }
+    const first = ['vol-slow', 'vol-fast-1', 'vol-fast-2'].map((v) => aCreate(v, { group: 'server:srv-1' }))
+    const next = ['vol-next-1', 'vol-next-2'].map((v) => aCreate(v, { group: 'server:srv-2' }))
+    const result = await run([...first, ...next], { limits: { global: 4, perProject: 4 } })
+    assert.equal(result.counts.succeeded, 5)
+    // Holding srv-1's three slots until its slowest create is answered would have kept srv-2 (two slots) waiting.
+    assert.deepEqual(sentBeforeSlowAnswered, ['vol-slow', 'vol-fast-1', 'vol-fast-2', 'vol-next-1', 'vol-next-2'])
+  })
+})
+
 describe('runSnapshotPlan: deletes and healing', () => {
   it('deletes an expired snapshot, retrying a transient error, and counts it', async () => {
     const { cloud, run, metrics } = setup()

@@ -158,22 +158,19 @@ export async function runSnapshotPlan(
   const runGroup = async (group: string, indices: readonly number[], leaveFront: () => void): Promise<void> => {
     const creates = indices.map((i) => ({ index: i, item: items[i] as CreateSnapshotItem }))
     const projectId = creates[0]!.item.projectId
-    // The group's slots are held while its creates are sent (all at once, so its snapshots are
-    // close in time), not while they settle: a waiting group never starves another group's creates.
+    // The group's creates are sent together (so its snapshots are close in time) on lanes that each
+    // hold one pool slot while sending, not while the snapshots settle: a waiting group never starves
+    // another group's creates.
     sending++
     let started: (StartedCreate | ItemOutcome)[]
     const runs = creates.map((c) => newRun(c.item))
     try {
-      const release = await pool.acquire(projectId, { weight: creates.length, signal })
-      try {
-        started = await sendCreates(creates, runs, Math.min(creates.length, pool.limits.global, pool.limits.perProject))
-      } finally {
-        release()
-        leaveFront()
-      }
+      started = await sendCreates(creates, runs, { pool, projectId, signal })
     } catch (err) {
       sentOne()
       throw err
+    } finally {
+      leaveFront()
     }
     const starts = started.flatMap((s) => ('snapshot' in s && s.startedAtMs !== undefined ? [s.startedAtMs] : []))
     const spreadMs = starts.length ? Math.max(...starts) - Math.min(...starts) : 0
@@ -253,30 +250,44 @@ export async function runSnapshotPlan(
 }
 
 /**
- * Sends a group's creates with at most `width` in flight (the slots the group holds): all at once
- * when the group fits its project's limit; a larger group sends the next as soon as one is answered,
- * so its creates stay close in time (a few round trips apart) while in-flight requests stay within
- * the limits. Each create's failure is its item's outcome.
+ * Sends a group's creates on lanes, one per create up to the pool's limits. Every lane asks the pool
+ * for one slot at once, so the group's lanes wait side by side in the pool's queue and start as
+ * slots come free (a few milliseconds apart, not one lane after another): its creates stay close in
+ * time, and no slot stands idle while a group waits for several to come free together. A lane sends
+ * creates until none is left, then frees its slot. Each create's failure is its item's outcome;
+ * resolves when every lane has ended.
  */
-async function sendCreates(creates: readonly { readonly item: CreateSnapshotItem }[], runs: readonly ItemRun[], width: number): Promise<(StartedCreate | ItemOutcome)[]> {
+async function sendCreates(
+  creates: readonly { readonly item: CreateSnapshotItem }[],
+  runs: readonly ItemRun[],
+  slots: { readonly pool: Pool; readonly projectId: string; readonly signal: AbortSignal | undefined },
+): Promise<(StartedCreate | ItemOutcome)[]> {
+  const { pool, projectId, signal } = slots
   const started: (StartedCreate | ItemOutcome)[] = new Array(creates.length)
+  const width = Math.min(creates.length, pool.limits.global, pool.limits.perProject)
   let next = 0
   const lane = async (): Promise<void> => {
-    for (let k = next++; k < creates.length; k = next++) {
-      const run = runs[k]!
-      try {
-        started[k] = await startCreate(creates[k]!.item, run)
-      } catch (err) {
+    const release = await pool.acquire(projectId, signal ? { signal } : {})
+    try {
+      for (let k = next++; k < creates.length; k = next++) {
+        const run = runs[k]!
         try {
-          started[k] = run.fail('create', err)
-        } catch (cancelled) {
-          next = creates.length // cancelled: the other lanes send no more
-          throw cancelled
+          started[k] = await startCreate(creates[k]!.item, run)
+        } catch (err) {
+          try {
+            started[k] = run.fail('create', err)
+          } catch (cancelled) {
+            next = creates.length // cancelled: the other lanes send no more
+            throw cancelled
+          }
         }
       }
+    } finally {
+      release()
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, width) }, lane))
+  const ended = await Promise.allSettled(Array.from({ length: Math.max(1, width) }, lane))
+  for (const e of ended) if (e.status === 'rejected') throw e.reason
   return started
 }
 

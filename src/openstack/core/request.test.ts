@@ -132,6 +132,28 @@ describe('HttpTransport', () => {
     await assert.rejects(transport.send({ method: 'GET', url: `${server.url}/ok`, signal: ac.signal }), /cancelled by caller/)
   })
 
+  test('a request cancelled while it waits for a busy connection rejects at once with the reason', async () => {
+    const hanging = createServer(() => {})
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r))
+    const one = new HttpTransport({ connections: 1, timeoutMs: 30_000 })
+    try {
+      const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hang`
+      const first = new AbortController()
+      const holding = one.send({ method: 'GET', url, signal: first.signal }).catch((e: unknown) => e)
+      const ac = new AbortController()
+      const queued = one.send({ method: 'GET', url, signal: ac.signal }).catch((e: unknown) => e)
+      ac.abort(new Error('run stopped'))
+      const err = await queued
+      assert.match(String(err), /run stopped/)
+      first.abort(new Error('done'))
+      assert.match(String(await holding), /done/)
+    } finally {
+      await one.close()
+      hanging.closeAllConnections()
+      await new Promise<void>((r) => hanging.close(() => r()))
+    }
+  })
+
   test('onRequest reports method, url and status of every request', async () => {
     events.length = 0
     server.on('GET /count', { body: { a: 1 } })

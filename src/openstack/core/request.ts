@@ -1,5 +1,6 @@
-import { Agent, errors as undiciErrors, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici'
+import { Agent, errors as undiciErrors, ProxyAgent, type Dispatcher } from 'undici'
 import { apiMessageOf, httpErrorFor, NetworkError, TimeoutError } from './errors.ts'
+import { exchange, type ExchangeResponse } from './exchange.ts'
 import { proxyFor, type ProxySettings } from './proxy-env.ts'
 import { routeTemplate } from './route-template.ts'
 
@@ -55,9 +56,10 @@ export interface TransportOptions {
   /** false turns TLS verification off (clouds.yaml `verify: false`). */
   readonly verify?: boolean | undefined
   /**
-   * How long one request may take, from connecting to the last byte of the answer (clouds.yaml
-   * `api_timeout`, in seconds there). Default DEFAULT_API_TIMEOUT_MS: a silent endpoint fails the
-   * call (a transient TimeoutError) instead of holding a cycle.
+   * How long a request may wait for its connection, for the answer's headers, and for each next
+   * part of the answer's body (clouds.yaml `api_timeout`, in seconds there; requests' timeout, which
+   * openstacksdk sets from it, bounds the same waits). Default DEFAULT_API_TIMEOUT_MS: a silent
+   * endpoint fails the call (a transient TimeoutError) instead of holding a cycle.
    */
   readonly timeoutMs?: number | undefined
   /** Proxies to use (proxyFromEnv reads them as requests does); none when absent. */
@@ -104,10 +106,15 @@ export class HttpTransport implements RequestSender {
       timeout: this.#timeoutMs,
     }
     this.#connections = opts.connections ?? 16
-    this.#agent = new Agent({ keepAliveTimeout: 30_000, connections: this.#connections, connect: this.#tls })
+    this.#agent = new Agent({ ...this.#timeouts(), keepAliveTimeout: 30_000, connections: this.#connections, connect: this.#tls })
     this.#proxy = opts.proxy
     this.#userAgent = opts.userAgent ?? 'snapwarden-openstack'
     this.#onRequest = opts.onRequest
+  }
+
+  /** Waiting for an answer's headers, and between parts of its body, is bounded by the api timeout. */
+  #timeouts(): { headersTimeout: number; bodyTimeout: number } {
+    return { headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs }
   }
 
   /** The per-request timeout in force (the configured one, else DEFAULT_API_TIMEOUT_MS). */
@@ -123,7 +130,7 @@ export class HttpTransport implements RequestSender {
     if (agent === undefined) {
       // http:// targets are sent to the proxy as absolute-URI requests, https:// ones through a
       // CONNECT tunnel, as requests does; the cloud's TLS settings apply inside the tunnel.
-      agent = new ProxyAgent({ uri: proxy, proxyTunnel: false, keepAliveTimeout: 30_000, connections: this.#connections, requestTls: this.#tls })
+      agent = new ProxyAgent({ ...this.#timeouts(), uri: proxy, proxyTunnel: false, keepAliveTimeout: 30_000, connections: this.#connections, requestTls: this.#tls })
       this.#proxies.set(proxy, agent)
     }
     return agent
@@ -150,26 +157,15 @@ export class HttpTransport implements RequestSender {
         errorCode,
       })
 
-    // One timer for the whole exchange (connect, headers, body), and the caller's signal; the
-    // listener is removed afterwards so a long-lived caller signal does not collect them.
-    const ctl = new AbortController()
-    const timer = setTimeout(() => ctl.abort(new Error(`no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs)
-    timer.unref()
-    const onAbort = (): void => ctl.abort(req.signal?.reason)
-    if (req.signal?.aborted) onAbort()
-    else req.signal?.addEventListener('abort', onAbort, { once: true })
-
-    let res: Dispatcher.ResponseData
-    let text: string
+    let res: ExchangeResponse
     try {
-      res = await undiciRequest(req.url, { dispatcher: this.#dispatcherFor(req.url), method: req.method, headers, body, signal: ctl.signal })
-      text = await res.body.text()
+      res = await exchange(this.#dispatcherFor(req.url), { url: req.url, method: req.method, headers, body, signal: req.signal })
     } catch (err) {
       if (req.signal?.aborted) {
         report(undefined, 'ABORTED')
         throw req.signal.reason ?? err
       }
-      if (ctl.signal.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
+      if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
         report(undefined, 'OS_TIMEOUT')
         throw new TimeoutError(req.method, req.url, this.#timeoutMs, { cause: err })
       }
@@ -177,18 +173,16 @@ export class HttpTransport implements RequestSender {
       const code = errorCodeOf(err)
       report(undefined, 'OS_NETWORK')
       throw new NetworkError(req.method, req.url, code ?? (err instanceof Error ? err.message : String(err)), { cause: err })
-    } finally {
-      clearTimeout(timer)
-      req.signal?.removeEventListener('abort', onAbort)
     }
+    const text = res.text
     const resHeaders = flattenHeaders(res.headers)
     const parsed = parseBody(text)
-    report(res.statusCode)
-    if (!okCodes.includes(res.statusCode)) {
+    report(res.status)
+    if (!okCodes.includes(res.status)) {
       throw httpErrorFor({
         method: req.method,
         url: req.url,
-        status: res.statusCode,
+        status: res.status,
         expected: okCodes,
         body: text.length > 4096 ? `${text.slice(0, 4096)}…` : text,
         requestId: resHeaders['x-openstack-request-id'] ?? resHeaders['x-compute-request-id'],
@@ -196,7 +190,7 @@ export class HttpTransport implements RequestSender {
         retryAfter: resHeaders['retry-after'],
       })
     }
-    return { status: res.statusCode, headers: resHeaders, body: parsed }
+    return { status: res.status, headers: resHeaders, body: parsed }
   }
 
   /** Closes the keep-alive connections. */
@@ -213,7 +207,7 @@ function errorCodeOf(err: unknown): string | undefined {
   return undefined
 }
 
-function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, string> {
+function flattenHeaders(h: ExchangeResponse['headers']): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(h)) {
     if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v
