@@ -43,7 +43,8 @@ export class BackupTaskRepo implements BackupTaskStore {
       q
         .selectFrom('backup_tasks')
         .select((eb) => ['volume_id', eb.fn.max('started_at').as('last_started')])
-        .where('state', '=', 'succeeded')
+        // A literal, so that SQLite can use the partial index backup_tasks_volume_succeeded.
+        .where(sql<boolean>`"state" = 'succeeded'`)
         .where('volume_id', 'in', [...new Set(chunk.map((r) => r.volume_id))])
         .groupBy('volume_id')
     // Rows whose volume was not backed up after its plan (within the min interval).
@@ -115,34 +116,35 @@ export class BackupTaskRepo implements BackupTaskStore {
     if (limit <= 0) return []
     const { db, dialect, sqlite } = this.#ctx
     const nowMs = now.getTime()
-    let pick = db
-      .selectFrom('backup_tasks')
-      .select('id')
-      .where('state', 'in', opts.plannedOnly ? (['planned'] as const) : OPEN_TASK_STATES)
-      .where((eb) => eb.or([eb('owner', 'is', null), eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', nowMs)]))
-      .orderBy('planned_at')
-      .orderBy('id')
-      .limit(limit)
-    // PostgreSQL: rows another claimer is taking right now are skipped, not waited for; a row
-    // re-claimed and committed meanwhile fails the re-checked WHERE and is left out.
-    if (dialect === 'postgres') pick = pick.forUpdate().skipLocked()
-    const claim = db
-      .updateTable('backup_tasks')
-      .set((eb) => ({ owner, lease_expires_at: nowMs + leaseMs, attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', pick)
-      .returningAll()
     let rows: Selectable<BackupTasksTable>[]
     if (sqlite) {
       // SQLite: select-and-update inside BEGIN IMMEDIATE (the write lock is taken before reading),
       // run synchronously so nothing of this process interleaves while the lock is held. Holding
       // Kysely's connection first means no Kysely transaction is open on it meanwhile.
-      const { sql, parameters } = claim.compile()
-      rows = await db.connection().execute(async () => {
-        const stmt = statement(sqlite, sql)
-        return sqlite.transaction(() => stmt.all(...parameters) as Selectable<BackupTasksTable>[]).immediate()
-      })
+      const stmt = statement(sqlite, sqliteClaim(opts.plannedOnly === true))
+      rows = await db.connection().execute(async () =>
+        sqlite.transaction(() => stmt.all({ owner, leaseEnd: nowMs + leaseMs, now: nowMs, limit }) as Selectable<BackupTasksTable>[]).immediate(),
+      )
     } else {
-      rows = await claim.execute()
+      if (dialect !== 'postgres') throw new TypeError(`no claim for dialect ${dialect}`)
+      // PostgreSQL: rows another claimer is taking right now are skipped, not waited for; a row
+      // re-claimed and committed meanwhile fails the re-checked WHERE and is left out.
+      const pick = db
+        .selectFrom('backup_tasks')
+        .select('id')
+        .where('state', 'in', opts.plannedOnly ? (['planned'] as const) : OPEN_TASK_STATES)
+        .where((eb) => eb.or([eb('owner', 'is', null), eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', nowMs)]))
+        .orderBy('planned_at')
+        .orderBy('id')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+      rows = await db
+        .updateTable('backup_tasks')
+        .set((eb) => ({ owner, lease_expires_at: nowMs + leaseMs, attempts: eb('attempts', '+', 1) }))
+        .where('id', 'in', pick)
+        .returningAll()
+        .execute()
     }
     return sortTasks(rows).map(toBackupTask)
   }
@@ -349,4 +351,31 @@ function errorColumns(error: ErrorInfo | undefined): Pick<Insertable<BackupTasks
 
 function sortTasks<T extends { planned_at: number; id: string }>(rows: T[]): T[] {
   return [...rows].sort((a, b) => Number(a.planned_at) - Number(b.planned_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}
+
+/**
+ * The SQLite claim, one statement (named parameters: owner, leaseEnd, now, limit). Each part reads
+ * only the rows it can take, from a partial index: the tasks nobody holds from backup_tasks_unowned
+ * in claim order (no more rows than the limit), held ones whose lease ran out (or that have none)
+ * from backup_tasks_open_lease; the parts are merged in claim order. The state lists are literals
+ * so that SQLite can use the partial indexes (a bound parameter cannot prove a partial index's WHERE).
+ */
+export function sqliteClaim(plannedOnly: boolean): string {
+  const states = plannedOnly ? `"state" in ${OPEN_IN} and "state" = 'planned'` : `"state" in ${OPEN_IN}`
+  const part = (claimable: string): string => `select "id", "planned_at" from (
+          select "id", "planned_at" from "backup_tasks" where ${states} and ${claimable}
+          order by "planned_at", "id" limit @limit
+        )`
+  return `update "backup_tasks" set "owner" = @owner, "lease_expires_at" = @leaseEnd, "attempts" = "attempts" + 1
+    where "id" in (
+      select "id" from (
+        ${part('"owner" is null')}
+        union all
+        ${part('"owner" is not null and "lease_expires_at" is null')}
+        union all
+        ${part('"owner" is not null and "lease_expires_at" <= @now')}
+      )
+      order by "planned_at", "id" limit @limit
+    )
+    returning *`
 }

@@ -76,7 +76,7 @@ const T0 = Date.parse('2026-03-01T02:00:00.000Z')
 /** A fixed instant `minutes` after T0 (never the system clock). */
 const at = (minutes: number) => new Date(T0 + minutes * 60_000)
 const LEASE_MS = 10 * 60_000
-const MIGRATIONS = ['0001-init', '0002-task-history']
+const MIGRATIONS = ['0001-init', '0002-task-history', '0003-claim-indexes']
 
 function aTask(volumeId: string, extra: Partial<NewBackupTask> = {}): NewBackupTask {
   return {
@@ -269,6 +269,17 @@ for (const dialect of DIALECTS) {
         const claimed = await store.claimTasks('w1', 2, at(10), LEASE_MS)
         assert.deepEqual(claimed.map((t) => [t.id, t.owner, t.leaseExpiresAt]), [['early', 'w1', new Date(at(10).getTime() + LEASE_MS)], ['mid', 'w1', new Date(at(10).getTime() + LEASE_MS)]])
         assert.deepEqual(await store.claimTasks('w1', 0, at(10), LEASE_MS), [])
+      })
+
+      test('claimTasks takes free tasks and tasks whose lease ran out together, oldest planned first', async () => {
+        await store.planTasks([aTask('v1', { id: 'held-old', plannedAt: at(1) }), aTask('v2', { id: 'held-live', plannedAt: at(2) })])
+        await store.claimTasks('w1', 1, at(0), LEASE_MS) // held-old: its lease runs out at LEASE_MS
+        await store.claimTasks('w1', 1, at(5), LEASE_MS) // held-live: its lease runs past the next claim
+        await store.planTasks([aTask('v3', { id: 'free-mid', plannedAt: at(3), cycleId: 'cycle-2' }), aTask('v4', { id: 'free-late', plannedAt: at(4), cycleId: 'cycle-2' })])
+        const expiredAt = new Date(at(0).getTime() + LEASE_MS)
+        const claimed = await other().claimTasks('w2', 2, expiredAt, LEASE_MS)
+        assert.deepEqual(claimed.map((t) => [t.id, t.owner, t.attempts]), [['held-old', 'w2', 2], ['free-mid', 'w2', 1]])
+        assert.deepEqual((await other().claimTasks('w2', 5, expiredAt, LEASE_MS)).map((t) => t.id), ['free-late'])
       })
 
       test('a task whose lease has not expired is not claimed by another worker', async () => {
