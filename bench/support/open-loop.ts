@@ -1,0 +1,274 @@
+/**
+ * Open-loop (constant-rate) HTTP/1.1 load on raw keep-alive sockets, as wrk2 does it: requests are
+ * due at a fixed total rate, spread over the connections (request s is due at start + s / rate and
+ * goes on connection s mod connections, so each connection has its own steady schedule), and each
+ * request's latency is measured from the time it was *due*, not from the time it went out. A request
+ * that could not go out on time because its connection was still waiting for an earlier answer
+ * counts that wait (the coordinated-omission correction: a closed loop would quietly send fewer
+ * requests while the server stalls and report only the one slow answer). The generator's own
+ * lateness (a request that was due on a free connection but went out late, because this process
+ * was busy or asleep) counts too, and is reported on its own (`lag`), so a generator that falls
+ * behind shows rather than hides.
+ *
+ * Every scheduled request is sent and answered; the run ends when the last one is answered, or at
+ * the drain deadline (durationMs + drainMs after the start), when what is left counts as unsent or
+ * unanswered, with latency at least deadline − due time. The achieved rate is answers per second
+ * from the first due time to the last answer (never over less than durationMs): it reaches the
+ * offered rate only when the server kept up.
+ */
+import { connect, type Socket } from 'node:net'
+import { AnswerCheck, quantile, ResponseReader, type LoadRequest } from './http-load.ts'
+
+/** The generator's time: `now()` in ms (performance.now() by default), and one-shot wake-ups. */
+export interface LoadClock {
+  now(): number
+  /**
+   * Calls `wake` once, at or after `at` (on now()'s scale; it may come early: the caller checks).
+   * `inFlight()` counts the requests sent and not yet answered (a virtual clock in tests moves only
+   * when none of them is on its way).
+   */
+  wakeAt(at: number, wake: () => void, inFlight: () => number): void
+}
+
+/** performance.now() and Node timers (1 ms granularity; answers arriving in between also send what is due). */
+export const realClock: LoadClock = {
+  now: () => performance.now(),
+  wakeAt: (at, wake) => {
+    setTimeout(wake, Math.max(0, at - performance.now())).unref()
+  },
+}
+
+export interface OpenLoadOptions {
+  readonly host: string
+  readonly port: number
+  readonly connections: number
+  /** Total rate at which requests are due, per second. */
+  readonly ratePerSecond: number
+  /** How long requests are due: ratePerSecond × durationMs / 1000 requests in all. */
+  readonly durationMs: number
+  /** How long after durationMs the run waits for the last answers (default: durationMs, at least 2 s). */
+  readonly drainMs?: number
+  /** Requests are taken round-robin from here (per connection, starting at different offsets). */
+  readonly requests: readonly LoadRequest[]
+  readonly clock?: LoadClock
+}
+
+export interface OpenLoadResult {
+  readonly offeredPerSecond: number
+  /** Requests due in the run. */
+  readonly scheduled: number
+  readonly answered: number
+  /** Due but never sent before the drain deadline (their connection stayed busy). */
+  readonly unsent: number
+  /** Sent but not answered before the drain deadline. */
+  readonly unanswered: number
+  readonly wrong: number
+  /** Non-200 responses. */
+  readonly errors: number
+  readonly firstWrong?: string
+  /** Answers per second from the first due time to the last answer (over at least durationMs). */
+  readonly achievedPerSecond: number
+  /** Latency from the due time (coordinated-omission corrected), ms; unsent and unanswered count as at least deadline − due. */
+  readonly p50Ms: number
+  readonly p90Ms: number
+  readonly p99Ms: number
+  readonly p999Ms: number
+  readonly maxMs: number
+  /** Latency from the actual send (what a closed loop would report), ms. */
+  readonly serviceP50Ms: number
+  readonly serviceP99Ms: number
+  /** The generator's lateness: actual send − (due time, or when the connection became free if later), ms. */
+  readonly lagP99Ms: number
+  readonly lagMaxMs: number
+  /** Requests whose connection was still busy with an earlier one when they were due. */
+  readonly waitedForConnection: number
+  readonly elapsedMs: number
+  /** Per request, by sequence number: latency from the due time, and from the actual send (NaN: never sent). */
+  readonly latencyBySeq: Float64Array
+  readonly serviceBySeq: Float64Array
+}
+
+interface Conn {
+  readonly socket: Socket
+  readonly reader: ResponseReader
+  /** The next request (sequence number) this connection sends. */
+  nextSeq: number
+  /** The request in flight, -1 when idle. */
+  inFlight: number
+  sentAt: number
+  /** When the connection last became free (its last answer, or the start). */
+  freeAt: number
+  /** Index into the request list. */
+  next: number
+}
+
+export async function runOpenLoad(o: OpenLoadOptions): Promise<OpenLoadResult> {
+  if (!(o.ratePerSecond > 0) || !(o.durationMs > 0) || !(o.connections >= 1)) {
+    throw new Error(`open-loop load: rate ${o.ratePerSecond}/s, duration ${o.durationMs} ms, ${o.connections} connections; accepted: all positive`)
+  }
+  const clock = o.clock ?? realClock
+  const interval = 1000 / o.ratePerSecond
+  const scheduled = Math.max(1, Math.floor((o.ratePerSecond * o.durationMs) / 1000))
+  const latency = new Float64Array(scheduled).fill(Number.NaN)
+  const service = new Float64Array(scheduled).fill(Number.NaN)
+  const lag = new Float64Array(scheduled).fill(Number.NaN)
+  const sentReq: (LoadRequest | undefined)[] = new Array<LoadRequest | undefined>(scheduled)
+  const answers = new AnswerCheck()
+  let answered = 0
+  let inFlight = 0
+  let waitedForConnection = 0
+  let lastAnswer = 0
+  let armed: number | undefined
+  let finished = false
+  let t0 = 0
+  let deadline = 0
+
+  let settle: (err?: Error) => void = () => {}
+  const done = new Promise<void>((resolve, reject) => (settle = (err) => (err ? reject(err) : resolve())))
+
+  const conns: Conn[] = await Promise.all(
+    Array.from(
+      { length: Math.min(o.connections, scheduled) },
+      (_, index) =>
+        new Promise<Conn>((resolve, reject) => {
+          const socket = connect({ host: o.host, port: o.port, noDelay: true })
+          const conn: Conn = {
+            socket,
+            reader: new ResponseReader((status, body) => onAnswer(conn, status, body)),
+            nextSeq: index,
+            inFlight: -1,
+            sentAt: 0,
+            freeAt: 0,
+            next: (index * 7919) % o.requests.length,
+          }
+          socket.once('connect', () => resolve(conn))
+          socket.on('error', (err) => (finished ? undefined : t0 === 0 ? reject(err) : fail(err)))
+          socket.on('data', (chunk: Buffer) => conn.reader.feed(chunk))
+        }),
+    ),
+  )
+  const inFlightNow = () => inFlight
+
+  const fail = (err: Error) => {
+    if (finished) return
+    finish()
+    settle(new Error(`open-loop load: a connection failed: ${err.message}`))
+  }
+
+  const finish = () => {
+    finished = true
+    for (const c of conns) c.socket.destroy()
+  }
+
+  const arm = (at: number) => {
+    if (armed !== undefined && armed <= at) return
+    armed = at
+    clock.wakeAt(
+      at,
+      () => {
+        if (armed === at) armed = undefined
+        pass()
+      },
+      inFlightNow,
+    )
+  }
+
+  /** Sends what is due on every idle connection; arms a wake-up for the earliest one not yet due. */
+  const pass = () => {
+    if (finished) return
+    const now = clock.now()
+    let earliest = Number.POSITIVE_INFINITY
+    for (const c of conns) {
+      if (c.inFlight >= 0 || c.nextSeq >= scheduled) continue
+      const due = t0 + c.nextSeq * interval
+      if (due <= now) send(c, now, due)
+      else if (due < earliest) earliest = due
+    }
+    if (earliest !== Number.POSITIVE_INFINITY) arm(earliest)
+  }
+
+  const send = (c: Conn, now: number, due: number) => {
+    const seq = c.nextSeq
+    c.nextSeq += conns.length
+    c.inFlight = seq
+    inFlight++
+    if (c.freeAt > due) waitedForConnection++
+    lag[seq] = now - Math.max(due, c.freeAt)
+    c.sentAt = now
+    const req = o.requests[c.next]!
+    c.next = (c.next + 1) % o.requests.length
+    sentReq[seq] = req
+    c.socket.write(req.bytes)
+  }
+
+  const onAnswer = (c: Conn, status: number, body: string) => {
+    if (finished || c.inFlight < 0) return
+    const now = clock.now()
+    const seq = c.inFlight
+    latency[seq] = now - (t0 + seq * interval)
+    service[seq] = now - c.sentAt
+    answers.check(sentReq[seq]!, status, body)
+    c.inFlight = -1
+    c.freeAt = now
+    inFlight--
+    answered++
+    lastAnswer = now
+    if (answered === scheduled) {
+      finish()
+      settle()
+      return
+    }
+    pass()
+  }
+
+  t0 = clock.now()
+  for (const c of conns) c.freeAt = t0
+  deadline = t0 + o.durationMs + (o.drainMs ?? Math.max(2000, o.durationMs))
+  const atDeadline = () => {
+    if (finished) return
+    if (clock.now() < deadline) return clock.wakeAt(deadline, atDeadline, inFlightNow)
+    finish()
+    settle()
+  }
+  clock.wakeAt(deadline, atDeadline, inFlightNow)
+  pass()
+  await done
+
+  // What the deadline cut off: unanswered (sent) and unsent requests, latency at least deadline − due.
+  let unsent = 0
+  let unanswered = 0
+  for (let seq = 0; seq < scheduled; seq++) {
+    if (!Number.isNaN(latency[seq]!)) continue
+    latency[seq] = deadline - (t0 + seq * interval)
+    if (sentReq[seq] === undefined) unsent++
+    else unanswered++
+  }
+  const sorted = latency.slice().sort()
+  const sortedService = service.filter((v) => !Number.isNaN(v)).sort()
+  const sortedLag = lag.filter((v) => !Number.isNaN(v)).sort()
+  const end = finished && answered === scheduled ? lastAnswer : deadline
+  return {
+    offeredPerSecond: o.ratePerSecond,
+    scheduled,
+    answered,
+    unsent,
+    unanswered,
+    wrong: answers.wrong,
+    errors: answers.errors,
+    ...(answers.firstWrong !== undefined ? { firstWrong: answers.firstWrong } : {}),
+    achievedPerSecond: (answered * 1000) / Math.max(o.durationMs, end - t0),
+    p50Ms: quantile(sorted, 0.5),
+    p90Ms: quantile(sorted, 0.9),
+    p99Ms: quantile(sorted, 0.99),
+    p999Ms: quantile(sorted, 0.999),
+    maxMs: sorted[sorted.length - 1] ?? Number.NaN,
+    serviceP50Ms: quantile(sortedService, 0.5),
+    serviceP99Ms: quantile(sortedService, 0.99),
+    lagP99Ms: quantile(sortedLag, 0.99),
+    lagMaxMs: sortedLag[sortedLag.length - 1] ?? Number.NaN,
+    waitedForConnection,
+    elapsedMs: end - t0,
+    latencyBySeq: latency,
+    serviceBySeq: service,
+  }
+}
