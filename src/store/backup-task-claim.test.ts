@@ -31,11 +31,11 @@ describe('SQLite claim: reads from the partial indexes, never the whole table', 
   }
 
   for (const plannedOnly of [false, true]) {
-    test(`claim${plannedOnly ? ' (planned only)' : ''}: free tasks in claim order from backup_tasks_unowned, expired leases by a range of backup_tasks_open_lease`, () => {
+    test(`claim${plannedOnly ? ' (planned only)' : ''}: free tasks in claim order from backup_tasks_unowned, expired leases by a range of backup_tasks_held_lease`, () => {
       const plan = planOf(sqliteClaim(plannedOnly), { owner: 'w1', leaseEnd: 2, now: 1, limit: 16 })
       assert.ok(plan.includes('SCAN backup_tasks USING INDEX backup_tasks_unowned'), plan.join('\n'))
-      assert.ok(plan.includes('SEARCH backup_tasks USING INDEX backup_tasks_open_lease (lease_expires_at<?)'), plan.join('\n'))
-      assert.ok(plan.includes('SEARCH backup_tasks USING INDEX backup_tasks_open_lease (lease_expires_at=?)'), plan.join('\n'))
+      assert.ok(plan.includes('SEARCH backup_tasks USING INDEX backup_tasks_held_lease (lease_expires_at<?)'), plan.join('\n'))
+      assert.ok(plan.includes('SEARCH backup_tasks USING INDEX backup_tasks_held_lease (lease_expires_at=?)'), plan.join('\n'))
       assert.ok(!plan.some((line) => line === 'SCAN backup_tasks' || line.includes('USING INDEX backup_tasks_claimable')), plan.join('\n'))
     })
   }

@@ -357,7 +357,7 @@ function sortTasks<T extends { planned_at: number; id: string }>(rows: T[]): T[]
  * The SQLite claim, one statement (named parameters: owner, leaseEnd, now, limit). Each part reads
  * only the rows it can take, from a partial index: the tasks nobody holds from backup_tasks_unowned
  * in claim order (no more rows than the limit), held ones whose lease ran out (or that have none)
- * from backup_tasks_open_lease; the parts are merged in claim order. The state lists are literals
+ * from backup_tasks_held_lease; the parts are merged in claim order. The state lists are literals
  * so that SQLite can use the partial indexes (a bound parameter cannot prove a partial index's WHERE).
  */
 export function sqliteClaim(plannedOnly: boolean): string {
