@@ -13,7 +13,7 @@
 import { openMigratedStore } from '../src/cli/open-store.ts'
 import { runBackupCycle } from '../src/cycles/backup-cycle.ts'
 import { boundTargets, type BenchReport } from './support/bench-report.ts'
-import { runBenchMain } from './support/bench-main.ts'
+import { BENCH_LATENCY_JITTER_MS, latencyRow, runBenchMain } from './support/bench-main.ts'
 import { minimumPollRounds, pagesFor, type LowerBoundTerm } from './support/lower-bound.ts'
 import { measureCycle } from './support/measure-cycle.ts'
 import { withVolumes, type BackupScenario } from './support/scenarios.ts'
@@ -23,6 +23,8 @@ import type { ExpectedArtefact } from './support/verify-work.ts'
 export interface BackupBenchOptions {
   readonly scenario: BackupScenario
   readonly latencyMs: number
+  /** Each call's latency is uniform within latencyMs ± this (BENCH_LATENCY_JITTER_MS). */
+  readonly latencyJitterMs: number
   readonly pageSize: number
   /** The simulator's settle time: a backup is creating this long. */
   readonly settleMs: number
@@ -43,6 +45,7 @@ const IN_FLIGHT = 16
 export const BACKUP_BENCH: BackupBenchOptions = {
   scenario: { kind: 'backup', seed: 2026, projects: 50, servers: 2000, volumes: 5000, attachedRatio: 0.85, multiAttachEvery: 100, taggedShare: 0.8 },
   latencyMs: 20,
+  latencyJitterMs: BENCH_LATENCY_JITTER_MS,
   pageSize: 1000,
   settleMs: 0,
   config: { conductor: { backup_workers: IN_FLIGHT } },
@@ -55,7 +58,7 @@ export const BACKUP_BENCH_QUICK: BackupBenchOptions = {
 }
 
 export async function runBackupBench(o: BackupBenchOptions): Promise<BenchReport> {
-  const sim = await startSimProcess({ scenario: o.scenario, latencyMs: o.latencyMs, pageSize: o.pageSize, settleMs: o.settleMs })
+  const sim = await startSimProcess({ scenario: o.scenario, latencyMs: o.latencyMs, latencyJitterMs: o.latencyJitterMs, pageSize: o.pageSize, settleMs: o.settleMs })
   try {
     const { listed } = sim.facts
     let workers = 0
@@ -126,7 +129,7 @@ export async function runBackupBench(o: BackupBenchOptions): Promise<BenchReport
       name: `backup cycle: ${o.scenario.volumes.toLocaleString('en-US')} volumes, ${o.scenario.servers.toLocaleString('en-US')} servers, ${o.scenario.projects} projects`,
       scenario: sim.facts.rows,
       settings: [
-        ['latency per call', `${o.latencyMs} ms (real timers, simulator in a child process)`],
+        ['latency per call', latencyRow(o.latencyMs, o.latencyJitterMs)],
         ['settle time (creating → available)', `${o.settleMs} ms${o.settleMs === 0 ? ' (by the next request)' : ''}`],
         ['page size (osapi_max_limit / max_limit)', o.pageSize],
         ['client', 'the CLI\'s: buildDeps + openCloud from a clouds.yaml and snapwarden.yaml (per-project tokens)'],
@@ -168,9 +171,9 @@ export async function runBackupBench(o: BackupBenchOptions): Promise<BenchReport
   }
 }
 
-runBenchMain(import.meta.url, 'backup', ({ quick, settleMs, volumes }) => {
+runBenchMain(import.meta.url, 'backup', ({ quick, settleMs, volumes, latencyJitterMs }) => {
   const base = quick ? BACKUP_BENCH_QUICK : BACKUP_BENCH
   const sized = volumes === undefined ? base : { ...base, scenario: withVolumes(base.scenario, volumes) }
   const daemon = process.env['BENCH_BACKUP_DAEMON'] === '1'
-  return runBackupBench({ ...(settleMs === undefined ? sized : { ...sized, settleMs }), ...(daemon && { daemon }) })
+  return runBackupBench({ ...sized, ...(settleMs !== undefined && { settleMs }), ...(latencyJitterMs !== undefined && { latencyJitterMs }), ...(daemon && { daemon }) })
 })

@@ -12,7 +12,7 @@ import { runSnapshotCycle } from '../src/cycles/snapshot-cycle.ts'
 import type { SnapshotRecord, VolumeRef } from '../src/domain/inventory.ts'
 import { buildSnapshotPlan } from '../src/planner/snapshot-plan.ts'
 import { boundTargets, mib, type BenchReport, type TargetFigure } from './support/bench-report.ts'
-import { runBenchMain } from './support/bench-main.ts'
+import { BENCH_LATENCY_JITTER_MS, latencyRow, runBenchMain } from './support/bench-main.ts'
 import { minimumPollRounds, pagesFor, type LowerBoundTerm } from './support/lower-bound.ts'
 import { measureCycle } from './support/measure-cycle.ts'
 import { rssTargetFigure } from './support/rss-sampler.ts'
@@ -23,6 +23,8 @@ import type { ExpectedArtefact } from './support/verify-work.ts'
 export interface SnapshotBenchOptions {
   readonly scenario: SnapshotScenario
   readonly latencyMs: number
+  /** Each call's latency is uniform within latencyMs ± this (BENCH_LATENCY_JITTER_MS). */
+  readonly latencyJitterMs: number
   readonly pageSize: number
   /** The simulator's settle time: a snapshot is creating this long. */
   readonly settleMs: number
@@ -38,6 +40,7 @@ const IN_FLIGHT = 16
 export const SNAPSHOT_BENCH: SnapshotBenchOptions = {
   scenario: { kind: 'snapshot', seed: 2026, projects: 50, servers: 2000, volumes: 10_000, attachedRatio: 0.85, multiAttachEvery: 100, taggedShare: 0.8 },
   latencyMs: 20,
+  latencyJitterMs: BENCH_LATENCY_JITTER_MS,
   pageSize: 1000,
   settleMs: 0,
   config: { snapshots: { wait_for_available: true, concurrency: IN_FLIGHT } },
@@ -53,7 +56,7 @@ const PLANNER_RUNS = 5
 const TARGET_PLANNER_MS = 50
 
 export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchReport> {
-  const sim = await startSimProcess({ scenario: o.scenario, latencyMs: o.latencyMs, pageSize: o.pageSize, settleMs: o.settleMs })
+  const sim = await startSimProcess({ scenario: o.scenario, latencyMs: o.latencyMs, latencyJitterMs: o.latencyJitterMs, pageSize: o.pageSize, settleMs: o.settleMs })
   try {
     const { listed } = sim.facts
     let settings: { concurrency: number; perProject: number; wait: boolean; stuckAfterMs: number } | undefined
@@ -146,7 +149,7 @@ export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchRe
       name: `snapshot create cycle: ${o.scenario.volumes.toLocaleString('en-US')} volumes, ${o.scenario.servers.toLocaleString('en-US')} servers, ${o.scenario.projects} projects`,
       scenario: sim.facts.rows,
       settings: [
-        ['latency per call', `${o.latencyMs} ms (real timers, simulator in a child process)`],
+        ['latency per call', latencyRow(o.latencyMs, o.latencyJitterMs)],
         ['settle time (creating → available)', `${o.settleMs} ms${o.settleMs === 0 ? ' (by the next request)' : ''}`],
         ['page size (osapi_max_limit)', o.pageSize],
         ['client', 'the CLI\'s: buildDeps + openCloud from a clouds.yaml and snapwarden.yaml (per-project tokens)'],
@@ -182,8 +185,8 @@ export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchRe
   }
 }
 
-runBenchMain(import.meta.url, 'snapshot', ({ quick, settleMs, volumes }) => {
+runBenchMain(import.meta.url, 'snapshot', ({ quick, settleMs, volumes, latencyJitterMs }) => {
   const base = quick ? SNAPSHOT_BENCH_QUICK : SNAPSHOT_BENCH
   const sized = volumes === undefined ? base : { ...base, scenario: withVolumes(base.scenario, volumes) }
-  return runSnapshotBench(settleMs === undefined ? sized : { ...sized, settleMs })
+  return runSnapshotBench({ ...sized, ...(settleMs !== undefined && { settleMs }), ...(latencyJitterMs !== undefined && { latencyJitterMs }) })
 })

@@ -21,7 +21,9 @@ describe('bench arguments: --volumes N / BENCH_VOLUMES, bounded; --no-write acce
     assert.equal(ok([], { BENCH_VOLUMES: '100_000' }).volumes, 100_000)
     assert.equal(ok(['--volumes', '500'], { BENCH_VOLUMES: '100000' }).volumes, 500)
     assert.equal(ok(['--quick']).volumes, undefined)
-    assert.deepEqual(ok(['--quick', '--settle-ms', '2000']), { quick: true, settleMs: 2000, volumes: undefined })
+    assert.deepEqual(ok(['--quick', '--settle-ms', '2000']), { quick: true, settleMs: 2000, volumes: undefined, latencyJitterMs: undefined })
+    assert.equal(ok(['--latency-jitter-ms', '0']).latencyJitterMs, 0)
+    assert.equal(ok(['--latency-jitter-ms=8']).latencyJitterMs, 8)
   })
 
   test('a size out of bounds or not an integer is refused, naming the option, the value and what is accepted', () => {
@@ -31,6 +33,7 @@ describe('bench arguments: --volumes N / BENCH_VOLUMES, bounded; --no-write acce
     for (const bad of ['1e5', '-10', '10.5', 'many', '']) assert.match(error(['--volumes', bad]), /accepted: an integer/, bad)
     assert.match(error([], { BENCH_VOLUMES: 'lots' }), /^BENCH_VOLUMES "lots": accepted/)
     assert.match(error(['--settle-ms', '-1']), /^--settle-ms "-1": accepted: an integer ≥ 0/)
+    for (const bad of ['-1', '21', '2.5', 'some']) assert.match(error(['--latency-jitter-ms', bad]), /^--latency-jitter-ms ".*": accepted: an integer 0–20/, bad)
   })
 
   test('withVolumes keeps the projects, the volumes per server and the seed', () => {

@@ -1,6 +1,7 @@
 /**
  * The entry point of a bench file run directly: `--quick` picks the small scenario, `--settle-ms N`
- * sets the simulator's settle time, `--volumes N` (or BENCH_VOLUMES=N) sets the fleet's size
+ * sets the simulator's settle time, `--latency-jitter-ms N` how much each call's latency varies
+ * (BENCH_LATENCY_JITTER_MS by default), `--volumes N` (or BENCH_VOLUMES=N) sets the fleet's size
  * (`--volumes 100000` is the on-demand 100k-volume cycle); `--no-write` is accepted (a bench file
  * writes nothing; run-all.ts does). Prints the report and exits non-zero when the work failed.
  *
@@ -23,6 +24,22 @@ export interface BenchArgs {
   readonly settleMs: number | undefined
   /** The fleet's number of volumes; undefined: the scenario's own (10k, or 1k with --quick). */
   readonly volumes: number | undefined
+  /** Each call's latency varies by ± this many ms; undefined: the benchmark's default (BENCH_LATENCY_JITTER_MS). */
+  readonly latencyJitterMs: number | undefined
+}
+
+/**
+ * The cycle benchmarks' latency jitter, ms: each call takes 20 ms ± 5 ms (uniform, seeded). A real
+ * API's latency varies from call to call; at exactly 20 ms every time, the in-flight requests of a
+ * closed loop come back in one burst every round, and the round then also costs the client's CPU
+ * for every answer of the burst (`--latency-jitter-ms 0` shows it; BENCHMARKS.md has both).
+ */
+export const BENCH_LATENCY_JITTER_MS = 5
+
+/** The report's "latency per call" setting. */
+export function latencyRow(latencyMs: number, jitterMs: number): string {
+  const how = 'real timers, simulator in a child process'
+  return jitterMs > 0 ? `${latencyMs} ms ± ${jitterMs} ms (uniform per call, seeded; ${how})` : `${latencyMs} ms, every call (${how})`
 }
 
 /** Bounds of `--volumes`: the simulator holds the whole fleet in one process. */
@@ -33,13 +50,24 @@ export const MAX_BENCH_VOLUMES = 200_000
 export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { ok: true; args: BenchArgs } | { ok: false; error: string } {
   const { values } = parseArgs({
     args: [...argv],
-    options: { quick: { type: 'boolean', default: false }, 'settle-ms': { type: 'string' }, volumes: { type: 'string' }, 'no-write': { type: 'boolean' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      'settle-ms': { type: 'string' },
+      'latency-jitter-ms': { type: 'string' },
+      volumes: { type: 'string' },
+      'no-write': { type: 'boolean' },
+    },
     strict: false,
   })
   const rawSettle = values['settle-ms']
   const settleMs = typeof rawSettle === 'string' ? Number(rawSettle) : undefined
   if (rawSettle === true || (settleMs !== undefined && (rawSettle === '' || !Number.isInteger(settleMs) || settleMs < 0))) {
     return { ok: false, error: `--settle-ms "${String(rawSettle)}": accepted: an integer ≥ 0 (milliseconds)` }
+  }
+  const rawJitter = values['latency-jitter-ms']
+  const latencyJitterMs = typeof rawJitter === 'string' ? Number(rawJitter) : undefined
+  if (rawJitter === true || (latencyJitterMs !== undefined && (rawJitter === '' || !Number.isInteger(latencyJitterMs) || latencyJitterMs < 0 || latencyJitterMs > 20))) {
+    return { ok: false, error: `--latency-jitter-ms "${String(rawJitter)}": accepted: an integer 0–20 (milliseconds either side of the 20 ms latency)` }
   }
   const fromFlag = values['volumes']
   const rawVolumes = fromFlag ?? env['BENCH_VOLUMES']
@@ -55,7 +83,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
       }
     }
   }
-  return { ok: true, args: { quick: values.quick === true, settleMs, volumes } }
+  return { ok: true, args: { quick: values.quick === true, settleMs, volumes, latencyJitterMs } }
 }
 
 export function runBenchMain(moduleUrl: string, name: string, run: (args: BenchArgs) => Promise<BenchReport>): void {

@@ -9,6 +9,8 @@ import type { ExpectedArtefact, VerifyResult } from './verify-work.ts'
 export interface SimProcessStart {
   readonly scenario: Scenario
   readonly latencyMs: number
+  /** Each call's latency is uniform within latencyMs ± this (the simulator's latencyJitterMs). */
+  readonly latencyJitterMs: number
   readonly pageSize: number
   /** The simulator's settle time (transitionMs): creating/deleting lasts this long. */
   readonly settleMs: number

@@ -19,6 +19,13 @@ export interface SimulatorOptions {
   readonly clock?: SimClock
   /** Added to every call. Virtual by default (see `realLatency`). */
   readonly latencyMs?: number
+  /**
+   * Each call's latency is drawn uniformly from latencyMs ± latencyJitterMs (whole milliseconds,
+   * from the seeded generator, so a run repeats). Default 0: every call takes exactly latencyMs. A
+   * real API's latency varies from call to call; an exact one makes closed-loop clients answer in
+   * lockstep (benchmarks: see BENCHMARKS.md).
+   */
+  readonly latencyJitterMs?: number
   /** Wait latency on real timers (benchmarks). Default false: latency advances a ManualClock, else is skipped. */
   readonly realLatency?: boolean
   /** Overrides how latency is waited for. */
@@ -99,7 +106,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     faults,
     origin: () => origin,
     pageSize: () => opts.pageSize ?? 1000,
-    latencyMs: () => opts.latencyMs ?? 0,
+    latencyMs: latencyOf(opts.latencyMs ?? 0, opts.latencyJitterMs ?? 0, seed),
     sleep,
     count: (k) => counts.set(k, (counts.get(k) ?? 0) + 1),
   })
@@ -152,4 +159,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         server.closeAllConnections()
       }),
   }
+}
+
+/** The latency of each call: `base` ms, or uniformly within base ± jitter (never below 0). */
+function latencyOf(base: number, jitter: number, seed: number): () => number {
+  if (!(jitter > 0) || !(base > 0)) return () => base
+  // Its own generator: drawing latencies must not change the ids the state's generator makes.
+  const prng = createPrng((seed ^ 0x5eed1a7e) >>> 0)
+  const span = Math.floor(jitter)
+  return () => Math.max(0, base - span + prng.int(2 * span + 1))
 }
