@@ -143,6 +143,8 @@ export async function executeClaimed(
       description: BACKUP_DESCRIPTION,
       metadata: { [BACKUP_MARKS.automated]: 'True', [BACKUP_MARKS.managed]: 'true', [BACKUP_MARKS.serverId]: t.serverId },
     }),
+    // Recorded with the lease check right before the create is sent (confirmLease).
+    nameOf: (t: StoredTask) => backupName(t.serverName, t.volumeName || t.volumeId, t.plannedAt),
     signal: stop.signal,
     wait: opts.wait ?? true,
     owner,
@@ -186,10 +188,7 @@ export async function executeClaimed(
       for (let i = 0; i < 100_000 && !stop.signal.aborted; i++) {
         const taken = await next()
         if (!taken) return
-        const { task: claimed, owner: me } = taken
-        const task = claimed.backupName
-          ? claimed
-          : await deps.store.recordIntent(claimed.id, me, backupName(claimed.serverName, claimed.volumeName || claimed.volumeId, claimed.plannedAt))
+        const { task, owner: me } = taken
         const started = startBackupTask(task, deps, { ...options, owner: me }, shared)
         follows.push(
           started.result.then(

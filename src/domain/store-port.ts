@@ -137,9 +137,10 @@ export interface BackupTaskStore {
   /**
    * The check right before a create is sent: `owner` holds the task AND its lease has not expired
    * at `now`; extends it to `now + leaseMs`. Otherwise STORE_CONFLICT and nothing changes (a lease
-   * that ran out may already be another worker's, whoever the row still names).
+   * that ran out may already be another worker's, whoever the row still names). With `intent`, the
+   * same write records it as the task's backupName (the name about to be sent, as recordIntent).
    */
-  confirmLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask>
+  confirmLease(taskId: string, owner: string, now: Date, leaseMs: number, intent?: string): Promise<BackupTask>
   /**
    * Gives an open task back (owner and lease cleared, state kept) so any worker may claim it at
    * once: a task not sent when its worker stops, or a started one whose backup is still running.

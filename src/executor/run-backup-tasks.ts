@@ -40,6 +40,12 @@ export interface BackupRunOptions {
    * to cancel it. Default true (`backup run`): follow every backup until it ends.
    */
   readonly wait?: boolean
+  /**
+   * The name a task's backup is created with when the store has none recorded for it yet; it is
+   * recorded (the intent) in the same write that confirms the lease right before the create is sent.
+   * Default `snapwarden-<volume>-<cycle id>`.
+   */
+  readonly nameOf?: (task: BackupTask) => string
   /** How a backup is marked as automated (description, and metadata where the microversion allows). */
   readonly describe?: (task: BackupTask) => { readonly description: string; readonly metadata: Readonly<Record<string, string>> }
 }
@@ -230,10 +236,14 @@ function taskRun(
     }
     await waiting.renew()
   }
+  const name = task.backupName ?? options.nameOf?.(task) ?? `snapwarden-${task.volumeName || task.volumeId}-${task.cycleId}`
+  /** The name to record before the first create is sent; undefined once the store holds one. */
+  let intent = task.backupName === undefined ? name : undefined
   const guard: SendGuard = {
     confirm: async () => {
       const now = clock.now()
-      await store.confirmLease(task.id, owner, now, options.leaseMs)
+      await store.confirmLease(task.id, owner, now, options.leaseMs, intent)
+      intent = undefined
       leaseSetAt = now.getTime()
       sent = true
     },
@@ -280,13 +290,12 @@ function taskRun(
     try {
       let startedAt = task.startedAt ?? clock.now()
       let created: Started | undefined
-      const name = task.backupName ?? `snapwarden-${task.volumeName || task.volumeId}-${task.cycleId}`
       if (backupId === undefined) {
         // Only a re-claimed task (its worker died or gave it up) can have sent a create whose answer was lost.
         let backup: Started | undefined = task.backupName && task.attempts > 1 ? await findByName(run, task, name) : undefined
         if (backup) run.step(`adopted ${backup.id}: found by the name recorded before a lost answer`)
         else {
-          if (!task.backupName) await store.recordIntent(task.id, owner, name)
+          // The name is recorded with the lease check right before the create is sent (guard).
           const made = await createBackup(run, task, name, guard, options.describe?.(task))
           backup = made.backup
           kind = made.kind

@@ -202,19 +202,20 @@ export class BackupTaskRepo implements BackupTaskStore {
     return this.#updateOwned(taskId, owner, { lease_expires_at: now.getTime() + leaseMs })
   }
 
-  async confirmLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask> {
+  async confirmLease(taskId: string, owner: string, now: Date, leaseMs: number, intent?: string): Promise<BackupTask> {
     const nowMs = now.getTime()
     const { sqlite } = this.#ctx
     if (sqlite) {
       // As below, on the raw handle (see sqlite-statements.ts).
-      const stmt = statement(sqlite, `update "backup_tasks" set "lease_expires_at" = ? where "id" = ? and "owner" = ? and "state" in ${OPEN_IN} and "lease_expires_at" > ? returning *`)
-      const got = stmt.all(nowMs + leaseMs, taskId, owner, nowMs) as Selectable<BackupTasksTable>[]
+      const name = intent === undefined ? '' : ', "backup_name" = @intent'
+      const stmt = statement(sqlite, `update "backup_tasks" set "lease_expires_at" = @leaseEnd${name} where "id" = @taskId and "owner" = @owner and "state" in ${OPEN_IN} and "lease_expires_at" > @now returning *`)
+      const got = stmt.all({ leaseEnd: nowMs + leaseMs, taskId, owner, now: nowMs, ...(intent !== undefined && { intent }) }) as Selectable<BackupTasksTable>[]
       if (got[0]) return toBackupTask(got[0])
       throw await this.#conflict(taskId, owner, now)
     }
     const row = await this.#ctx.db
       .updateTable('backup_tasks')
-      .set({ lease_expires_at: nowMs + leaseMs })
+      .set({ lease_expires_at: nowMs + leaseMs, ...(intent !== undefined && { backup_name: intent }) })
       .where('id', '=', taskId)
       .where('owner', '=', owner)
       .where('state', 'in', OPEN_TASK_STATES)

@@ -94,8 +94,8 @@ export class KyselyStore implements Store {
   renewLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask> {
     return this.#guard(() => this.#tasks.renewLease(taskId, owner, now, leaseMs))
   }
-  confirmLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask> {
-    return this.#guard(() => this.#tasks.confirmLease(taskId, owner, now, leaseMs))
+  confirmLease(taskId: string, owner: string, now: Date, leaseMs: number, intent?: string): Promise<BackupTask> {
+    return this.#guard(() => this.#tasks.confirmLease(taskId, owner, now, leaseMs, intent))
   }
   releaseTask(taskId: string, owner: string): Promise<BackupTask> {
     return this.#guard(() => this.#tasks.releaseTask(taskId, owner))

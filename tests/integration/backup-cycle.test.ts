@@ -699,8 +699,11 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
       let failed: () => void = () => {}
       const failedOnce = new Promise<void>((resolve) => (failed = resolve))
       // The first create is held until the test lets it go; meanwhile the store goes away for the
-      // other loop: its write of the second task's intent fails.
-      let intents = 0
+      // other loop: the write of the second task's intent (with its lease check) fails, and so does
+      // every store call after it.
+      let confirms = 0
+      let down = false
+      const unavailable = () => new StoreUnavailableError('store swtest-J unavailable: connection reset')
       let reached: () => void = () => {}
       const atGate = new Promise<void>((resolve) => (reached = resolve))
       const store = new Proxy(b.store, {
@@ -708,15 +711,19 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
           const v = Reflect.get(target, prop, receiver) as unknown
           if (typeof v !== 'function') return v
           const call = (args: unknown[]) => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-          if (prop === 'recordIntent') {
+          if (prop === 'confirmLease') {
             return async (...args: unknown[]) => {
-              if (++intents === 1) return call(args)
+              if (++confirms === 1) return call(args)
               await atGate
+              down = true
               failed()
-              throw new StoreUnavailableError('store swtest-J unavailable: connection reset')
+              throw unavailable()
             }
           }
-          return (v as (...a: unknown[]) => unknown).bind(target)
+          return async (...args: unknown[]) => {
+            if (down) throw unavailable()
+            return call(args)
+          }
         },
       })
       let creates = 0

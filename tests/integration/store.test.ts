@@ -340,6 +340,17 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(await store.claimTasks('w2', 1, at(11), LEASE_MS), [])
       })
 
+      test('confirmLease with an intent records the name in the same write; a refused confirm records nothing', async () => {
+        await store.planTasks([aTask('v1', { id: 't1' })])
+        await store.claimTasks('w1', 1, at(0), LEASE_MS)
+        await assert.rejects(store.confirmLease('t1', 'w2', at(1), LEASE_MS, 'not-ours'), { code: 'STORE_CONFLICT' })
+        assert.equal((await store.getTask('t1'))?.backupName, undefined)
+        const confirmed = await store.confirmLease('t1', 'w1', at(1), LEASE_MS, 'snapwarden-v1-20260301')
+        assert.deepEqual([confirmed.backupName, confirmed.leaseExpiresAt], ['snapwarden-v1-20260301', new Date(at(1).getTime() + LEASE_MS)])
+        assert.equal((await other().getTask('t1'))?.backupName, 'snapwarden-v1-20260301')
+        assert.equal((await store.confirmLease('t1', 'w1', at(2), LEASE_MS)).backupName, 'snapwarden-v1-20260301', 'a confirm without intent keeps the name')
+      })
+
       test('confirmLease extends a live lease of its holder and refuses an expired one, even when nobody re-claimed it', async () => {
         await store.planTasks([aTask('v1', { id: 't1' })])
         await store.claimTasks('w1', 1, at(0), LEASE_MS)

@@ -49,9 +49,10 @@ export function createFakeBackupStore(tasks: readonly BackupTask[]): FakeBackupS
     async renewLease(taskId) {
       return byId.get(taskId)!
     },
-    async confirmLease(taskId) {
+    async confirmLease(taskId, _owner, _now, _leaseMs, intent) {
+      if (intent !== undefined) log.push(`intent ${taskId} ${intent}`)
       log.push(`confirm ${taskId}`)
-      return byId.get(taskId)!
+      return intent !== undefined ? update(taskId, { backupName: intent }) : byId.get(taskId)!
     },
     async releaseTask(taskId) {
       log.push(`release ${taskId}`)
