@@ -53,18 +53,6 @@ describe('Pool', () => {
     assert.equal(t.peakFor('a'), 2)
   })
 
-  it('lets a group take several slots at once and counts them against both limits', async () => {
-    const pool = new Pool({ global: 4, perProject: 4 })
-    const t = tracker(pool)
-    const group = pool.run('a', t.job('a'), { weight: 3 })
-    const single = pool.run('a', t.job('a'), { weight: 1 })
-    const late = pool.run('a', t.job('a'), { weight: 1 })
-    await tick()
-    assert.equal(pool.inFlight, 4, 'the group holds 3 slots and one single job runs beside it')
-    await drain(t, Promise.all([group, single, late]))
-    assert.equal(t.peak(), 4)
-  })
-
   it('frees the slot of a job that rejects, so queued jobs still run', async () => {
     const pool = new Pool({ global: 1, perProject: 1 })
     const t = tracker(pool)

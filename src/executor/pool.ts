@@ -8,22 +8,20 @@ export interface PoolLimits {
 }
 
 export interface PoolRunOptions {
-  /** Slots this job holds (a server's group holds one per volume); clamped to the limits. */
-  readonly weight?: number
   readonly signal?: AbortSignal
 }
 
 interface Waiter {
   readonly projectId: string
-  readonly weight: number
   readonly grant: () => void
 }
 
 /**
- * Bounded concurrency with a global and a per-project limit. A job takes all its slots at once
- * (no deadlock between groups), waiters are served in order (a waiter blocked by the global limit
- * blocks those behind it; one blocked only by its project's limit lets other projects pass), and a
- * slot is always freed in `finally`, also when the job rejects.
+ * Bounded concurrency with a global and a per-project limit: a job holds one slot (a server's
+ * group sends on several lanes, each with its own slot, queued side by side). Waiters are served in
+ * order (a waiter blocked by the global limit blocks those behind it; one blocked only by its
+ * project's limit lets other projects pass), and a slot is always freed in `finally`, also when the
+ * job rejects.
  */
 export class Pool {
   readonly limits: PoolLimits
@@ -54,35 +52,34 @@ export class Pool {
   }
 
   /**
-   * Takes the slots and returns their release (idempotent): for a job whose requests end before it
-   * does (a create is sent, then its resource is waited for without a slot). The caller must
-   * release in `finally`.
+   * Takes a slot and returns its release (idempotent): for a job whose requests end before it does
+   * (a create is sent, then its resource is waited for without a slot). The caller must release in
+   * `finally`.
    */
   async acquire(projectId: string, opts: PoolRunOptions = {}): Promise<() => void> {
-    const weight = Math.max(1, Math.min(Math.floor(opts.weight ?? 1), this.limits.global, this.limits.perProject))
-    await this.#acquire(projectId, weight, opts.signal)
+    await this.#acquire(projectId, opts.signal)
     let held = true
     return () => {
       if (!held) return
       held = false
-      this.#release(projectId, weight)
+      this.#release(projectId)
     }
   }
 
-  #fits(projectId: string, weight: number): boolean {
-    return this.#inUse + weight <= this.limits.global && this.inFlightFor(projectId) + weight <= this.limits.perProject
+  #fits(projectId: string): boolean {
+    return this.#inUse < this.limits.global && this.inFlightFor(projectId) < this.limits.perProject
   }
 
-  #take(projectId: string, weight: number): void {
-    this.#inUse += weight
-    this.#perProject.set(projectId, this.inFlightFor(projectId) + weight)
+  #take(projectId: string): void {
+    this.#inUse++
+    this.#perProject.set(projectId, this.inFlightFor(projectId) + 1)
   }
 
-  #acquire(projectId: string, weight: number, signal: AbortSignal | undefined): Promise<void> {
+  #acquire(projectId: string, signal: AbortSignal | undefined): Promise<void> {
     if (signal?.aborted) return Promise.reject(new CancelledError('waiting for a pool slot', signal.reason))
     // Free now and nobody ahead: taken at once, without a listener on the signal.
-    if (this.#queue.length === 0 && this.#fits(projectId, weight)) {
-      this.#take(projectId, weight)
+    if (this.#queue.length === 0 && this.#fits(projectId)) {
+      this.#take(projectId)
       return Promise.resolve()
     }
     return new Promise<void>((resolve, reject) => {
@@ -94,7 +91,6 @@ export class Pool {
       }
       const waiter: Waiter = {
         projectId,
-        weight,
         grant: () => {
           signal?.removeEventListener('abort', onAbort)
           resolve()
@@ -106,9 +102,9 @@ export class Pool {
     })
   }
 
-  #release(projectId: string, weight: number): void {
-    this.#inUse -= weight
-    const left = this.inFlightFor(projectId) - weight
+  #release(projectId: string): void {
+    this.#inUse--
+    const left = this.inFlightFor(projectId) - 1
     if (left > 0) this.#perProject.set(projectId, left)
     else this.#perProject.delete(projectId)
     this.#drain()
@@ -122,14 +118,14 @@ export class Pool {
         i++
         continue
       }
-      if (this.#inUse + w.weight > this.limits.global) return
-      if (!this.#fits(w.projectId, w.weight)) {
+      if (this.#inUse >= this.limits.global) return
+      if (!this.#fits(w.projectId)) {
         blockedProjects.add(w.projectId)
         i++
         continue
       }
       this.#queue.splice(i, 1)
-      this.#take(w.projectId, w.weight)
+      this.#take(w.projectId)
       w.grant()
     }
   }
