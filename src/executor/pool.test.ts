@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { getEventListeners } from 'node:events'
 import { describe, it } from 'node:test'
 import { CancelledError } from './errors.ts'
 import { Pool } from './pool.ts'
@@ -83,6 +84,34 @@ describe('Pool', () => {
     await assert.rejects(queued, CancelledError)
     await drain(t, running)
     assert.equal(ran, false)
+    assert.equal(pool.inFlight, 0)
+  })
+
+  it('listens to a signal once however many jobs wait on it, and stops listening when none waits', async () => {
+    const pool = new Pool({ global: 1, perProject: 1 })
+    const t = tracker(pool)
+    const controller = new AbortController()
+    const first = pool.run('a', t.job('a'))
+    const queued = Array.from({ length: 50 }, () => pool.run('a', t.job('a'), { signal: controller.signal }))
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1)
+    await drain(t, Promise.all([first, ...queued]))
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'the listener went with the last waiter')
+    // Aborting now cancels nothing and runs nothing.
+    controller.abort()
+    assert.equal(pool.inFlight, 0)
+  })
+
+  it('cancels every job waiting on a signal when it aborts, and the others still run', async () => {
+    const pool = new Pool({ global: 1, perProject: 1 })
+    const t = tracker(pool)
+    const controller = new AbortController()
+    const running = pool.run('a', t.job('a'))
+    const cancelled = Array.from({ length: 20 }, () => pool.run('a', t.job('a'), { signal: controller.signal }))
+    const other = pool.run('a', t.job('a'))
+    controller.abort(new Error('stop'))
+    const outcomes = await Promise.allSettled(cancelled)
+    assert.ok(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof CancelledError))
+    await drain(t, Promise.all([running, other]))
     assert.equal(pool.inFlight, 0)
   })
 })

@@ -13,7 +13,9 @@ export interface PoolRunOptions {
 
 interface Waiter {
   readonly projectId: string
+  readonly signal: AbortSignal | undefined
   readonly grant: () => void
+  readonly cancel: (reason: unknown) => void
 }
 
 /**
@@ -28,6 +30,11 @@ export class Pool {
   #inUse = 0
   readonly #perProject = new Map<string, number>()
   readonly #queue: Waiter[] = []
+  /**
+   * The waiters of each caller signal, with one abort listener per signal however many wait on it
+   * (a run's lanes share its signal: a listener each would pile up on it).
+   */
+  readonly #bySignal = new Map<AbortSignal, { readonly waiters: Set<Waiter>; readonly onAbort: () => void }>()
 
   constructor(limits: PoolLimits) {
     if (!(limits.global >= 1) || !(limits.perProject >= 1)) throw new RangeError('pool limits must be >= 1')
@@ -83,23 +90,51 @@ export class Pool {
       return Promise.resolve()
     }
     return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        const i = this.#queue.indexOf(waiter)
-        if (i >= 0) this.#queue.splice(i, 1)
-        reject(new CancelledError('waiting for a pool slot', signal?.reason))
-        this.#drain()
-      }
       const waiter: Waiter = {
         projectId,
+        signal,
         grant: () => {
-          signal?.removeEventListener('abort', onAbort)
+          this.#forget(waiter)
           resolve()
         },
+        cancel: (reason) => reject(new CancelledError('waiting for a pool slot', reason)),
       }
-      signal?.addEventListener('abort', onAbort, { once: true })
+      if (signal) this.#watch(signal, waiter)
       this.#queue.push(waiter)
       this.#drain()
     })
+  }
+
+  #watch(signal: AbortSignal, waiter: Waiter): void {
+    let entry = this.#bySignal.get(signal)
+    if (entry === undefined) {
+      const waiters = new Set<Waiter>()
+      const onAbort = (): void => {
+        this.#bySignal.delete(signal)
+        for (const w of waiters) {
+          const i = this.#queue.indexOf(w)
+          if (i >= 0) this.#queue.splice(i, 1)
+          w.cancel(signal.reason)
+        }
+        this.#drain()
+      }
+      entry = { waiters, onAbort }
+      this.#bySignal.set(signal, entry)
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
+    entry.waiters.add(waiter)
+  }
+
+  /** A waiter granted its slot no longer listens; the signal's listener goes with its last waiter. */
+  #forget(waiter: Waiter): void {
+    if (waiter.signal === undefined) return
+    const entry = this.#bySignal.get(waiter.signal)
+    if (entry === undefined) return
+    entry.waiters.delete(waiter)
+    if (entry.waiters.size === 0) {
+      this.#bySignal.delete(waiter.signal)
+      waiter.signal.removeEventListener('abort', entry.onAbort)
+    }
   }
 
   #release(projectId: string): void {
