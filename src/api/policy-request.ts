@@ -34,20 +34,34 @@ export function parsePolicyRequest(contentType: string | undefined, body: string
 
 function fromForm(body: string): ParsedPolicyRequest {
   // One pass over the fields (the hot path: Cinder sends ~2 kB per delete); only ours are decoded.
-  const raw: Partial<Record<Field, string>> = {}
-  for (const pair of body.split('&')) {
-    const eq = pair.indexOf('=')
-    const name = eq < 0 ? pair : pair.slice(0, eq)
-    if (name !== 'rule' && name !== 'target' && name !== 'credentials') continue
-    if (raw[name] !== undefined) return bad(`form field "${name}" is given more than once; accepted: once`)
-    raw[name] = eq < 0 ? '' : pair.slice(eq + 1)
+  let rule: string | undefined
+  let target: string | undefined
+  let credentials: string | undefined
+  let at = 0
+  while (at <= body.length) {
+    let end = body.indexOf('&', at)
+    if (end < 0) end = body.length
+    const eq = body.indexOf('=', at)
+    const nameEnd = eq >= 0 && eq < end ? eq : end
+    const name = body.slice(at, nameEnd)
+    if (name === 'rule' || name === 'target' || name === 'credentials') {
+      const value = nameEnd === end ? '' : body.slice(nameEnd + 1, end)
+      if ((name === 'rule' ? rule : name === 'target' ? target : credentials) !== undefined) {
+        return bad(`form field "${name}" is given more than once; accepted: once`)
+      }
+      if (name === 'rule') rule = value
+      else if (name === 'target') target = value
+      else credentials = value
+    }
+    at = end + 1
   }
+  // Decoded in this order, so the first field that is not JSON is the one named.
   const values: Partial<Record<Field, unknown>> = {}
   for (const field of FIELDS) {
-    const encoded = raw[field]
+    const encoded = field === 'rule' ? rule : field === 'target' ? target : credentials
     if (encoded === undefined) continue
     try {
-      values[field] = JSON.parse(decodeURIComponent(encoded.replace(/\+/g, ' ')))
+      values[field] = JSON.parse(decodeURIComponent(encoded.includes('+') ? encoded.replace(/\+/g, ' ') : encoded))
     } catch {
       return bad(`form field "${field}" is not JSON; accepted: a JSON value, as oslo.policy encodes it`)
     }
@@ -74,14 +88,11 @@ function shape(values: Partial<Record<Field, unknown>>, where: string): ParsedPo
   if (credentials !== undefined && credentials !== null && !isObject(credentials)) {
     return bad(`${where} "credentials" is not an object; accepted: a JSON object`)
   }
-  return {
-    ok: true,
-    request: {
-      ...(target !== undefined ? { target } : {}),
-      ...(isObject(credentials) ? { credentials } : {}),
-      ...(rule !== undefined ? { rule } : {}),
-    },
-  }
+  const request: { target?: Record<string, unknown>; credentials?: Record<string, unknown>; rule?: unknown } = {}
+  if (target !== undefined) request.target = target
+  if (isObject(credentials)) request.credentials = credentials
+  if (rule !== undefined) request.rule = rule
+  return { ok: true, request }
 }
 
 function bad(reason: string): ParsedPolicyRequest {

@@ -1,6 +1,7 @@
 /**
  * The protection API's request handler (`node:http`): routes, reads the body within its limit,
- * asks decideProtection and writes the answer with one write. Every answer is `True` or `False`;
+ * checks the request (checkRequest), asks the store when the request alone does not decide, and
+ * writes the answer with one write. Every answer is `True` or `False`;
  * every 4xx/5xx answer is `False` with a log line (warn for 4xx, error for 5xx).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -8,7 +9,7 @@ import type { Duplex } from 'node:stream'
 import { toErrorInfo } from '../domain/errors.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { TrackedBackupLookup } from '../domain/protection-port.ts'
-import { decideProtection, type ProtectedKind, type ProtectionDecision } from './routes/backup-protection.ts'
+import { checkRequest, storeFailure, trackedDecision, type ProtectedKind, type ProtectionDecision } from './routes/backup-protection.ts'
 import { queryParam } from './query-param.ts'
 
 /** oslo.policy sends ~2 kB; anything much larger is not a policy check. */
@@ -71,9 +72,18 @@ export function createProtectionHandler(deps: ProtectionHandlerDeps): Handler {
   }
 
   const decide = (req: IncomingMessage, res: ServerResponse, kind: ProtectedKind, search: string, body: string | undefined): void => {
-    decideProtection({ kind, query: queryParam(search, `${kind}_id`), contentType: req.headers['content-type'], body }, lookup).then(
-      (d) => send(req, res, d),
-      (err: unknown) => fail(req, res, err),
+    const checked = checkRequest({ kind, query: queryParam(search, `${kind}_id`), contentType: req.headers['content-type'], body })
+    if (!('lookup' in checked)) return send(req, res, checked)
+    const id = checked.lookup
+    let tracked: Promise<boolean>
+    try {
+      tracked = lookup.isTracked(id)
+    } catch (err) {
+      return send(req, res, storeFailure(id, err))
+    }
+    tracked.then(
+      (t) => send(req, res, trackedDecision(id, t)),
+      (err: unknown) => send(req, res, storeFailure(id, err)),
     )
   }
 

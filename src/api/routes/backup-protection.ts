@@ -5,7 +5,6 @@
  */
 import type { ErrorCode } from '../../domain/errors.ts'
 import { toErrorInfo } from '../../domain/errors.ts'
-import type { TrackedBackupLookup } from '../../domain/protection-port.ts'
 import { HOLD_KEY, readHold } from '../../domain/hold.ts'
 import { isObject, parsePolicyRequest } from '../policy-request.ts'
 
@@ -33,7 +32,17 @@ export interface ProtectionInput {
 /** Printable ASCII without spaces, at most 255 characters (Cinder ids are UUIDs). */
 const ID_PATTERN = /^[\x21-\x7e]{1,255}$/
 
-export async function decideProtection(input: ProtectionInput, lookup: TrackedBackupLookup): Promise<ProtectionDecision> {
+/** The request asks about a backup the request alone cannot decide: the store is asked about `id`. */
+export interface LookupNeeded {
+  readonly lookup: string
+}
+
+/**
+ * What the request alone decides, synchronously (the hot path does no more than it must): a
+ * decision when the request is malformed, held, or about a snapshot; otherwise the backup id to
+ * look up, whose answer trackedDecision or storeFailure then gives.
+ */
+export function checkRequest(input: ProtectionInput): ProtectionDecision | LookupNeeded {
   const param = `${input.kind}_id`
   const raw = isObject(input.query) ? input.query[param] : undefined
   if (typeof raw !== 'string' || !ID_PATTERN.test(raw)) {
@@ -65,17 +74,18 @@ export async function decideProtection(input: ProtectionInput, lookup: TrackedBa
       }
     }
   }
-  if (input.kind === 'backup') {
-    let tracked: boolean
-    try {
-      tracked = await lookup.isTracked(id)
-    } catch (err) {
-      const info = toErrorInfo(err)
-      return { status: 503, answer: 'False', reason: `the store cannot be read: ${info.message}`, code: 'STORE_UNAVAILABLE', id }
-    }
-    if (tracked) return { status: 200, answer: 'False', reason: 'tracked by Snapwarden', id }
-  }
-  return { status: 200, answer: 'True', reason: `no hold${input.kind === 'backup' ? ', not tracked' : ''}`, id }
+  if (input.kind === 'backup') return { lookup: id }
+  return { status: 200, answer: 'True', reason: 'no hold', id }
+}
+
+/** The answer once the store said whether the backup is tracked. */
+export function trackedDecision(id: string, tracked: boolean): ProtectionDecision {
+  return tracked ? { status: 200, answer: 'False', reason: 'tracked by Snapwarden', id } : { status: 200, answer: 'True', reason: 'no hold, not tracked', id }
+}
+
+/** The answer when the store could not be read: False with 503 (fail-closed). */
+export function storeFailure(id: string, err: unknown): ProtectionDecision {
+  return { status: 503, answer: 'False', reason: `the store cannot be read: ${toErrorInfo(err).message}`, code: 'STORE_UNAVAILABLE', id }
 }
 
 /** A value from the request as shown in a log line: JSON, at most 80 characters. */
