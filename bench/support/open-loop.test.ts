@@ -108,11 +108,6 @@ const request = (path: string, expect: string): LoadRequest => ({
 })
 const REQUESTS = [request('/v1/backup?backup_id=tracked-1', 'False'), request('/v1/backup?backup_id=unknown-1', 'True')]
 
-function reset(fn: typeof onArrival): void {
-  arrivals = 0
-  onArrival = fn
-}
-
 const LOOPBACK = { host: '127.0.0.1' } as const
 
 test('a server stall counts for every request due during it (coordinated omission corrected), not only for those it answered late', async () => {

@@ -17,6 +17,7 @@
  * offered rate only when the server kept up.
  */
 import { connect, type Socket } from 'node:net'
+import { Worker } from 'node:worker_threads'
 import { AnswerCheck, quantile, ResponseReader, type LoadRequest } from './http-load.ts'
 
 /** The generator's time: `now()` in ms (performance.now() by default), and one-shot wake-ups. */
@@ -30,12 +31,81 @@ export interface LoadClock {
   wakeAt(at: number, wake: () => void, inFlight: () => number): void
 }
 
-/** performance.now() and Node timers (1 ms granularity; answers arriving in between also send what is due). */
-export const realClock: LoadClock = {
+/**
+ * performance.now() and Node timers. Their granularity is 1 ms (a timer comes 0.5 to 2 ms late), so
+ * a request due while nothing is in flight goes out late by that much: use metronomeClock() to measure.
+ */
+export const timerClock: LoadClock = {
   now: () => performance.now(),
   wakeAt: (at, wake) => {
     setTimeout(wake, Math.max(0, at - performance.now())).unref()
   },
+}
+
+/**
+ * The metronome's thread: sleeps in Atomics.wait until the target time (shared memory, epoch ms)
+ * or until the main thread changes it; at the target it posts a message and waits for a new one.
+ */
+const METRONOME = `
+const { workerData, parentPort } = require('node:worker_threads')
+const ctrl = new Int32Array(workerData, 0, 1)
+const target = new Float64Array(workerData, 8, 1)
+for (;;) {
+  const gen = Atomics.load(ctrl, 0)
+  if (gen < 0) break
+  const t = target[0]
+  if (!(t < Infinity)) { Atomics.wait(ctrl, 0, gen); continue }
+  const delay = t - (performance.timeOrigin + performance.now())
+  if (delay > 0) { Atomics.wait(ctrl, 0, gen, delay); continue }
+  parentPort.postMessage(0)
+  Atomics.wait(ctrl, 0, gen)
+}
+`
+
+/**
+ * performance.now(), and wake-ups that come about 0.1 ms late instead of a timer's 1 ms when the
+ * generator is idle (nothing in flight, so no answer will wake it): a thread sleeps with a
+ * sub-millisecond timeout (Atomics.wait: a futex) and wakes the event loop with a message. Such a
+ * wake-up costs more CPU than a timer (two threads wake), so while requests are in flight a timer
+ * is the fallback: their answers wake the generator, which then sends what is due. The thread's
+ * CPU is this process's (the generator's). close() it when done.
+ */
+export function metronomeClock(): LoadClock & { close(): void } {
+  const shared = new SharedArrayBuffer(16)
+  const ctrl = new Int32Array(shared, 0, 1)
+  const target = new Float64Array(shared, 8, 1)
+  target[0] = Number.POSITIVE_INFINITY
+  const origin = performance.timeOrigin
+  let wakes: { readonly at: number; readonly wake: () => void }[] = []
+  const retarget = () => {
+    let next = Number.POSITIVE_INFINITY
+    for (const w of wakes) if (w.at < next) next = w.at
+    target[0] = origin + next
+    Atomics.add(ctrl, 0, 1)
+    Atomics.notify(ctrl, 0)
+  }
+  const worker = new Worker(METRONOME, { eval: true, workerData: shared })
+  worker.unref()
+  worker.on('message', () => {
+    const now = performance.now()
+    const due = wakes.filter((w) => w.at <= now)
+    wakes = wakes.filter((w) => w.at > now)
+    retarget()
+    for (const w of due) w.wake()
+  })
+  return {
+    now: () => performance.now(),
+    wakeAt: (at, wake, inFlight) => {
+      if (inFlight() > 0) return timerClock.wakeAt(at, wake, inFlight)
+      wakes.push({ at, wake })
+      if (origin + at < target[0]!) retarget()
+    },
+    close: () => {
+      Atomics.store(ctrl, 0, -1)
+      Atomics.notify(ctrl, 0)
+      void worker.terminate()
+    },
+  }
 }
 
 export interface OpenLoadOptions {
@@ -50,6 +120,7 @@ export interface OpenLoadOptions {
   readonly drainMs?: number
   /** Requests are taken round-robin from here (per connection, starting at different offsets). */
   readonly requests: readonly LoadRequest[]
+  /** Default: a metronomeClock() for the run. */
   readonly clock?: LoadClock
 }
 
@@ -106,7 +177,15 @@ export async function runOpenLoad(o: OpenLoadOptions): Promise<OpenLoadResult> {
   if (!(o.ratePerSecond > 0) || !(o.durationMs > 0) || !(o.connections >= 1)) {
     throw new Error(`open-loop load: rate ${o.ratePerSecond}/s, duration ${o.durationMs} ms, ${o.connections} connections; accepted: all positive`)
   }
-  const clock = o.clock ?? realClock
+  const own = o.clock === undefined ? metronomeClock() : undefined
+  try {
+    return await run(o, o.clock ?? own!)
+  } finally {
+    own?.close()
+  }
+}
+
+async function run(o: OpenLoadOptions, clock: LoadClock): Promise<OpenLoadResult> {
   const interval = 1000 / o.ratePerSecond
   const scheduled = Math.max(1, Math.floor((o.ratePerSecond * o.durationMs) / 1000))
   const latency = new Float64Array(scheduled).fill(Number.NaN)
@@ -119,6 +198,7 @@ export async function runOpenLoad(o: OpenLoadOptions): Promise<OpenLoadResult> {
   let waitedForConnection = 0
   let lastAnswer = 0
   let armed: number | undefined
+  let armedIdle = false
   let finished = false
   let t0 = 0
   let deadline = 0
@@ -161,8 +241,11 @@ export async function runOpenLoad(o: OpenLoadOptions): Promise<OpenLoadResult> {
   }
 
   const arm = (at: number) => {
-    if (armed !== undefined && armed <= at) return
+    const idle = inFlight === 0
+    // Re-armed when the generator fell idle since: a clock may wake an idle generator more precisely.
+    if (armed !== undefined && armed <= at && (armedIdle || !idle)) return
     armed = at
+    armedIdle = idle
     clock.wakeAt(
       at,
       () => {
