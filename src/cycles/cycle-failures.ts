@@ -1,6 +1,7 @@
 /** Each cycle's report as the failed items the webhook (and the daemon's job outcome) are built from. */
 import type { FailedItem, FailureCounts } from '../domain/failure-report.ts'
 import type { BackupTaskResult } from '../executor/run-backup-tasks.ts'
+import type { BackupCycleReport } from './backup-inventory.ts'
 import type { RetentionReport } from './retention-cycle.ts'
 import type { CycleReport } from './snapshot-cycle.ts'
 
@@ -34,21 +35,40 @@ export function snapshotCycleFailures(report: CycleReport): CycleFailures {
 
 /**
  * A backup run's results as failures. A task left in flight (`in_flight`: sent, settles next cycle)
- * is neither failed nor succeeded here: the cycle that settles it counts it.
+ * is neither failed nor succeeded here: the cycle that settles it counts it. With the planning
+ * cycle's report, what it did not send counts too: a backup over its project's quota (recorded,
+ * never sent) and a server whose backup metadata cannot be read.
  */
-export function backupCycleFailures(results: readonly BackupTaskResult[]): CycleFailures {
+export function backupCycleFailures(results: readonly BackupTaskResult[], planned?: Pick<BackupCycleReport, 'discovery' | 'plan'>): CycleFailures {
   const finished = results.filter((r) => r.outcome !== 'in_flight')
   const failed = finished.filter((r) => r.outcome !== 'succeeded')
+  const overQuota = planned?.plan.overQuota ?? []
   return {
-    counts: { succeeded: finished.length - failed.length, failed: failed.length, skipped: 0 },
-    failed: failed.map((r) => ({
-      action: 'backup',
-      volumeId: r.volumeId,
-      projectId: r.projectId,
-      serverId: r.serverId,
-      ...(r.backupId ? { backupId: r.backupId } : {}),
-      error: r.error ?? { code: r.outcome.toUpperCase(), message: r.outcome },
-    })),
+    counts: { succeeded: finished.length - failed.length, failed: failed.length + overQuota.length, skipped: 0 },
+    failed: [
+      ...failed.map((r) => ({
+        action: 'backup',
+        volumeId: r.volumeId,
+        projectId: r.projectId,
+        serverId: r.serverId,
+        ...(r.backupId ? { backupId: r.backupId } : {}),
+        error: r.error ?? { code: r.outcome.toUpperCase(), message: r.outcome },
+      })),
+      ...overQuota.map((o) => ({
+        action: 'backup',
+        volumeId: o.task.volumeId,
+        projectId: o.task.projectId,
+        serverId: o.task.serverId,
+        error: { code: 'EXEC_OVER_QUOTA', message: o.message },
+      })),
+      ...(planned?.discovery.problems ?? []).map((p) => ({
+        action: 'parse-server-metadata',
+        volumeId: '',
+        projectId: p.projectId,
+        serverId: p.serverId,
+        error: { code: 'PLAN_POLICY_INVALID', message: p.message },
+      })),
+    ],
   }
 }
 

@@ -1,7 +1,7 @@
 /** The daemon's backup and retention jobs, on Staffeln's periods (backup_service_period, retention_service_period). */
 import { runBackupCycle, runClaimedRecorded } from '../cycles/backup-cycle.ts'
 import { workerId, type BackupCycleDeps } from '../cycles/backup-inventory.ts'
-import { backupCycleFailures, retentionCycleFailures } from '../cycles/cycle-failures.ts'
+import { backupCycleFailures, retentionCycleFailures, type CycleFailures } from '../cycles/cycle-failures.ts'
 import { runRetentionCycle } from '../cycles/retention-cycle.ts'
 import type { StorePorts } from './daemon-ports.ts'
 import type { Job } from './job-scheduler.ts'
@@ -25,10 +25,15 @@ export function backupJobs(ports: StorePorts, allProjects: boolean): Job[] {
         // planner's inventory) settles it. No polling, except to cancel a backup past its deadline.
         const leader = await store.acquireLease(PLANNER_LEASE, owner, ports.clock.now(), period * 2000)
         const startedAt = ports.clock.now()
-        const results = leader
-          ? (await runBackupCycle(d, { allProjects, owner, signal, wait: false })).results
-          : await runClaimedRecorded(d, owner, signal, { wait: false })
-        const { counts, failed } = backupCycleFailures(results)
+        let failures: CycleFailures
+        if (leader) {
+          const report = await runBackupCycle(d, { allProjects, owner, signal, wait: false })
+          // The planner also reports what it did not send: over quota, unreadable server metadata.
+          failures = backupCycleFailures(report.results, report)
+        } else {
+          failures = backupCycleFailures(await runClaimedRecorded(d, owner, signal, { wait: false }))
+        }
+        const { counts, failed } = failures
         await ports.notify('backup', startedAt, counts, failed)
         return failed.length ? 'completed_with_failures' : 'succeeded'
       },

@@ -53,6 +53,29 @@ describe('backups in flight', () => {
       assert.deepEqual(volumes.map((v) => simBackupsOf(b.sim, v.id).length), [1, 1, 1])
     }))
 
+  test("the daemon's backup job reports in its webhook what it planned and did not send: a backup over quota and a server whose metadata cannot be read", () =>
+    withBackups(async (b) => {
+      b.sim.state.setQuota(b.projectId, { backups: 1 })
+      const quota = addProtectedServer(b.sim, b.projectId, 'quota', { volumes: 2 })
+      const bad = addProtectedServer(b.sim, b.projectId, 'unreadable', { metadata: { __staffeln_backup: 'maybe' } })
+      const config = backupConfig({ backup_workers: 4, backup_cycle_timeout: '30min' })
+      const notified: { counts: FailureCounts; failed: readonly FailedItem[] }[] = []
+      const ports: StorePorts = { ...b.deps(config), openCloud: async () => b.client.cloud, notify: async (_job, _at, counts, failed) => void notified.push({ counts, failed }) }
+      const job = backupJobs(ports, false).find((j) => j.name === 'backup')!
+
+      assert.equal(await job.run(new AbortController().signal), 'completed_with_failures')
+
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 1, 'the backup within quota was sent')
+      const [report] = notified
+      assert.deepEqual(report?.counts, { succeeded: 0, failed: 1, skipped: 0 }, 'the sent one is in flight (neither); the one over quota failed')
+      const failed = (report?.failed ?? []).map((f) => [f.action, f.serverId, f.error.code])
+      assert.deepEqual(failed, [
+        ['backup', quota.server.id, 'EXEC_OVER_QUOTA'],
+        ['parse-server-metadata', bad.server.id, 'PLAN_POLICY_INVALID'],
+      ])
+      assert.match(report?.failed[1]?.error.message ?? '', /__staffeln_backup='maybe'.*accepted: true or false/)
+    }))
+
   test('the next cycle settles in-flight tasks from its own listing: available → succeeded, error → failed, gone → failed; counted when they finish', () =>
     withBackups(async (b) => {
       const { volumes } = addProtectedServer(b.sim, b.projectId, 'settle', { volumes: 3 })
