@@ -157,12 +157,24 @@ export class OpenStackCloud implements Cloud {
     return out
   }
 
+  /**
+   * A page at a time: a record is made only for a snapshot that is wanted (its volume is, and its
+   * metadata matches), so a round that lists a whole window (thousands of snapshots, most of them
+   * settled already) keeps only what its volumes in flight need.
+   */
   async listSnapshotsByMetadata(query: SnapshotsByMetadataQuery, signal?: AbortSignal): Promise<SnapshotRecord[]> {
     const out: SnapshotRecord[] = []
+    const pairs = Object.entries(query.metadata)
+    const volumes = query.volumeIds
     for (const { client, holder, opts } of await this.#listingsFor(query.projectIds, signal)) {
-      for await (const s of snapshots.list(client, { ...opts, metadata: query.metadata }, signal)) {
-        // Filter again: a Cinder that ignores the metadata filter (before 3.22) must not make us adopt a stranger.
-        if (Object.entries(query.metadata).every(([k, v]) => s.metadata[k] === v)) out.push(toSnapshotRecord(s, holder))
+      for await (const page of snapshots.listPages(client, { ...opts, metadata: query.metadata }, signal)) {
+        for (const s of page) {
+          if (volumes !== undefined && !volumes.has(s.volumeId)) continue
+          // Filter again: a Cinder that ignores the metadata filter (before 3.22) must not make us adopt a stranger.
+          if (pairs.every(([k, v]) => s.metadata[k] === v)) out.push(toSnapshotRecord(s, holder))
+        }
+        // The page's snapshots are let go before the next page is read (the loop still holds the page).
+        page.length = 0
       }
     }
     return out

@@ -8,6 +8,7 @@ import { runSnapshotPlan, type ExecutorDeps, type SnapshotProgress, type Snapsho
 import { buildSnapshotPlan, type SnapshotPlan, type SnapshotPlanMode } from '../planner/snapshot-plan.ts'
 import { listAll, readWithRetry, scopeFor } from './cloud-reads.ts'
 import type { CycleConfig } from '../domain/cycle-config.ts'
+import type { ListScope } from '../domain/ports.ts'
 
 /** What a cycle needs: the executor's ports plus the configuration. */
 export interface CycleDeps extends ExecutorDeps {
@@ -40,20 +41,13 @@ export async function runSnapshotCycle(deps: CycleDeps, opts: CycleOptions): Pro
   const now = opts.at ?? deps.clock.now()
   const identity = await readWithRetry(deps, 'identity', () => deps.cloud.identity(opts.signal), opts.signal)
   const scope = await scopeFor(deps.cloud, identity, opts.allProjects)
-  const [volumes, snapshots] = await Promise.all([
-    listAll(deps, 'volume listing', () => deps.cloud.listVolumes(scope, opts.signal), opts.signal),
-    listAll(deps, 'snapshot listing', () => deps.cloud.listSnapshots(scope, opts.signal), opts.signal),
-  ])
   const s = deps.config.snapshots
-  const plan = buildSnapshotPlan({
-    volumes,
-    snapshots,
-    now,
-    settings: { mode: opts.mode, stuckAfterMs: s.stuck_after * 1000 },
-  })
+  // The listings are let go once planned (listAndPlan's frame ends): a run of 100k volumes does
+  // not hold them while it executes.
+  const { plan, volumes, snapshots } = await listAndPlan(deps, scope, now, opts)
   for (const p of plan.problems) deps.logger.warn({ volumeId: p.volumeId, key: p.key, value: p.value, accepted: p.accepted }, p.message)
   deps.metrics.set('snapwarden_policy_problems', plan.problems.length)
-  const base = { now, mode: opts.mode, volumes: volumes.length, snapshots: snapshots.length, plan, problems: plan.problems }
+  const base = { now, mode: opts.mode, volumes, snapshots, plan, problems: plan.problems }
   if (opts.planOnly) return base
   const result = await runSnapshotPlan(plan.items, deps, {
     dryRun: opts.dryRun,
@@ -66,6 +60,16 @@ export async function runSnapshotCycle(deps: CycleDeps, opts: CycleOptions): Pro
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   })
   return { ...base, result }
+}
+
+/** Lists volumes and snapshots once and plans: the plan and how many of each were listed. */
+async function listAndPlan(deps: CycleDeps, scope: ListScope, now: Date, opts: CycleOptions): Promise<{ plan: SnapshotPlan; volumes: number; snapshots: number }> {
+  const [volumes, snapshots] = await Promise.all([
+    listAll(deps, 'volume listing', () => deps.cloud.listVolumes(scope, opts.signal), opts.signal),
+    listAll(deps, 'snapshot listing', () => deps.cloud.listSnapshots(scope, opts.signal), opts.signal),
+  ])
+  const plan = buildSnapshotPlan({ volumes, snapshots, now, settings: { mode: opts.mode, stuckAfterMs: deps.config.snapshots.stuck_after * 1000 } })
+  return { plan, volumes: volumes.length, snapshots: snapshots.length }
 }
 
 /** Items that failed plus invalid metadata: what makes the exit code 3 and the webhook fire. */

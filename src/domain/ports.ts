@@ -66,6 +66,11 @@ export interface SnapshotsByMetadataQuery {
   readonly projectIds: readonly string[]
   /** Only snapshots whose metadata has all these pairs (Cinder's `metadata` filter, microversion 3.22+). */
   readonly metadata: Readonly<Record<string, string>>
+  /**
+   * Only the snapshots of these volumes are wanted (a round's volumes in flight): the others the
+   * listing returns are skipped as each page is read, not returned. All of them when absent.
+   */
+  readonly volumeIds?: ReadonlySet<string> | undefined
 }
 
 export interface BackupsByStatusQuery {

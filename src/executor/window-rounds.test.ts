@@ -83,6 +83,18 @@ describe('runSnapshotPlan: windows are confirmed in listing rounds shared by the
     assert.ok(count(cloud.calls, LIST) < 12, `fewer rounds than items: ${count(cloud.calls, LIST)}`)
   })
 
+  it('a round asks the cloud only for the snapshots of the volumes it watches (volumeIds), not the whole window', async () => {
+    const { cloud, run } = setup()
+    const asked: string[][] = []
+    cloud.listSnapshotsByMetadata = async (query, signal) => {
+      asked.push([...(query.volumeIds ?? ['(all)'])].sort())
+      return cloud.base.listSnapshotsByMetadata(query, signal)
+    }
+    const result = await run([aCreate('vol-1'), aCreate('vol-2'), aCreate('vol-3')], { waitForAvailable: true })
+    assert.equal(result.counts.succeeded, 3)
+    assert.deepEqual(asked, [['vol-1', 'vol-2', 'vol-3']])
+  })
+
   it('a listing that fails transiently is tried again next round; the items still settle', async () => {
     const { cloud, run } = setup()
     let failures = 1

@@ -157,15 +157,23 @@ export class WindowRounds {
   /** One listing per window key over the projects of its volumes; the watched volumes' pictures, keyed `volume\0window`. */
   async #list(windows: readonly WindowOf[]): Promise<Map<string, SnapshotRecord[]>> {
     const projectsByKey = new Map<string, Set<string>>()
+    // Only the watched volumes' snapshots are made into records (the listing has the whole window).
+    const volumesByKey = new Map<string, Set<string>>()
     const wanted = new Set(windows.map((w) => `${w.volumeId}\u0000${w.windowKey}`))
     for (const w of windows) {
       const projects = projectsByKey.get(w.windowKey) ?? new Set<string>()
       projects.add(w.projectId)
       projectsByKey.set(w.windowKey, projects)
+      const volumes = volumesByKey.get(w.windowKey) ?? new Set<string>()
+      volumes.add(w.volumeId)
+      volumesByKey.set(w.windowKey, volumes)
     }
     const pictures = new Map<string, SnapshotRecord[]>()
     for (const [windowKey, projects] of projectsByKey) {
-      const listed = await this.#deps.cloud.listSnapshotsByMetadata({ projectIds: [...projects], metadata: { [WINDOW_METADATA_KEY]: windowKey } }, this.#signal)
+      const listed = await this.#deps.cloud.listSnapshotsByMetadata(
+        { projectIds: [...projects], volumeIds: volumesByKey.get(windowKey), metadata: { [WINDOW_METADATA_KEY]: windowKey } },
+        this.#signal,
+      )
       for (const s of listed) {
         // The cloud filtered by the window key already; a snapshot without it is no part of the window.
         // Volumes of the window that are not watched (settled earlier in the run) are not kept.

@@ -11,6 +11,12 @@ export interface PageOpts<T> {
   readonly maxPages?: number | undefined
 }
 
+/** One page read: its parsed items and the next page's URL (undefined on the last page). */
+interface Page<T> {
+  items: T[]
+  readonly next: string | undefined
+}
+
 interface Link {
   rel?: string
   href?: string
@@ -21,18 +27,41 @@ interface Link {
  * Callers never see pages. Stops if a next link repeats the current URL.
  */
 export async function* paginate<T>(client: ServiceClient, firstUrl: string, opts: PageOpts<T>): AsyncGenerator<T> {
-  const linksKey = opts.linksKey ?? `${opts.itemsKey}_links`
+  for await (const page of paginatePages(client, firstUrl, opts)) {
+    // Each item is let go once handed over: nothing of a page is held while the next is fetched.
+    for (let i = 0; i < page.length; i++) {
+      const item = page[i] as T
+      page[i] = undefined as T
+      yield item
+    }
+  }
+}
+
+/**
+ * Every page, as its items parsed (the same pages and stops as paginate()). A page's answer is
+ * parsed as soon as it is read and not kept: only its parsed items are, until the caller takes
+ * the next page (a listing of 100k volumes holds one page's answer at a time, not one page's
+ * answer while the next is fetched). For callers that handle a page at once (a filter, a count)
+ * without a step through the event loop per item.
+ */
+export async function* paginatePages<T>(client: ServiceClient, firstUrl: string, opts: PageOpts<T>): AsyncGenerator<T[]> {
   const maxPages = opts.maxPages ?? 100_000
   let url: string | undefined = firstUrl
   for (let page = 0; url !== undefined && page < maxPages; page++) {
-    const res = await client.get(url, { okCodes: [200], signal: opts.signal })
-    const body = (res.body ?? {}) as Record<string, unknown>
-    const items = body[opts.itemsKey]
-    if (Array.isArray(items)) for (const item of items) yield opts.parse(item)
-    const links = body[linksKey]
-    const next = nextHref(links)
-    url = next !== undefined && next !== url && Array.isArray(items) && items.length > 0 ? next : undefined
+    const read: Page<T> = await readPage(client, url, opts)
+    url = read.next
+    yield read.items
+    read.items = []
   }
+}
+
+async function readPage<T>(client: ServiceClient, url: string, opts: PageOpts<T>): Promise<Page<T>> {
+  const res = await client.get(url, { okCodes: [200], signal: opts.signal })
+  const body = (res.body ?? {}) as Record<string, unknown>
+  const raw = body[opts.itemsKey]
+  const items = Array.isArray(raw) ? raw.map((item: unknown) => opts.parse(item)) : []
+  const next = nextHref(body[opts.linksKey ?? `${opts.itemsKey}_links`])
+  return { items, next: next !== undefined && next !== url && items.length > 0 ? next : undefined }
 }
 
 /** Cinder/Nova: `[{rel: 'next', href}]`; Keystone: `{next: href | null}`. */

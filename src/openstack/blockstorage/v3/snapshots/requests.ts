@@ -1,6 +1,6 @@
 import { getMetadata as getMetadataAt, mergeMetadata } from '../../../core/metadata.ts'
 import { compact } from '../../../core/compact.ts'
-import { paginate } from '../../../core/pagination.ts'
+import { paginate, paginatePages } from '../../../core/pagination.ts'
 import { withQuery, type ServiceClient } from '../../../core/service-client.ts'
 import { parseSnapshot, type Snapshot } from './results.ts'
 import { actionUrl, createUrl, getUrl, listDetailUrl, metadataUrl } from './urls.ts'
@@ -22,7 +22,16 @@ export interface ListOpts {
 
 /** GET /snapshots/detail, every page. */
 export function list(client: ServiceClient, opts: ListOpts = {}, signal?: AbortSignal): AsyncIterable<Snapshot> {
-  const url = withQuery(listDetailUrl(client), {
+  return paginate(client, listUrl(client, opts), { itemsKey: 'snapshots', parse: parseSnapshot, signal })
+}
+
+/** GET /snapshots/detail, every page, a page at a time (see paginatePages). */
+export function listPages(client: ServiceClient, opts: ListOpts = {}, signal?: AbortSignal): AsyncIterable<Snapshot[]> {
+  return paginatePages(client, listUrl(client, opts), { itemsKey: 'snapshots', parse: parseSnapshot, signal })
+}
+
+function listUrl(client: ServiceClient, opts: ListOpts): string {
+  return withQuery(listDetailUrl(client), {
     all_tenants: opts.allTenants ? 1 : undefined,
     project_id: opts.projectId,
     volume_id: opts.volumeId,
@@ -33,7 +42,6 @@ export function list(client: ServiceClient, opts: ListOpts = {}, signal?: AbortS
     marker: opts.marker,
     sort: opts.sort,
   })
-  return paginate(client, url, { itemsKey: 'snapshots', parse: parseSnapshot, signal })
 }
 
 export interface CreateOpts {
