@@ -20,7 +20,7 @@ import type { Connection } from '../openstack/connection.ts'
 import { isHttpStatus, isTransient, retryAfterMs } from '../openstack/core/errors.ts'
 import * as projects from '../openstack/identity/v3/projects/index.ts'
 import * as users from '../openstack/identity/v3/users/index.ts'
-import { toBackupRecord, toServerRef, toSnapshotRecord, toVolumeRef } from './map.ts'
+import { toBackupRecord, toCreatedSnapshotRecord, toServerRef, toSnapshotRecord, toVolumeRef } from './map.ts'
 
 const ADMIN_ROLES = new Set(['admin'])
 
@@ -186,7 +186,7 @@ export class OpenStackCloud implements Cloud {
       { volumeId: req.volumeId, name: req.name, description: req.description, metadata: req.metadata, force: req.force },
       signal,
     )
-    return toSnapshotRecord(s, req.projectId)
+    return toCreatedSnapshotRecord(s, req)
   }
 
   async getSnapshot(snapshotId: string, signal?: AbortSignal): Promise<SnapshotRecord | undefined> {
