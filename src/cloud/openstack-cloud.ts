@@ -158,18 +158,18 @@ export class OpenStackCloud implements Cloud {
   }
 
   /**
-   * A page at a time: a record is made only for a snapshot that is wanted (its volume is, and its
-   * metadata matches), so a round that lists a whole window (thousands of snapshots, most of them
-   * settled already) keeps only what its volumes in flight need.
+   * A page at a time: a snapshot is parsed only when its volume is wanted, and made a record only
+   * when its metadata matches too, so a round that lists a whole window (thousands of snapshots,
+   * most of them settled already) spends and keeps only what its volumes in flight need.
    */
   async listSnapshotsByMetadata(query: SnapshotsByMetadataQuery, signal?: AbortSignal): Promise<SnapshotRecord[]> {
     const out: SnapshotRecord[] = []
     const pairs = Object.entries(query.metadata)
     const volumes = query.volumeIds
     for (const { client, holder, opts } of await this.#listingsFor(query.projectIds, signal)) {
-      for await (const page of snapshots.listPages(client, { ...opts, metadata: query.metadata }, signal)) {
+      // Snapshots of other volumes are left out as each page is read, unparsed.
+      for await (const page of snapshots.listPages(client, { ...opts, metadata: query.metadata }, signal, volumes)) {
         for (const s of page) {
-          if (volumes !== undefined && !volumes.has(s.volumeId)) continue
           // Filter again: a Cinder that ignores the metadata filter (before 3.22) must not make us adopt a stranger.
           if (pairs.every(([k, v]) => s.metadata[k] === v)) out.push(toSnapshotRecord(s, holder))
         }

@@ -45,6 +45,24 @@ describe('paginate', () => {
     const got = await collect(paginatePages(client, client.url('paged'), { itemsKey: 'paged', parse: (b) => (b as { n: number }).n }))
     assert.deepEqual(got, [[1, 2], [3, 4], [5, 6]])
   })
+
+  test('skip: items left out unparsed; a page whose items were all skipped is still followed', async () => {
+    server.on('GET /v3/p/skipping', (req) => {
+      const marker = Number(req.query.get('marker') ?? '0')
+      const next = marker < 4 ? [{ rel: 'next', href: `${server.url}/v3/p/skipping?marker=${marker + 2}` }] : []
+      return { body: { skipping: [{ n: marker + 1 }, { n: marker + 2 }], skipping_links: next } }
+    })
+    const parsed: number[] = []
+    const parse = (b: unknown): number => {
+      parsed.push((b as { n: number }).n)
+      return (b as { n: number }).n
+    }
+    // Page 2 (3, 4) is skipped whole; the listing goes on to page 3.
+    const skip = (b: unknown): boolean => [2, 3, 4].includes((b as { n: number }).n)
+    assert.deepEqual(await collect(paginate(client, client.url('skipping'), { itemsKey: 'skipping', parse, skip })), [1, 5, 6])
+    assert.deepEqual(parsed, [1, 5, 6])
+    assert.deepEqual(await collect(paginatePages(client, client.url('skipping'), { itemsKey: 'skipping', parse, skip })), [[1], [], [5, 6]])
+  })
 })
 
 /**

@@ -6,6 +6,8 @@ export interface PageOpts<T> {
   /** The links key (`volumes_links`; Keystone: `links`); defaults to `<itemsKey>_links`. */
   readonly linksKey?: string | undefined
   readonly parse: (body: unknown) => T
+  /** Items (as the page has them, before parse) to leave out unparsed; none when absent. */
+  readonly skip?: ((raw: unknown) => boolean) | undefined
   readonly signal?: AbortSignal | undefined
   /** Safety bound on pages followed (default 100 000). */
   readonly maxPages?: number | undefined
@@ -59,9 +61,13 @@ async function readPage<T>(client: ServiceClient, url: string, opts: PageOpts<T>
   const res = await client.get(url, { okCodes: [200], signal: opts.signal })
   const body = (res.body ?? {}) as Record<string, unknown>
   const raw = body[opts.itemsKey]
-  const items = Array.isArray(raw) ? raw.map((item: unknown) => opts.parse(item)) : []
+  const all: unknown[] = Array.isArray(raw) ? raw : []
+  const skip = opts.skip
+  const items: T[] = []
+  for (const item of all) if (skip === undefined || !skip(item)) items.push(opts.parse(item))
   const next = nextHref(body[opts.linksKey ?? `${opts.itemsKey}_links`])
-  return { items, next: next !== undefined && next !== url && items.length > 0 ? next : undefined }
+  // A page whose items were all skipped is still followed: only an empty page ends the listing.
+  return { items, next: next !== undefined && next !== url && all.length > 0 ? next : undefined }
 }
 
 /** Cinder/Nova: `[{rel: 'next', href}]`; Keystone: `{next: href | null}`. */

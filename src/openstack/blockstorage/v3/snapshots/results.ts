@@ -35,6 +35,12 @@ interface SnapshotBody {
   updated_at?: string | null
 }
 
+/** The `volume_id` of a snapshot as a listing page has it (before parseSnapshot); '' when absent. */
+export function volumeIdOf(raw: unknown): string {
+  const id = (raw as Partial<SnapshotBody> | null)?.volume_id
+  return typeof id === 'string' ? id : ''
+}
+
 export function parseSnapshot(raw: unknown): Snapshot {
   const b = raw as SnapshotBody
   return {
