@@ -8,8 +8,9 @@
  *
  *   node --import tsx bench/snapshot-cycle.bench.ts [--quick] [--settle-ms N] [--volumes N]
  */
-import { runSnapshotCycle } from '../src/cycles/snapshot-cycle.ts'
+import { runSnapshotCycle, type CycleReport } from '../src/cycles/snapshot-cycle.ts'
 import type { SnapshotRecord, VolumeRef } from '../src/domain/inventory.ts'
+import type { Cloud } from '../src/domain/ports.ts'
 import { buildSnapshotPlan } from '../src/planner/snapshot-plan.ts'
 import { boundTargets, mib, type BenchReport, type TargetFigure } from './support/bench-report.ts'
 import { BENCH_LATENCY_JITTER_MS, latencyRow, runBenchMain } from './support/bench-main.ts'
@@ -55,6 +56,20 @@ export const SNAPSHOT_BENCH_QUICK: SnapshotBenchOptions = {
 const PLANNER_RUNS = 5
 const TARGET_PLANNER_MS = 50
 
+/**
+ * The cycle's own listing, read again once the cycle was measured (holding it during the cycle
+ * would measure more than the CLI uses): the volumes as they are (the cycle changes none), the
+ * snapshots without those the cycle created.
+ */
+async function listingBeforeCycle(cloud: Cloud, report: CycleReport): Promise<{ volumes: VolumeRef[]; snapshots: SnapshotRecord[] }> {
+  const created = new Set((report.result?.items ?? []).flatMap((r) => (r.item.action === 'create' && r.snapshotId ? [r.snapshotId] : [])))
+  const volumes: VolumeRef[] = []
+  const snapshots: SnapshotRecord[] = []
+  for await (const v of cloud.listVolumes({ allProjects: true })) volumes.push(v)
+  for await (const s of cloud.listSnapshots({ allProjects: true })) if (!created.has(s.id)) snapshots.push(s)
+  return { volumes, snapshots }
+}
+
 export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchReport> {
   const sim = await startSimProcess({ scenario: o.scenario, latencyMs: o.latencyMs, latencyJitterMs: o.latencyJitterMs, pageSize: o.pageSize, settleMs: o.settleMs })
   try {
@@ -68,7 +83,7 @@ export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchRe
         { cloud, clock: deps.clock, sleep: deps.sleep, random: deps.random, logger: deps.logger, metrics: deps.metrics, config },
         { mode: 'create', allProjects: true, dryRun: false },
       )
-    }, 'create-snapshots')
+    }, 'create-snapshots', listingBeforeCycle)
     const report = m.value
     const s = settings as NonNullable<typeof settings>
 
@@ -101,8 +116,7 @@ export async function runSnapshotBench(o: SnapshotBenchOptions): Promise<BenchRe
 
     // The pure planner on the cycle's own listing, after the cycle (each run at a fresh instant, so
     // the schedule-window memo is as cold as in the cycle).
-    const volumes = m.listed('listVolumes') as VolumeRef[]
-    const snapshots = m.listed('listSnapshots') as SnapshotRecord[]
+    const { volumes, snapshots } = m.afterCycle!
     const stuckAfterMs = s.stuckAfterMs
     const times: number[] = []
     for (let i = 1; i <= PLANNER_RUNS; i++) {

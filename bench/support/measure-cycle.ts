@@ -12,7 +12,7 @@ import { loadRows, startLoadMeter } from './load-meter.ts'
 import { startRssSampler, type RssFigures } from './rss-sampler.ts'
 import type { SimProcess, SimStatus } from './sim-process.ts'
 
-export interface CycleMeasurement<T> {
+export interface CycleMeasurement<T, A = undefined> {
   readonly value: T
   readonly wallMs: number
   /** connect, listing, planning, executing, total (ms). */
@@ -28,21 +28,25 @@ export interface CycleMeasurement<T> {
   readonly diagnostics: readonly Row[]
   /** CPU time of this process (the client) from loading the command's modules to the cycle's end (ms). */
   readonly clientCpuMs: number
-  /** What the cycle's listings yielded, by Cloud method (listVolumes, listSnapshots, …). */
-  listed(method: string): readonly unknown[]
+  /** What `afterCycle` returned (undefined without one). */
+  readonly afterCycle: A | undefined
 }
 
 /**
  * `config`: the snapwarden.yaml document the CLI reads. The cycle gets the CLI's deps and the (timed)
  * cloud. `command`: the CLI command the cycle stands for (`create-snapshots`): its modules are
  * loaded into this process before the baseline is sampled, as the CLI loads them (cli-cloud.ts).
+ * `afterCycle` runs once the cycle is measured, on the same (untimed) cloud: what the benchmark
+ * needs besides the cycle (a listing to re-run the planner on) is read there, so that the measured
+ * process holds no more than the CLI does.
  */
-export async function measureCycle<T>(
+export async function measureCycle<T, A = undefined>(
   sim: SimProcess,
   config: Readonly<Record<string, unknown>>,
   cycle: (cloud: Cloud, deps: CliDeps) => Promise<T>,
   command?: string,
-): Promise<CycleMeasurement<T>> {
+  afterCycle?: (cloud: Cloud, value: T) => Promise<A>,
+): Promise<CycleMeasurement<T, A>> {
   const before = await sim.status()
   const load = startLoadMeter()
   await loadCliModules(command)
@@ -58,6 +62,7 @@ export async function measureCycle<T>(
     const used = load.stop()
     const after = await sim.status()
     const wallMs = ended - started
+    const afterValue = afterCycle ? await afterCycle(client.opened.cloud, value) : undefined
     return {
       value,
       wallMs,
@@ -69,7 +74,7 @@ export async function measureCycle<T>(
       clientErrors: Object.entries(client.clientErrors()).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none',
       diagnostics: [...loadRows(used, wallMs, after.cpuMs - before.cpuMs), ...client.latencyRows().map(([k, v]): Row => [`latency ${k}`, v])],
       clientCpuMs: used.cpuMs,
-      listed: phased.listed,
+      afterCycle: afterValue,
     }
   } finally {
     await client.close()

@@ -48,7 +48,9 @@ export async function startCreate(item: CreateSnapshotItem, run: ItemRun): Promi
         projectId: item.projectId,
         name: item.name,
         description: item.description,
-        metadata: { ...item.metadata, ...filter },
+        // The plan's marks carry the window key already (shared by the creates of one window);
+        // a new object only for an item whose marks do not.
+        metadata: item.metadata[WINDOW_METADATA_KEY] === item.window.key ? item.metadata : { ...item.metadata, ...filter },
         force: run.settings.forceInUse,
       },
       run.signal,

@@ -220,10 +220,22 @@ function flattenHeaders(h: ExchangeResponse['headers']): Record<string, string> 
  * labelled `text/html`.
  */
 function parseBody(text: string): unknown {
-  if (!/^\s*[[{]/.test(text)) return undefined
+  // A character check, not a RegExp: V8 keeps a RegExp's last input alive (RegExp.input), which
+  // here would be the last answer's whole text, up to a listing page.
+  if (!startsLikeJson(text)) return undefined
   try {
     return JSON.parse(text)
   } catch {
     return undefined
   }
+}
+
+/** The first character that is not JSON whitespace is `{` or `[`. */
+function startsLikeJson(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0x7b || c === 0x5b) return true
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
+  }
+  return false
 }
