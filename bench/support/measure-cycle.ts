@@ -62,6 +62,8 @@ export async function measureCycle<T, A = undefined>(
     const used = load.stop()
     const after = await sim.status()
     const wallMs = ended - started
+    const clientRequests = client.clientRequests()
+    const clientErrors = Object.entries(client.clientErrors()).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'
     const afterValue = afterCycle ? await afterCycle(client.opened.cloud, value) : undefined
     return {
       value,
@@ -70,8 +72,8 @@ export async function measureCycle<T, A = undefined>(
       rss: memory,
       after,
       before,
-      clientRequests: client.clientRequests(),
-      clientErrors: Object.entries(client.clientErrors()).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none',
+      clientRequests,
+      clientErrors,
       diagnostics: [...loadRows(used, wallMs, after.cpuMs - before.cpuMs), ...client.latencyRows().map(([k, v]): Row => [`latency ${k}`, v])],
       clientCpuMs: used.cpuMs,
       afterCycle: afterValue,
