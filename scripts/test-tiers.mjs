@@ -20,11 +20,12 @@ export const TIERS = [
   { name: 'realcloud', concurrency: 1, roots: ['tests/realcloud'], except: [] },
 ]
 
-const SKIP_DIRS = new Set(['node_modules'])
+/** node_modules, and scratch/: git-ignored local experiments (never part of a clone). */
+const SKIP_DIRS = new Set(['node_modules', 'scratch'])
 const toPosix = (p) => p.split(sep).join('/')
 const under = (file, dir) => file === dir || file.startsWith(`${dir}/`)
 
-/** Every *.test.ts under `dir` (relative to `root`, posix separators, sorted); dot folders and node_modules skipped. */
+/** Every *.test.ts under `dir` (relative to `root`, posix separators, sorted); dot folders, node_modules and scratch skipped. */
 export function testFilesUnder(root, dir = '.') {
   const out = []
   const walk = (abs) => {

@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.ts'
 import { loadConfig } from '../config/load.ts'
 import { buildLogger } from './logger.ts'
 import { stdoutOut, type Out } from './output.ts'
-import { chooseCloud, openCloud, type CloudChoice, type OpenedCloud } from './open-cloud.ts'
+import { chooseCloud, connectionsFor, openCloud, type CloudChoice, type OpenedCloud } from './open-cloud.ts'
 
 export interface GlobalOptions {
   readonly osCloud?: string
@@ -94,7 +94,7 @@ export function buildDeps(globals: GlobalOptions, env: NodeJS.ProcessEnv, comman
     },
     openCloud() {
       if (cloud) return cloud
-      const opening = openCloud(deps.chooseCloud(), { env, logger, metrics: () => deps.metrics }).then((c) => {
+      const opening = openCloud(deps.chooseCloud(), { env, logger, metrics: () => deps.metrics, connections: connectionsFor(deps.config()) }).then((c) => {
         closers.push(c.close)
         return c
       })

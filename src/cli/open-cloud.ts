@@ -3,6 +3,7 @@
  * asked for (--simulator); with no cloud configured a command stops (exit 1) naming where it looked.
  */
 import { homedir } from 'node:os'
+import type { Config } from '../config/schema.ts'
 import { UserError } from '../domain/errors.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { Metrics } from '../domain/metrics.ts'
@@ -57,10 +58,22 @@ export interface OpenCloudOptions {
   readonly env: NodeJS.ProcessEnv
   readonly logger: Logger
   readonly metrics: () => Metrics
+  /** Keep-alive connections per API endpoint (connectionsFor); the client's default when absent. */
+  readonly connections?: number
+}
+
+/**
+ * Keep-alive connections per API endpoint: one for each request the configured workers may have in
+ * flight (`conductor.backup_workers`, `snapshots.concurrency`) and 8 more for what goes beside
+ * them (tokens for other projects, listing and poll rounds), at least 16. Fewer would hold
+ * requests back below the configured concurrency, or make a create wait behind a poll.
+ */
+export function connectionsFor(config: Pick<Config, 'conductor' | 'snapshots'>): number {
+  return Math.max(16, config.conductor.backup_workers + 8, config.snapshots.concurrency + 8)
 }
 
 export async function openCloud(choice: CloudChoice, opts: OpenCloudOptions): Promise<OpenedCloud> {
-  const connectOpts = { userAgent: `snapwarden/${VERSION}`, onRequest: countCalls(opts.metrics), env: opts.env }
+  const connectOpts = { userAgent: `snapwarden/${VERSION}`, onRequest: countCalls(opts.metrics), env: opts.env, connections: opts.connections }
   // The OpenStack client (and its HTTP stack) is loaded by the commands that open a cloud, not by the others.
   const [{ connect }, { OpenStackCloud, projectScopedConnector }] = await Promise.all([import('../openstack/connection.ts'), import('../cloud/openstack-cloud.ts')])
   if (choice.kind === 'simulator') {

@@ -30,6 +30,11 @@ export interface ConnectOptions {
    * process.env), as requests reads them for openstacksdk.
    */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined
+  /**
+   * Keep-alive connections per origin (default 16): at least as many as the caller may have
+   * requests in flight, or a request waits for a connection another one holds.
+   */
+  readonly connections?: number | undefined
 }
 
 export interface Connection {
@@ -73,6 +78,7 @@ export async function connect(config: CloudConfig, opts: ConnectOptions = {}): P
     proxy: proxyFromEnv(opts.env ?? process.env),
     userAgent: opts.userAgent,
     onRequest: opts.onRequest,
+    connections: opts.connections,
   })
   try {
     const provider = new ProviderClient({ transport, identityUrl: config.authUrl, auth: config.auth, clock: opts.clock, retry: opts.retry })

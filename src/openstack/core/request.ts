@@ -64,7 +64,7 @@ export interface TransportOptions {
   readonly timeoutMs?: number | undefined
   /** Proxies to use (proxyFromEnv reads them as requests does); none when absent. */
   readonly proxy?: ProxySettings | undefined
-  /** Keep-alive connections per origin. */
+  /** Keep-alive connections per origin (default 16). */
   readonly connections?: number | undefined
   readonly userAgent?: string | undefined
   readonly onRequest?: ((e: RequestEvent) => void) | undefined
