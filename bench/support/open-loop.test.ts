@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, test } from 'node:test'
-import { ResponseReader, type LoadRequest } from './http-load.ts'
-import { runOpenLoad, type LoadClock } from './open-loop.ts'
+import { AnswerCheck, ResponseReader, type LoadRequest } from './http-load.ts'
+import { IDLE_SLEEP_MAX_MS, preciseClock, runOpenLoad, type LoadClock } from './open-loop.ts'
 
 /**
  * Virtual time for the generator and the test server: time moves only when no request is on its
@@ -210,11 +210,69 @@ test('wrong answers and non-200 statuses are counted, with the first one named',
 
 test('the response reader splits responses at their content-length, across and within chunks', () => {
   const got: string[] = []
-  const reader = new ResponseReader((status, body) => got.push(`${status} ${body}`))
+  const reader = new ResponseReader((status, buf, start, end) => got.push(`${status} ${buf.toString('utf8', start, end)}`))
   const one = 'HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nTrue'
   const two = 'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 5\r\n\r\nFalse'
   reader.feed(Buffer.from(one + two.slice(0, 20)))
   assert.deepEqual(got, ['200 True'])
   reader.feed(Buffer.from(two.slice(20) + one))
   assert.deepEqual(got, ['200 True', '503 False', '200 True'])
+})
+
+test('the response reader keeps a partial response when the read buffer it came in is reused (net onread)', () => {
+  const got: string[] = []
+  const reader = new ResponseReader((status, buf, start, end) => got.push(`${status} ${buf.toString('utf8', start, end)}`))
+  const shared = Buffer.alloc(64)
+  const feed = (text: string) => {
+    const n = shared.write(text, 0, 'latin1')
+    reader.feed(shared, 0, n)
+    shared.fill(0x58) // the next read overwrites the buffer
+  }
+  const one = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCONTENT-LENGTH:\t5\r\n\r\nFalse'
+  feed(one.slice(0, 30))
+  feed(one.slice(30, 52))
+  assert.deepEqual(got, [])
+  feed(one.slice(52))
+  assert.deepEqual(got, ['200 False'])
+  // Without a content-length the body is empty.
+  feed('HTTP/1.1 404 Not Found\r\nx-a: 1\r\n\r\n')
+  assert.deepEqual(got, ['200 False', '404 '])
+})
+
+test('the response reader refuses what is not an HTTP response: a broken status line, a content-length that is not a number', () => {
+  const reader = () => new ResponseReader(() => assert.fail('no response expected'))
+  assert.throws(() => reader().feed(Buffer.from('HTTP/1.1 2x0 OK\r\ncontent-length: 4\r\n\r\nTrue')), /not an HTTP status line: "HTTP\/1.1 2x0 OK/)
+  assert.throws(() => reader().feed(Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 4x\r\n\r\nTrue')), /content-length is not a number: "content-length: 4x"/)
+  assert.throws(() => reader().feed(Buffer.from(`HTTP/1.1 200 OK\r\nx: ${'a'.repeat(70_000)}`)), /a response over 65536 bytes/)
+})
+
+test('the answer check compares the body bytes with the expected text, and names the first wrong answer as text', () => {
+  const check = new AnswerCheck()
+  const req: LoadRequest = { bytes: Buffer.from('POST /v1/backup?backup_id=b-1 HTTP/1.1\r\n\r\n'), expect: 'True' }
+  const body = (text: string) => {
+    const buf = Buffer.from(`xx${text}yy`)
+    return [buf, 2, 2 + Buffer.byteLength(text)] as const
+  }
+  check.check(req, 200, ...body('True'))
+  assert.equal(check.wrong, 0)
+  check.check(req, 200, ...body('Tru'))
+  check.check(req, 200, ...body('Trüe'))
+  check.check(req, 503, ...body('True'))
+  assert.equal(check.wrong, 3)
+  assert.equal(check.errors, 1)
+  assert.equal(check.firstWrong, 'expected True, got 200 Tru for POST /v1/backup?backup_id=b-1 HTTP/1.1')
+})
+
+test('the precise clock: an idle generator sleeps for the last stretch and wakes not before its time; with requests in flight it does not block', () => {
+  const clock = preciseClock()
+  // Idle, due within IDLE_SLEEP_MAX_MS: woken before wakeAt returns (this thread slept), not early.
+  const at = clock.now() + 0.5
+  let wokeAt: number | undefined
+  clock.wakeAt(at, () => (wokeAt = clock.now()), () => 0)
+  assert.ok(wokeAt !== undefined && wokeAt >= at, `woke at ${wokeAt}, due ${at}`)
+  // In flight, or due later than IDLE_SLEEP_MAX_MS: a timer (it calls later; this test ends before it does, unref'd).
+  let woke = false
+  clock.wakeAt(clock.now() + 0.5, () => (woke = true), () => 1)
+  clock.wakeAt(clock.now() + IDLE_SLEEP_MAX_MS + 50, () => (woke = true), () => 0)
+  assert.equal(woke, false)
 })
