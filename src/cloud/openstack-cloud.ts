@@ -254,17 +254,26 @@ export class OpenStackCloud implements Cloud {
     }
   }
 
-  async listRecentBackups(query: RecentBackupsQuery, signal?: AbortSignal): Promise<BackupRecord[]> {
+  async listRecentBackups(query: RecentBackupsQuery, signal?: AbortSignal, onPage?: (records: readonly BackupRecord[]) => void): Promise<BackupRecord[]> {
     const out: BackupRecord[] = []
     const wanted = new Set(query.ids)
     const since = query.createdSince.getTime()
     for (const { client, holder, opts } of await this.#listingsFor(query.projectIds, signal)) {
       // Cinder lists newest first (created_at desc): stop at the first older backup or when all were seen.
-      for await (const b of backups.list(client, opts, signal)) {
-        if (b.createdAt.getTime() < since) break
-        out.push(toBackupRecord(b, holder))
-        wanted.delete(b.id)
-        if (wanted.size === 0) break
+      let done = false
+      for await (const page of backups.listPages(client, opts, signal)) {
+        const records: BackupRecord[] = []
+        for (const b of page) {
+          if (b.createdAt.getTime() < since || wanted.size === 0) {
+            done = true
+            break
+          }
+          records.push(toBackupRecord(b, holder))
+          wanted.delete(b.id)
+        }
+        out.push(...records)
+        onPage?.(records)
+        if (done || wanted.size === 0) break
       }
       if (wanted.size === 0) break
     }

@@ -123,7 +123,11 @@ export interface Cloud {
    * The newest backups where `projectIds` put them (one `backups/detail` listing, every project at
    * once for an admin), newest first, down to `createdSince` or until every id was seen.
    */
-  listRecentBackups(query: RecentBackupsQuery, signal?: AbortSignal): Promise<BackupRecord[]>
+  /**
+   * `onPage` is told each page's records as soon as it was read, before the next page is asked
+   * for (a poll round settles what it found while the rest is listed).
+   */
+  listRecentBackups(query: RecentBackupsQuery, signal?: AbortSignal, onPage?: (records: readonly BackupRecord[]) => void): Promise<BackupRecord[]>
   /** Backups in one status where `projectIds` put them (`backups/detail?status=`). */
   listBackupsByStatus(query: BackupsByStatusQuery, signal?: AbortSignal): Promise<BackupRecord[]>
   deleteBackup(backupId: string, signal?: AbortSignal): Promise<void>

@@ -68,6 +68,43 @@ describe('ListingPoller', () => {
     assert.ok(listings.every((l) => l.length === 5))
   })
 
+  it('a wait ended by an early page of a round is settled before the round reads its next page', async () => {
+    const time = fakeTime()
+    let releasePage2: () => void = () => {}
+    const page2 = new Promise<void>((r) => (releasePage2 = r))
+    let pagesRead = 0
+    let bStatus = 'creating'
+    const poller = new ListingPoller<Rec>({
+      clock: time.clock,
+      sleep: time.sleep,
+      // Two pages: a (available) and b (creating) on the first, c (available) on the second.
+      list: async (items, _signal, onPart) => {
+        pagesRead = 1
+        onPart?.(new Map([['a', { id: 'a', status: 'available' }], ['b', { id: 'b', status: 'creating' }]]))
+        await page2
+        pagesRead = 2
+        onPart?.(new Map([['c', { id: 'c', status: 'available' }]]))
+        return new Map(items.map((i) => [i.id, { id: i.id, status: i.id === 'b' ? bStatus : 'available' }]))
+      },
+    })
+    const watch = (id: string) =>
+      poller.watch({ id, projectId: 'p', since: time.clock.now() }, { done: (r) => r?.status === 'available', deadlineMs: time.clock.now().getTime() + 600_000, what: id, target: 'available' })
+    const ended: string[] = []
+    const waits = ['a', 'b', 'c'].map((id) => watch(id).then((r) => (ended.push(id), r)))
+    poller.lookNow()
+    // Bounded: the first page is read within a few turns of the event loop.
+    for (let i = 0; i < 1000 && ended.length === 0; i++) await new Promise((r) => setImmediate(r))
+    assert.equal(pagesRead, 1)
+    assert.deepEqual(ended, ['a'], 'a ended while the second page was still being read')
+    releasePage2()
+    assert.equal((await waits[2])?.status, 'available')
+    assert.deepEqual(ended, ['a', 'c'], 'b, still creating, waits for a later round')
+    assert.equal(poller.watching, 1)
+    // b is available by the next round (its first interval on the fake clock).
+    bStatus = 'available'
+    assert.equal((await waits[1])?.status, 'available')
+  })
+
   it('lookNow makes every item due at once: one round without waiting the first interval', async () => {
     const time = fakeTime()
     const sleeps: number[] = []

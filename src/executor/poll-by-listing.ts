@@ -26,8 +26,12 @@ export interface WatchedItem {
   readonly since: Date
 }
 
-/** One listing round: the records of these items that the cloud lists (an absent id is not listed). */
-export type RoundLister<T> = (items: readonly WatchedItem[], signal?: AbortSignal) => Promise<ReadonlyMap<string, T>>
+/**
+ * One listing round: the records of these items that the cloud lists (an absent id is not listed).
+ * A lister that reads several pages may hand each page's records to `onPart` as soon as it has
+ * them: the waits they end are settled while the next page is read.
+ */
+export type RoundLister<T> = (items: readonly WatchedItem[], signal?: AbortSignal, onPart?: (found: ReadonlyMap<string, T>) => void) => Promise<ReadonlyMap<string, T>>
 
 export interface WatchOptions<T> {
   /** True when the wait is over for this record (`undefined`: the item is not listed). */
@@ -235,9 +239,21 @@ export class ListingPoller<T> {
     }
     if (looking.length === 0) return
     this.#rounds++
+    const byId = new Map<string, Watcher<T>>()
+    for (const w of looking) byId.set(w.item.id, w)
+    // A record found on an early page ends its wait at once; what is not listed, not done or past
+    // its deadline is decided when the round has read every page.
+    const onPart = (part: ReadonlyMap<string, T>): void => {
+      for (const [id, record] of part) {
+        const w = byId.get(id)
+        if (w === undefined || !this.#watchers.has(w)) continue
+        w.last = record
+        if (w.opts.done(record)) this.#end(w, () => w.resolve(record))
+      }
+    }
     let found: ReadonlyMap<string, T>
     try {
-      found = await list(looking.map((w) => w.item))
+      found = await list(looking.map((w) => w.item), undefined, onPart)
       this.#opts.onRound?.({ items: looking.length })
     } catch (err) {
       this.#opts.onRound?.({ items: looking.length, error: err })
@@ -314,11 +330,12 @@ export function recentBackupsPoller(deps: PollerDeps, schedule?: PollSchedule): 
     sleep: deps.sleep,
     ...(schedule && { schedule }),
     isTransient: (err) => deps.cloud.isTransient(err),
-    list: async (items, signal) => {
+    list: async (items, signal, onPart) => {
       const oldest = Math.min(...items.map((i) => i.since.getTime()))
       const listed = await deps.cloud.listRecentBackups(
         { projectIds: [...new Set(items.map((i) => i.projectId))], ids: items.map((i) => i.id), createdSince: new Date(oldest - CLOCK_SKEW_MARGIN_MS) },
         signal,
+        onPart && ((page) => onPart(new Map(page.map((b) => [b.id, b])))),
       )
       return new Map(listed.map((b) => [b.id, b]))
     },

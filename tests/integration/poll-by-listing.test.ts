@@ -59,6 +59,29 @@ describe('polling by listing', () => {
       for (const v of volumes) assert.equal(simBackupsOf(b.sim, v.id)[0]?.status, 'available')
     }, 3 * 60_000))
 
+  test('a round hands each page of backups/detail to the poller as it is read, newest first, and stops paging once every watched backup was seen', async () => {
+    const b = await startBackupHarness({ transitionMs: 0, pageSize: 2 })
+    try {
+      const { volumes } = addProtectedServer(b.sim, b.projectId, 'pages', { volumes: 5 })
+      const { cloud } = b.client
+      const made: string[] = []
+      for (const v of volumes) {
+        made.push((await cloud.createBackup({ volumeId: v.id, projectId: b.projectId, name: `swtest-J-page-${made.length}`, incremental: false, force: true })).id)
+        b.h.clock.advance(1_000)
+      }
+      const before = callsOf(b.sim, ROUTES.list)
+      const pages: string[][] = []
+      // The three newest: two on the first page of two, one on the second; the third page is never read.
+      const watched = made.slice(2)
+      const listed = await cloud.listRecentBackups({ projectIds: [b.projectId], ids: watched, createdSince: new Date(0) }, undefined, (page) => pages.push(page.map((r) => r.id)))
+      assert.deepEqual(pages, [[made[4], made[3]], [made[2]]])
+      assert.deepEqual(listed.map((r) => r.id), [made[4], made[3], made[2]])
+      assert.equal(callsOf(b.sim, ROUTES.list) - before, 2)
+    } finally {
+      await b.close()
+    }
+  })
+
   test('retention waits for a deleting child with one status=deleting listing per round, then deletes its parent', () =>
     withBackups(async (b) => {
       const { volumes } = addProtectedServer(b.sim, b.projectId, 'expire', { volumes: 3, metadata: { __staffeln_retention: '1d' } })

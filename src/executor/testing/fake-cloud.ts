@@ -166,13 +166,15 @@ export function createFakeCloud(clock: Clock): FakeCloud {
     async *listBackups() {
       yield* backups.values()
     },
-    async listRecentBackups(query) {
+    async listRecentBackups(query, _signal, onPage) {
       calls.push('list-recent-backups')
       const since = query.createdSince.getTime()
-      return [...backups.values()]
+      const listed = [...backups.values()]
         .filter((b) => b.createdAt.getTime() >= since)
         .reverse()
         .map((b) => observe(b, backups))
+      onPage?.(listed)
+      return listed
     },
     async listBackupsByStatus(query) {
       calls.push(`list-backups ${query.status}`)

@@ -1,5 +1,5 @@
 import { compact } from '../../../core/compact.ts'
-import { paginate } from '../../../core/pagination.ts'
+import { paginate, paginatePages } from '../../../core/pagination.ts'
 import { withQuery, type ServiceClient } from '../../../core/service-client.ts'
 import { parseBackup, parseCreatedBackup, type Backup, type CreatedBackup } from './results.ts'
 import { actionUrl, createUrl, getUrl, listDetailUrl, restoreUrl } from './urls.ts'
@@ -19,7 +19,16 @@ export interface ListOpts {
 
 /** GET /backups/detail, every page. */
 export function list(client: ServiceClient, opts: ListOpts = {}, signal?: AbortSignal): AsyncIterable<Backup> {
-  const url = withQuery(listDetailUrl(client), {
+  return paginate(client, listUrl(client, opts), { itemsKey: 'backups', parse: parseBackup, signal })
+}
+
+/** GET /backups/detail, page by page (the same pages and stops as list()). */
+export function listPages(client: ServiceClient, opts: ListOpts = {}, signal?: AbortSignal): AsyncIterable<Backup[]> {
+  return paginatePages(client, listUrl(client, opts), { itemsKey: 'backups', parse: parseBackup, signal })
+}
+
+function listUrl(client: ServiceClient, opts: ListOpts): string {
+  return withQuery(listDetailUrl(client), {
     all_tenants: opts.allTenants ? 1 : undefined,
     project_id: opts.projectId,
     volume_id: opts.volumeId,
@@ -29,7 +38,6 @@ export function list(client: ServiceClient, opts: ListOpts = {}, signal?: AbortS
     marker: opts.marker,
     sort: opts.sort,
   })
-  return paginate(client, url, { itemsKey: 'backups', parse: parseBackup, signal })
 }
 
 export interface CreateOpts {
