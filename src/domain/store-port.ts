@@ -118,7 +118,7 @@ export interface BackupTaskStore {
   /** Records the backup name about to be sent, before sending (see BackupTask.backupName). */
   recordIntent(taskId: string, owner: string, backupName: string): Promise<BackupTask>
   /** planned → started: the create request answered with `backupId`. */
-  markStarted(taskId: string, owner: string, backupId: string, now: Date, deadlineAt?: Date): Promise<BackupTask>
+  markStarted(taskId: string, owner: string, backupId: string, now: Date, deadlineAt?: Date): Promise<void>
   /**
    * Leaves a started task in flight: nobody follows it, and the next backup cycle's listing tells
    * how it ended (settleInFlight). Its lease is set to its deadline (`deadlineAt`), owner kept, so
@@ -140,14 +140,14 @@ export interface BackupTaskStore {
    * that ran out may already be another worker's, whoever the row still names). With `intent`, the
    * same write records it as the task's backupName (the name about to be sent, as recordIntent).
    */
-  confirmLease(taskId: string, owner: string, now: Date, leaseMs: number, intent?: string): Promise<BackupTask>
+  confirmLease(taskId: string, owner: string, now: Date, leaseMs: number, intent?: string): Promise<void>
   /**
    * Gives an open task back (owner and lease cleared, state kept) so any worker may claim it at
    * once: a task not sent when its worker stops, or a started one whose backup is still running.
    */
   releaseTask(taskId: string, owner: string): Promise<BackupTask>
   /** Closes an open task held by `owner`; the lease is cleared. */
-  finishTask(taskId: string, owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<BackupTask>
+  finishTask(taskId: string, owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<void>
   /** Cancels an open task whoever holds it (operator action, volume gone); false if not open. */
   cancelTask(taskId: string, now: Date, error?: ErrorInfo): Promise<boolean>
   getTask(taskId: string): Promise<BackupTask | undefined>

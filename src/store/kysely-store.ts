@@ -82,7 +82,7 @@ export class KyselyStore implements Store {
   recordIntent(taskId: string, owner: string, backupName: string): Promise<BackupTask> {
     return this.#guard(() => this.#tasks.recordIntent(taskId, owner, backupName))
   }
-  markStarted(taskId: string, owner: string, backupId: string, now: Date, deadlineAt?: Date): Promise<BackupTask> {
+  markStarted(taskId: string, owner: string, backupId: string, now: Date, deadlineAt?: Date): Promise<void> {
     return this.#guard(() => this.#tasks.markStarted(taskId, owner, backupId, now, deadlineAt))
   }
   leaveInFlight(taskId: string, owner: string): Promise<BackupTask> {
@@ -94,13 +94,13 @@ export class KyselyStore implements Store {
   renewLease(taskId: string, owner: string, now: Date, leaseMs: number): Promise<BackupTask> {
     return this.#guard(() => this.#tasks.renewLease(taskId, owner, now, leaseMs))
   }
-  confirmLease(taskId: string, owner: string, now: Date, leaseMs: number, intent?: string): Promise<BackupTask> {
+  confirmLease(taskId: string, owner: string, now: Date, leaseMs: number, intent?: string): Promise<void> {
     return this.#guard(() => this.#tasks.confirmLease(taskId, owner, now, leaseMs, intent))
   }
   releaseTask(taskId: string, owner: string): Promise<BackupTask> {
     return this.#guard(() => this.#tasks.releaseTask(taskId, owner))
   }
-  finishTask(taskId: string, owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<BackupTask> {
+  finishTask(taskId: string, owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<void> {
     return this.#guard(() => this.#tasks.finishTask(taskId, owner, outcome, now, error))
   }
   cancelTask(taskId: string, now: Date, error?: ErrorInfo): Promise<boolean> {

@@ -32,7 +32,7 @@ export function createFakeBackupStore(tasks: readonly BackupTask[]): FakeBackupS
     },
     async markStarted(taskId, _owner, backupId, now, deadlineAt) {
       log.push(`started ${taskId} ${backupId}`)
-      return update(taskId, { state: 'started', backupId, startedAt: now, ...(deadlineAt && { deadlineAt }) })
+      update(taskId, { state: 'started', backupId, startedAt: now, ...(deadlineAt && { deadlineAt }) })
     },
     async leaveInFlight(taskId) {
       log.push(`in flight ${taskId}`)
@@ -52,7 +52,7 @@ export function createFakeBackupStore(tasks: readonly BackupTask[]): FakeBackupS
     async confirmLease(taskId, _owner, _now, _leaseMs, intent) {
       if (intent !== undefined) log.push(`intent ${taskId} ${intent}`)
       log.push(`confirm ${taskId}`)
-      return intent !== undefined ? update(taskId, { backupName: intent }) : byId.get(taskId)!
+      if (intent !== undefined) update(taskId, { backupName: intent })
     },
     async releaseTask(taskId) {
       log.push(`release ${taskId}`)
@@ -62,7 +62,7 @@ export function createFakeBackupStore(tasks: readonly BackupTask[]): FakeBackupS
     },
     async finishTask(taskId: string, _owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo) {
       log.push(`finish ${taskId} ${outcome}`)
-      return update(taskId, { state: outcome, finishedAt: now, ...(error && { errorCode: error.code, errorMessage: error.message }) })
+      update(taskId, { state: outcome, finishedAt: now, ...(error && { errorCode: error.code, errorMessage: error.message }) })
     },
     async recordBackup(b) {
       if (tracked.has(b.backupId)) return false
