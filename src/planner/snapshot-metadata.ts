@@ -53,7 +53,13 @@ const COMPACT_CACHE = new Map<number, string>()
 
 /** `snapwarden-<policy>-<volume id>-<window start compact>` */
 export function snapshotName(policy: ScheduleKind, volumeId: string, window: ScheduleWindow): string {
-  return `snapwarden-${policy}-${volumeId}-${compact(window.start)}`
+  const [prefix, suffix] = snapshotNameParts(policy, window)
+  return prefix + volumeId + suffix
+}
+
+/** The parts of snapshotName before and after the volume id: a plan joins them per volume. */
+export function snapshotNameParts(policy: ScheduleKind, window: ScheduleWindow): readonly [string, string] {
+  return [`snapwarden-${policy}-`, `-${compact(window.start)}`]
 }
 
 export function snapshotDescription(policy: SnapshotPolicy, window: ScheduleWindow): string {

@@ -18,12 +18,12 @@
 import type { SnapshotRecord, VolumeRef } from '../domain/inventory.ts'
 import type { SnapshotPlanItem } from '../domain/plan.ts'
 import { SCHEDULE_KINDS } from '../domain/policy.ts'
-import type { PolicyProblem, Schedule, ScheduleWindow, SnapshotPolicy } from '../domain/policy.ts'
+import type { PolicyProblem, ScheduleWindow, SnapshotPolicy } from '../domain/policy.ts'
 import { applySnapshotRetention, holdSnapshotRetention } from './retention.ts'
 import { windowAt } from './schedule.ts'
 import { findWindowDuplicates, NO_DUPLICATES } from './window-duplicates.ts'
 import { FAILED_SNAPSHOT_STATUSES } from '../domain/window-survivor.ts'
-import { readSnapshotMarks, snapshotDescription, snapshotMetadata, snapshotName } from './snapshot-metadata.ts'
+import { readSnapshotMarks, snapshotDescription, snapshotMetadata, snapshotNameParts } from './snapshot-metadata.ts'
 import type { SnapshotMarks } from './snapshot-metadata.ts'
 import { readSnapshotPolicies } from './snapshot-policy.ts'
 import type { PolicyDefaults, SharedSnapshotPolicies } from './snapshot-policy.ts'
@@ -60,9 +60,11 @@ const NO_SNAPSHOTS: readonly SnapshotRecord[] = Object.freeze([])
 
 /** Volumes of one server share a group; multi-attached and detached volumes get their own. */
 export function groupOf(volume: VolumeRef): string {
-  const first = volume.attachments[0]?.serverId
-  const oneServer = first !== undefined && volume.attachments.every((a) => a.serverId === first)
-  return oneServer ? first : `volume:${volume.id}`
+  const attachments = volume.attachments
+  const first = attachments[0]?.serverId
+  if (first === undefined) return `volume:${volume.id}`
+  for (let i = 1; i < attachments.length; i++) if (attachments[i]!.serverId !== first) return `volume:${volume.id}`
+  return first
 }
 
 /** An item and the instant it sorts by (newest first): a create's or skip's is `now`, a snapshot's its createdAt. */
@@ -113,28 +115,52 @@ interface PlanContext {
   readonly marksById: ReadonlyMap<string, SnapshotMarks>
   readonly healed: ReadonlySet<string>
   readonly healBuckets: ReadonlyMap<string, Bucket>
-  /** The window containing `now` per schedule object (volumes of one tag set share their parsed policies). */
-  readonly windows: Map<Schedule, ScheduleWindow>
+  /** What the creates of one policy object share (volumes of one tag set share their parsed policies). */
+  readonly creates: Map<SnapshotPolicy, CreateTemplate>
   /** Creates of one window share one (frozen) reason list: a 100k-volume plan holds a few, not 100k. */
   readonly reasonsByWindow: Map<string, readonly string[]>
   readonly buckets: Bucket[]
 }
 
+/** The parts of a create that depend only on its policy and `now`: built once per policy object and plan. */
+interface CreateTemplate {
+  /** The window containing `now`. */
+  readonly window: ScheduleWindow
+  /** The snapshot name is namePrefix + volume id + nameSuffix (snapshotName). */
+  readonly namePrefix: string
+  readonly nameSuffix: string
+  readonly description: string
+  readonly metadata: Readonly<Record<string, string>>
+  readonly reasons: readonly string[]
+}
+
 export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
-  const { now, settings } = input
+  const { now, settings, volumes, snapshots } = input
   const problems: PolicyProblem[] = []
+  // Each volume's keys are read once; volumes of one tag set share one (read-only) result.
+  const defaults = settings.defaults ?? NO_DEFAULTS
+  const parsed: SharedSnapshotPolicies[] = new Array<SharedSnapshotPolicies>(volumes.length)
+  // By volume id, the last listing of a volume winning (a volume listed twice is planned with its
+  // last keys), for the snapshots' marks; a plan without snapshots or a volume listed twice goes by position.
+  const ids = snapshots.length > 0 ? undefined : new Set<string>()
+  for (let i = 0; i < volumes.length; i++) {
+    const volume = volumes[i]!
+    parsed[i] = readSnapshotPolicies(volume, defaults, problems)
+    ids?.add(volume.id)
+  }
+  let parsedById: Map<string, SharedSnapshotPolicies> | undefined
+  if (ids === undefined || ids.size !== volumes.length) {
+    parsedById = new Map()
+    for (let i = 0; i < volumes.length; i++) parsedById.set(volumes[i]!.id, parsed[i]!)
+  }
   const snapshotsByVolume = new Map<string, SnapshotRecord[]>()
-  for (const s of input.snapshots) {
+  const marksById = new Map<string, SnapshotMarks>()
+  for (const s of snapshots) {
     const list = snapshotsByVolume.get(s.volumeId)
     if (list) list.push(s)
     else snapshotsByVolume.set(s.volumeId, [s])
   }
-  // Each volume's keys are read once; volumes of one tag set share one (read-only) result.
-  const parsedByVolume = new Map<string, SharedSnapshotPolicies>()
-  const defaults = settings.defaults ?? NO_DEFAULTS
-  for (const v of input.volumes) parsedByVolume.set(v.id, readSnapshotPolicies(v, defaults, problems))
-  const marksById = new Map<string, SnapshotMarks>()
-  for (const s of input.snapshots) marksById.set(s.id, readSnapshotMarks(s, parsedByVolume.get(s.volumeId)?.policies ?? NO_POLICIES))
+  for (const s of snapshots) marksById.set(s.id, readSnapshotMarks(s, parsedById!.get(s.volumeId)?.policies ?? NO_POLICIES))
 
   const ctx: PlanContext = {
     now,
@@ -145,12 +171,15 @@ export function buildSnapshotPlan(input: SnapshotPlanInput): SnapshotPlan {
     marksById,
     healed: new Set<string>(),
     healBuckets: new Map<string, Bucket>(),
-    windows: new Map<Schedule, ScheduleWindow>(),
+    creates: new Map<SnapshotPolicy, CreateTemplate>(),
     reasonsByWindow: new Map<string, readonly string[]>(),
     buckets: [],
   }
-  if (ctx.doExpire && input.snapshots.length > 0) planHeals(ctx, input)
-  for (const volume of input.volumes) planVolume(ctx, volume, parsedByVolume.get(volume.id)!)
+  if (ctx.doExpire && snapshots.length > 0) planHeals(ctx, input)
+  for (let i = 0; i < volumes.length; i++) {
+    const volume = volumes[i]!
+    planVolume(ctx, volume, parsedById ? parsedById.get(volume.id)! : parsed[i]!)
+  }
   return { items: sortItems(ctx.buckets), problems }
 }
 
@@ -199,71 +228,91 @@ function planHeals(ctx: PlanContext, input: SnapshotPlanInput): void {
 
 /** One volume's items: per active policy duplicates, the create (or skip) of the current window, retention; then its managed snapshots of no active policy. */
 function planVolume(ctx: PlanContext, volume: VolumeRef, parsed: SharedSnapshotPolicies): void {
-  const { now, marksById, healed } = ctx
-  const group = groupOf(volume)
+  // No closure here (those that read snapshots are in planPolicy, planInactive): this runs once per
+  // volume, and the first plan of a process runs it unoptimized, where a closure costs an allocation.
   const policies = parsed.policies
-  const snapshots = ctx.snapshotsByVolume.get(volume.id) ?? NO_SNAPSHOTS
+  const snapshots = ctx.snapshotsByVolume.size === 0 ? NO_SNAPSHOTS : (ctx.snapshotsByVolume.get(volume.id) ?? NO_SNAPSHOTS)
   if (policies.length === 0 && (snapshots.length === 0 || !ctx.doExpire)) return // nothing to plan (the usual volume without a policy)
+  const group = groupOf(volume)
   const withHeals = ctx.healBuckets.size > 0 ? ctx.healBuckets.get(tripleKey(volume.projectId, group, volume.id)) : undefined
   const bucket: Bucket = withHeals ?? newBucket(volume.projectId, group, volume.id)
-  for (const policy of policies) {
-    const mine = snapshots.length === 0 ? NO_SNAPSHOTS : snapshots.filter((s) => marksById.get(s.id)!.policy === policy.name)
-    const duplicates = mine.length < 2 ? NO_DUPLICATES : findWindowDuplicates(mine.filter((s) => !healed.has(s.id)), (s) => marksById.get(s.id)!)
-    for (const d of duplicates.remove) {
-      const s = d.snapshot
-      addItem(
-        bucket,
-        { action: 'delete', purpose: 'duplicate', snapshotId: s.id, volumeId: volume.id, projectId: volume.projectId, policy: policy.name, windowKey: d.windowKey, status: s.status, reasons: [d.reason] },
-        s.createdAt,
-      )
-    }
-    if (ctx.doCreate) addItem(bucket, createOrSkip(ctx, volume, group, policy, mine), now)
-    if (ctx.doExpire && mine.length > 0) {
-      for (const d of duplicates.later) {
-        addItem(bucket, { action: 'keep', snapshotId: d.snapshot.id, volumeId: volume.id, projectId: volume.projectId, policy: policy.name, reasons: [d.reason] }, d.snapshot.createdAt)
-      }
-      const verdicts = applySnapshotRetention(
-        duplicates.ids.size > 0 ? mine.filter((s) => !duplicates.ids.has(s.id)) : mine,
-        policy,
-        now,
-        (s) => marksById.get(s.id)!,
-      )
-      const held = parsed.heldExpiry.find((h) => h.policy === policy.name)
-      const { keep, remove } = held ? holdSnapshotRetention(verdicts, `expiry held: unknown key ${held.keys.join(', ')} on the volume`) : verdicts
-      for (const k of keep) {
-        if (healed.has(k.snapshot.id)) continue
-        addItem(bucket, { action: 'keep', snapshotId: k.snapshot.id, volumeId: volume.id, projectId: volume.projectId, policy: policy.name, reasons: k.reasons }, k.snapshot.createdAt)
-      }
-      for (const r of remove) {
-        const s = r.snapshot
-        addItem(
-          bucket,
-          { action: 'delete', purpose: 'expire', snapshotId: s.id, volumeId: volume.id, projectId: volume.projectId, policy: policy.name, status: s.status, reasons: r.reasons },
-          s.createdAt,
-        )
-      }
-    }
+  for (let p = 0; p < policies.length; p++) {
+    if (snapshots.length > 0) planPolicy(ctx, bucket, volume, group, parsed, policies[p]!, snapshots)
+    else if (ctx.doCreate) addItem(bucket, createOrSkip(ctx, volume, group, policies[p]!, NO_SNAPSHOTS), ctx.now)
   }
-  if (ctx.doExpire && snapshots.length > 0) {
-    const active = new Set(policies.map((p) => p.name))
-    for (const s of snapshots) {
-      const marks = marksById.get(s.id)!
-      if (!marks.managed || healed.has(s.id) || (marks.policy && active.has(marks.policy))) continue
-      const why = marks.policy ? `policy ${marks.policy} is not active on the volume: kept` : 'managed snapshot without a known policy: kept'
-      addItem(
-        bucket,
-        { action: 'keep', snapshotId: s.id, volumeId: volume.id, projectId: volume.projectId, ...(marks.policy ? { policy: marks.policy } : {}), reasons: [why] },
-        s.createdAt,
-      )
-    }
-  }
+  if (ctx.doExpire && snapshots.length > 0) planInactive(ctx, bucket, volume, policies, snapshots)
   if (!withHeals && bucket.item !== undefined) ctx.buckets.push(bucket)
+}
+
+/** One active policy of a volume that has snapshots: its duplicates, the create (or skip) of the current window, retention. */
+function planPolicy(
+  ctx: PlanContext,
+  bucket: Bucket,
+  volume: VolumeRef,
+  group: string,
+  parsed: SharedSnapshotPolicies,
+  policy: SnapshotPolicy,
+  snapshots: readonly SnapshotRecord[],
+): void {
+  const { now, marksById, healed } = ctx
+  const mine = snapshots.filter((s) => marksById.get(s.id)!.policy === policy.name)
+  const duplicates = mine.length < 2 ? NO_DUPLICATES : findWindowDuplicates(mine.filter((s) => !healed.has(s.id)), (s) => marksById.get(s.id)!)
+  for (const d of duplicates.remove) {
+    const s = d.snapshot
+    addItem(
+      bucket,
+      { action: 'delete', purpose: 'duplicate', snapshotId: s.id, volumeId: volume.id, projectId: volume.projectId, policy: policy.name, windowKey: d.windowKey, status: s.status, reasons: [d.reason] },
+      s.createdAt,
+    )
+  }
+  if (ctx.doCreate) addItem(bucket, createOrSkip(ctx, volume, group, policy, mine), now)
+  if (ctx.doExpire && mine.length > 0) {
+    for (const d of duplicates.later) {
+      addItem(bucket, { action: 'keep', snapshotId: d.snapshot.id, volumeId: volume.id, projectId: volume.projectId, policy: policy.name, reasons: [d.reason] }, d.snapshot.createdAt)
+    }
+    const verdicts = applySnapshotRetention(
+      duplicates.ids.size > 0 ? mine.filter((s) => !duplicates.ids.has(s.id)) : mine,
+      policy,
+      now,
+      (s) => marksById.get(s.id)!,
+    )
+    const held = parsed.heldExpiry.find((h) => h.policy === policy.name)
+    const { keep, remove } = held ? holdSnapshotRetention(verdicts, `expiry held: unknown key ${held.keys.join(', ')} on the volume`) : verdicts
+    for (const k of keep) {
+      if (healed.has(k.snapshot.id)) continue
+      addItem(bucket, { action: 'keep', snapshotId: k.snapshot.id, volumeId: volume.id, projectId: volume.projectId, policy: policy.name, reasons: k.reasons }, k.snapshot.createdAt)
+    }
+    for (const r of remove) {
+      const s = r.snapshot
+      addItem(
+        bucket,
+        { action: 'delete', purpose: 'expire', snapshotId: s.id, volumeId: volume.id, projectId: volume.projectId, policy: policy.name, status: s.status, reasons: r.reasons },
+        s.createdAt,
+      )
+    }
+  }
+}
+
+/** A volume's managed snapshots of no active policy: kept. */
+function planInactive(ctx: PlanContext, bucket: Bucket, volume: VolumeRef, policies: readonly SnapshotPolicy[], snapshots: readonly SnapshotRecord[]): void {
+  const active = new Set(policies.map((p) => p.name))
+  for (const s of snapshots) {
+    const marks = ctx.marksById.get(s.id)!
+    if (!marks.managed || ctx.healed.has(s.id) || (marks.policy && active.has(marks.policy))) continue
+    const why = marks.policy ? `policy ${marks.policy} is not active on the volume: kept` : 'managed snapshot without a known policy: kept'
+    addItem(
+      bucket,
+      { action: 'keep', snapshotId: s.id, volumeId: volume.id, projectId: volume.projectId, ...(marks.policy ? { policy: marks.policy } : {}), reasons: [why] },
+      s.createdAt,
+    )
+  }
 }
 
 /** The create of the window containing `now`, or the skip saying why not (taken, or the volume cannot be snapshotted). */
 function createOrSkip(ctx: PlanContext, volume: VolumeRef, group: string, policy: SnapshotPolicy, mine: readonly SnapshotRecord[]): SnapshotPlanItem {
-  let window = ctx.windows.get(policy.schedule)
-  if (!window) ctx.windows.set(policy.schedule, (window = windowAt(policy.schedule, ctx.now)))
+  let create = ctx.creates.get(policy)
+  if (!create) ctx.creates.set(policy, (create = createTemplate(ctx, policy)))
+  const window = create.window
   if (mine.length > 0) {
     const key = window.key
     const taken = mine.find((s) => ctx.marksById.get(s.id)!.windowKey === key && !FAILED_SNAPSHOT_STATUSES.includes(s.status) && !ctx.healed.has(s.id))
@@ -274,8 +323,6 @@ function createOrSkip(ctx: PlanContext, volume: VolumeRef, group: string, policy
   if (!SNAPSHOTTABLE_VOLUME_STATUSES.includes(volume.status)) {
     return { action: 'skip', volumeId: volume.id, projectId: volume.projectId, policy: policy.name, reasons: [`volume status ${volume.status} cannot be snapshotted (window ${window.key})`] }
   }
-  let reasons = ctx.reasonsByWindow.get(window.key)
-  if (!reasons) ctx.reasonsByWindow.set(window.key, (reasons = Object.freeze([`no snapshot for window ${window.key}`])))
   return {
     action: 'create',
     volumeId: volume.id,
@@ -283,11 +330,19 @@ function createOrSkip(ctx: PlanContext, volume: VolumeRef, group: string, policy
     group,
     policy: policy.name,
     window,
-    name: snapshotName(policy.name, volume.id, window),
-    description: snapshotDescription(policy, window),
-    metadata: snapshotMetadata(policy, window),
-    reasons,
+    name: create.namePrefix + volume.id + create.nameSuffix,
+    description: create.description,
+    metadata: create.metadata,
+    reasons: create.reasons,
   }
+}
+
+function createTemplate(ctx: PlanContext, policy: SnapshotPolicy): CreateTemplate {
+  const window = windowAt(policy.schedule, ctx.now)
+  let reasons = ctx.reasonsByWindow.get(window.key)
+  if (!reasons) ctx.reasonsByWindow.set(window.key, (reasons = Object.freeze([`no snapshot for window ${window.key}`])))
+  const [namePrefix, nameSuffix] = snapshotNameParts(policy.name, window)
+  return { window, namePrefix, nameSuffix, description: snapshotDescription(policy, window), metadata: snapshotMetadata(policy, window), reasons }
 }
 
 /**
@@ -297,7 +352,7 @@ function createOrSkip(ctx: PlanContext, volume: VolumeRef, group: string, policy
  * lists a volume twice) are merged first, as one sort would interleave their items.
  */
 function sortItems(buckets: Bucket[]): SnapshotPlanItem[] {
-  const ordered = buckets.sort((a, b) => cmp(a.projectId, b.projectId) || cmp(a.group, b.group) || cmp(a.volumeId, b.volumeId))
+  const ordered = buckets.sort(bucketOrder)
   const items: SnapshotPlanItem[] = []
   for (let i = 0; i < ordered.length; i++) {
     const first = ordered[i]!
@@ -317,6 +372,21 @@ function sortItems(buckets: Bucket[]): SnapshotPlanItem[] {
     for (const s of list) items.push(s.item)
   }
   return items
+}
+
+type BucketKeys = Pick<Bucket, 'projectId' | 'group' | 'volumeId'>
+
+/** (project, group, volume) order: one call per comparison (a sort of 10k buckets makes 130k of them). */
+function bucketOrder(a: Bucket, b: Bucket): number {
+  const pa = a.projectId
+  const pb = b.projectId
+  if (pa !== pb) return pa < pb ? -1 : 1
+  const ga = a.group
+  const gb = b.group
+  if (ga !== gb) return ga < gb ? -1 : 1
+  const va = a.volumeId
+  const vb = b.volumeId
+  return va === vb ? 0 : va < vb ? -1 : 1
 }
 
 const sortablesOf = (b: Bucket): Sortable[] => (b.item === undefined ? [] : [{ item: b.item, at: b.at }, ...(b.more ?? [])])

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { METADATA_KEYS } from './metadata-keys.ts'
 import { subscribeMetadata } from './subscribe-metadata.ts'
 import { aVolume, theirs } from './testing/builders.ts'
-import { closestKnownKey, unknownMetadataKeys } from './unknown-metadata-keys.ts'
+import { boundedDistance, closestKnownKey, unknownMetadataKeys } from './unknown-metadata-keys.ts'
 
 const scan = (metadata: Record<string, string>) => unknownMetadataKeys(aVolume({ metadata }))
 
@@ -76,5 +76,52 @@ describe('unknownMetadataKeys', () => {
   test('closestKnownKey prefers the key of the same family on a tie', () => {
     assert.equal(closestKnownKey('x-snapsentry-daily-enable'), 'x-snapsentry-daily-enabled')
     assert.equal(closestKnownKey('x-snapwarden-daily-enable'), 'x-snapwarden-daily-enabled')
+  })
+
+  test('the bounded search names the same key as computing every distance in full (registry order, same family first)', () => {
+    // The search as it was before it was bounded: every candidate's full distance.
+    const full = (a: string, b: string): number => {
+      let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+      for (let i = 1; i <= a.length; i++) {
+        const row = [i]
+        for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)))
+        prev = row
+      }
+      return prev[b.length]!
+    }
+    const candidates = [...METADATA_KEYS.map((k) => k.key), 'x-snapwarden-backup-skip']
+    const reference = (key: string): string => {
+      const lower = key.slice(0, 255).toLowerCase()
+      const family = ['x-snapwarden-', 'x-snapsentry-'].find((p) => lower.startsWith(p))
+      let best = candidates[0]!
+      let bestScore = Number.POSITIVE_INFINITY
+      for (const c of candidates) {
+        const score = (c.startsWith(`${lower}-`) ? 1 : full(lower, c)) * 2 + (family && c.startsWith(family) ? 0 : 1)
+        if (score < bestScore) [best, bestScore] = [c, score]
+      }
+      return best
+    }
+    let seed = 7
+    const next = (n: number): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648), seed % n)
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz-_XS0123456789'
+    const keys: string[] = ['x', 'X-SNAPWARDEN-', 'x-snapwarden-daily', 'x-snapsentry-weekly-start-day', `x-snapwarden-${'q'.repeat(300)}`]
+    for (let n = 0; n < 400; n++) {
+      let key = candidates[next(candidates.length)]!
+      for (let edits = 1 + next(6); edits > 0; edits--) {
+        const at = next(key.length + 1)
+        const op = next(4)
+        const ch = alphabet[next(alphabet.length)]!
+        key = op === 0 ? key.slice(0, at) + ch + key.slice(at) : op === 1 ? key.slice(0, at) + key.slice(at + 1) : op === 2 ? key.slice(0, at) + ch + key.slice(at + 1) : key.slice(0, at)
+      }
+      keys.push(next(5) === 0 ? key.toUpperCase() : key)
+    }
+    for (const key of keys) assert.equal(closestKnownKey(key), reference(key), key)
+    // and the distance itself, within its bound and beyond it
+    for (const [a, b] of [['kitten', 'sitting'], ['', 'abc'], ['abc', ''], ['flaw', 'lawn'], ['x-snapwarden-daily', 'x-snapsentry-weekly']] as const) {
+      const d = full(a, b)
+      assert.equal(boundedDistance(a, b, d), d, `${a}/${b}`)
+      assert.equal(boundedDistance(a, b, Number.POSITIVE_INFINITY), d)
+      if (d > 0) assert.ok(boundedDistance(a, b, d - 1) > d - 1, `${a}/${b} beyond ${d - 1}`)
+    }
   })
 })

@@ -46,15 +46,37 @@ function kindOf(lowerKey: string, prefix: string): ScheduleKind | undefined {
   return SCHEDULE_KINDS.find((k) => rest.startsWith(`${k}-`) || rest === k)
 }
 
-/** Levenshtein distance, two rows; keys are at most 255 characters. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)))
+/** Two rows boundedDistance reuses (its `b` is a registry key: far shorter). */
+const ROWS: [Int32Array, Int32Array] = [new Int32Array(MAX_KEY_LENGTH + 2), new Int32Array(MAX_KEY_LENGTH + 2)]
+
+/**
+ * The Levenshtein distance of `a` and `b` when it is at most `limit`; otherwise some number above
+ * `limit` (the search stops as soon as no alignment can stay within it).
+ */
+export function boundedDistance(a: string, b: string, limit: number): number {
+  const la = a.length
+  const lb = b.length
+  if (la - lb > limit || lb - la > limit) return limit + 1 // every alignment needs at least that many inserts or deletes
+  let [prev, row] = lb < ROWS[0].length ? ROWS : [new Int32Array(lb + 1), new Int32Array(lb + 1)]
+  for (let j = 0; j <= lb; j++) prev[j] = j
+  for (let i = 1; i <= la; i++) {
+    const ca = a.charCodeAt(i - 1)
+    row[0] = i
+    let rowMin = i
+    for (let j = 1; j <= lb; j++) {
+      const sub = prev[j - 1]! + (ca === b.charCodeAt(j - 1) ? 0 : 1)
+      const del = prev[j]! + 1
+      const ins = row[j - 1]! + 1
+      const v = sub < del ? (sub < ins ? sub : ins) : del < ins ? del : ins
+      row[j] = v
+      if (v < rowMin) rowMin = v
+    }
+    if (rowMin > limit) return limit + 1 // a row's minimum never decreases further down
+    const t = prev
     prev = row
+    row = t
   }
-  return prev[b.length]!
+  return prev[lb]!
 }
 
 /**
@@ -77,11 +99,17 @@ const CLOSEST = new Map<string, string>()
 function searchClosest(key: string): string {
   const lower = key.slice(0, MAX_KEY_LENGTH).toLowerCase()
   const family = POLICY_KEY_PREFIXES.find((p) => lower.startsWith(p))
+  const cutShort = `${lower}-`
   let best = VOLUME_KEYS[0]!
   let bestScore = Number.POSITIVE_INFINITY
   for (const candidate of VOLUME_KEYS) {
-    const edits = candidate.startsWith(`${lower}-`) ? 1 : distance(lower, candidate)
-    const score = edits * 2 + (family && candidate.startsWith(family) ? 0 : 1)
+    const penalty = family && candidate.startsWith(family) ? 0 : 1
+    // A candidate wins only with a score below the best so far: its distance is computed only up to
+    // the most edits that could (bounded; the same choice as computing every distance in full).
+    const limit = Math.floor((bestScore - penalty - 1) / 2)
+    if (limit < 0) continue
+    const edits = candidate.startsWith(cutShort) ? 1 : boundedDistance(lower, candidate, limit)
+    const score = edits * 2 + penalty
     if (score < bestScore) {
       best = candidate
       bestScore = score
@@ -105,9 +133,15 @@ export function policyKeysOf(volume: VolumeRef): string[] {
   const out: string[] = []
   for (const key of Object.keys(volume.metadata)) {
     const c = key.charCodeAt(0) // 'x' or 'X': most keys of a cloud are settled by their first letter
-    if ((c === 120 || c === 88) && key.length >= PREFIX_LENGTH && isPolicyPrefix(key.slice(0, PREFIX_LENGTH))) out.push(key)
+    if ((c === 120 || c === 88) && isPolicyKey(key)) out.push(key)
   }
   return out
+}
+
+/** True for a key under one of our two prefixes (the prefix compared case-insensitively). */
+export function isPolicyKey(key: string): boolean {
+  if (key.startsWith(POLICY_KEY_PREFIXES[0]) || key.startsWith(POLICY_KEY_PREFIXES[1])) return true
+  return key.length >= PREFIX_LENGTH && isPolicyPrefix(key.slice(0, PREFIX_LENGTH))
 }
 
 /** Both prefixes have this length (checked below), so one slice of a key is compared with both. */
