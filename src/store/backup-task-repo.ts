@@ -61,22 +61,19 @@ export class BackupTaskRepo implements BackupTaskStore {
     // meanwhile either finished before our read (seen) or is still open at our insert (skipped).
     let got: Selectable<BackupTasksTable>[]
     if (sqlite) {
-      // As in claimTasks: synchronously inside BEGIN IMMEDIATE, on Kysely's one connection; a
-      // prepared statement per row (a cycle plans thousands: no query to build and compile per
-      // chunk, no row read back: an inserted row is what was sent, the other columns empty).
-      const last = statement(sqlite, `select max("started_at") as "last" from "backup_tasks" where "state" = 'succeeded' and "volume_id" = ?`)
-      const insertRow = statement(sqlite, `insert into "backup_tasks" (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values (${INSERT_COLUMNS.map(() => '?').join(', ')}) on conflict do nothing`)
+      // As in claimTasks: synchronously inside BEGIN IMMEDIATE, on Kysely's one connection.
+      const all = <R>(q: { compile(): { sql: string; parameters: readonly unknown[] } }): R[] => {
+        const { sql: text, parameters } = q.compile()
+        return sqlite.prepare(text).all(...parameters) as R[]
+      }
       got = await db.connection().execute(async () =>
         sqlite
-          .transaction(() => {
-            const out: Selectable<BackupTasksTable>[] = []
-            for (const r of rows) {
-              const started = (last.get(r.volume_id) as { last: number | bigint | null } | undefined)?.last
-              if (started !== null && started !== undefined && Number(started) >= Number(r.planned_at) - minIntervalMs) continue
-              if (insertRow.run(...INSERT_COLUMNS.map((c) => r[c] ?? null)).changes > 0) out.push({ ...EMPTY_TASK_COLUMNS, ...r } as Selectable<BackupTasksTable>)
-            }
-            return out
-          })
+          .transaction(() =>
+            chunks.flatMap((chunk) => {
+              const keep = fresh(chunk, all(lastSucceeded(db, chunk)))
+              return keep.length ? all<Selectable<BackupTasksTable>>(insert(db, keep)) : []
+            }),
+          )
           .immediate(),
       )
     } else {
@@ -352,17 +349,6 @@ export class BackupTaskRepo implements BackupTaskStore {
     return new StoreConflictError(`backup task ${taskId} ${why}; ${owner} may not change it`)
   }
 }
-
-/** The columns a planned task is inserted with (toInsertRow's). */
-const INSERT_COLUMNS = [
-  'id', 'cycle_id', 'project_id', 'server_id', 'server_name', 'volume_id', 'volume_name', 'kind', 'state',
-  'parent_backup_id', 'planned_at', 'deadline_at', 'attempts', 'reported',
-] as const satisfies readonly (keyof BackupTasksTable)[]
-
-/** The other columns of a newly planned task: empty. */
-const EMPTY_TASK_COLUMNS = {
-  backup_name: null, backup_id: null, started_at: null, finished_at: null, owner: null, lease_expires_at: null, error_code: null, error_message: null,
-} as const
 
 function toInsertRow(t: NewBackupTask): Insertable<BackupTasksTable> & { id: string; volume_id: string } {
   return {
