@@ -62,16 +62,20 @@ export class BackupTaskRepo implements BackupTaskStore {
     let got: Selectable<BackupTasksTable>[]
     if (sqlite) {
       // As in claimTasks: synchronously inside BEGIN IMMEDIATE, on Kysely's one connection.
-      const all = <R>(q: { compile(): { sql: string; parameters: readonly unknown[] } }): R[] => {
-        const { sql: text, parameters } = q.compile()
-        return sqlite.prepare(text).all(...parameters) as R[]
-      }
+      // Statements prepared once per chunk size (a full chunk's is re-used), not built by Kysely per chunk.
+      const columnList = INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')
+      const rowMarks = `(${INSERT_COLUMNS.map(() => '?').join(', ')})`
+      const marks = (n: number, one: string) => Array.from({ length: n }, () => one).join(', ')
       got = await db.connection().execute(async () =>
         sqlite
           .transaction(() =>
             chunks.flatMap((chunk) => {
-              const keep = fresh(chunk, all(lastSucceeded(db, chunk)))
-              return keep.length ? all<Selectable<BackupTasksTable>>(insert(db, keep)) : []
+              const volumeIds = [...new Set(chunk.map((r) => r.volume_id))]
+              const last = statement(sqlite, `select "volume_id", max("started_at") as "last_started" from "backup_tasks" where "state" = 'succeeded' and "volume_id" in (${marks(volumeIds.length, '?')}) group by "volume_id"`)
+              const keep = fresh(chunk, last.all(...volumeIds) as { volume_id: string; last_started: unknown }[])
+              if (keep.length === 0) return []
+              const ins = statement(sqlite, `insert into "backup_tasks" (${columnList}) values ${marks(keep.length, rowMarks)} on conflict do nothing returning *`)
+              return ins.all(...keep.flatMap((r) => INSERT_COLUMNS.map((c) => r[c] ?? null))) as Selectable<BackupTasksTable>[]
             }),
           )
           .immediate(),
@@ -349,6 +353,12 @@ export class BackupTaskRepo implements BackupTaskStore {
     return new StoreConflictError(`backup task ${taskId} ${why}; ${owner} may not change it`)
   }
 }
+
+/** The columns a planned task is inserted with (toInsertRow's). */
+const INSERT_COLUMNS = [
+  'id', 'cycle_id', 'project_id', 'server_id', 'server_name', 'volume_id', 'volume_name', 'kind', 'state',
+  'parent_backup_id', 'planned_at', 'deadline_at', 'attempts', 'reported',
+] as const satisfies readonly (keyof BackupTasksTable)[]
 
 function toInsertRow(t: NewBackupTask): Insertable<BackupTasksTable> & { id: string; volume_id: string } {
   return {

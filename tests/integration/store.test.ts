@@ -166,6 +166,8 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(again.inserted.map((t) => t.volumeId), ['v3'])
         assert.deepEqual(again.skippedVolumeIds, ['v1'])
         assert.deepEqual((await store.openTasks()).map((t) => t.volumeId).sort(), ['v1', 'v2', 'v3', 'v4'])
+        // What planTasks returns is what the store holds, every field.
+        for (const t of [...first.inserted, ...again.inserted]) assert.deepEqual(t, await other().getTask(t.id))
       })
 
       test('a volume whose task finished can be planned again', async () => {
