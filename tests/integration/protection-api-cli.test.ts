@@ -1,7 +1,7 @@
 // `snapwarden api` with bad input: each error names the option, the value and what is accepted, and
 // exits 1 before serving; a store that cannot be read yet is not an error (answers False until it can).
 import assert from 'node:assert/strict'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import Database from 'better-sqlite3'
@@ -74,7 +74,7 @@ test('api --workers 2: two processes serve the same listener; a worker that dies
   })
   assert.match(api.stderr(), /serving .* on http:\/\/127\.0\.0\.1:\d+ \(2 workers\)/)
   const ask = async (id: string) => {
-    // A new connection per check (as oslo.policy makes): the primary hands each to a worker.
+    // A new connection per check (as oslo.policy makes): a worker accepts it.
     const res = await fetch(`${api.url}/v1/backup?backup_id=${id}`, { method: 'POST', headers: { connection: 'close' } })
     return [res.status, await res.text()]
   }
@@ -116,6 +116,45 @@ test('api --workers 2: after its workers died 4 times the API stops them all and
   assert.match(r.stderr, /replaced too often: stopping/)
   for (const pid of survivors) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} is gone`)
 })
+
+test('api --workers 2: the workers accept connections from the shared listening socket themselves (the primary hands none over)', { timeout: 120_000 }, async (t) => {
+  const { dir, path } = await migratedStoreFile(t)
+  const api = await startApiProcess(['api', '--db', `sqlite:${path}`, '--bind-address', '127.0.0.1:0', '--workers', '2'], { dir })
+  t.after(() => api.stop())
+  const inode = listeningSocketInode(api.port)
+  const workers = childrenOf(api.pid)
+  assert.equal(workers.length, 2)
+  // node:cluster's default (round-robin) keeps the listening socket in the primary alone and passes
+  // each accepted connection to a worker over IPC; with the workers accepting, each holds it.
+  for (const pid of workers) assert.ok(socketInodes(pid).has(inode), `worker ${pid} holds the listening socket ${inode}`)
+  const res = await fetch(`${api.url}/v1/backup?backup_id=f0000000-0000-4000-8000-0000000000cc`, { method: 'POST', headers: { connection: 'close' } })
+  assert.deepEqual([res.status, await res.text()], [200, 'True'])
+})
+
+/** The inode of the socket listening on 127.0.0.1:port (Linux /proc/net/tcp, state 0A). */
+function listeningSocketInode(port: number): string {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0')
+  const line = readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .find((f) => f[1] === `0100007F:${hexPort}` && f[3] === '0A')
+  assert.ok(line, `a socket listening on 127.0.0.1:${port}`)
+  return line[9]!
+}
+
+/** The inodes of the sockets a process holds open. */
+function socketInodes(pid: number): Set<string> {
+  const out = new Set<string>()
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))
+      if (m) out.add(m[1]!)
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out
+}
 
 /** A temporary directory (removed after the test) holding a migrated SQLite store. */
 async function migratedStoreFile(t: TestContext): Promise<{ dir: string; path: string }> {
