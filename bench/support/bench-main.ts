@@ -38,7 +38,7 @@ export const BENCH_LATENCY_JITTER_MS = 5
 
 /** The report's "latency per call" setting. */
 export function latencyRow(latencyMs: number, jitterMs: number): string {
-  const how = 'real timers, simulator in a child process'
+  const how = 'from arrival to answer, the simulator\'s own work included; real timers, simulator in a child process'
   return jitterMs > 0 ? `${latencyMs} ms ± ${jitterMs} ms (uniform per call, seeded; ${how})` : `${latencyMs} ms, every call (${how})`
 }
 

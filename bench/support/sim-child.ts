@@ -15,7 +15,7 @@ const send = (msg: SimProcessReply): void => {
 async function main(): Promise<void> {
   const start = JSON.parse(process.env['BENCH_SIM_START'] ?? 'null') as SimProcessStart | null
   if (start === null || process.send === undefined) throw new Error('sim-child must be forked by sim-process.ts')
-  const sim = await startSimulator({ seed: start.scenario.seed, port: 0, latencyMs: start.latencyMs, latencyJitterMs: start.latencyJitterMs, realLatency: true, pageSize: start.pageSize, transitionMs: start.settleMs })
+  const sim = await startSimulator({ seed: start.scenario.seed, port: 0, latencyMs: start.latencyMs, latencyJitterMs: start.latencyJitterMs, realLatency: true, latencyIncludesWork: true, pageSize: start.pageSize, transitionMs: start.settleMs })
   const facts = seedScenario(sim, start.scenario as Scenario)
   const shutdown = async (): Promise<void> => {
     await sim.close()

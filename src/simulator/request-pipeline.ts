@@ -18,6 +18,16 @@ export interface PipelineDeps {
   readonly latencyMs: () => number
   readonly sleep: (ms: number) => Promise<void>
   readonly count: (key: string) => void
+  /**
+   * The latency is the time from a request's arrival to its answer, the simulator's own work
+   * included (a real API's latency includes its database and view building): the request is
+   * handled at once and answered when its latency has passed since it arrived. Default: the
+   * latency is waited first, then the request is handled (its work comes on top). A request a fault
+   * holds, fails, resets or loses is always handled the default way.
+   */
+  readonly latencyIncludesWork?: boolean
+  /** Milliseconds on any fixed scale (performance.now), to measure a request's time since it arrived. */
+  readonly now?: () => number
 }
 
 interface Service {
@@ -79,7 +89,9 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
     { name: 'compute', prefix: '/compute', router: new Router(novaRoutes(deps.pageSize)) },
   ]
 
+  const now = deps.now ?? (() => performance.now())
   return async (req, res) => {
+    const arrived = now()
     const origin = deps.origin()
     const url = new URL(req.url ?? '/', origin)
     const method = (req.method ?? 'GET').toUpperCase()
@@ -105,7 +117,14 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
     if (svcName === 'identity') headers['vary'] = 'X-Auth-Token'
 
     let lostAtOnce = false
+    /** Answer once this much time has passed since arrival (latencyIncludesWork), else at once. */
+    let answerAfterMs = 0
     const send = (reply: Reply): void => {
+      const wait = arrived + answerAfterMs - now()
+      if (wait > 0) void deps.sleep(wait).then(() => write(reply))
+      else write(reply)
+    }
+    const write = (reply: Reply): void => {
       if (lostAtOnce) return
       const h: Record<string, string> = { ...headers, ...reply.headers }
       let payload = ''
@@ -131,7 +150,9 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
       lostAtOnce = true
       req.socket.destroy()
     }
-    if (latency > 0) await deps.sleep(latency)
+    const plain = actions.every((a) => a.kind === 'latency' && a.until === undefined)
+    if (deps.latencyIncludesWork === true && plain) answerAfterMs = latency
+    else if (latency > 0) await deps.sleep(latency)
     for (const a of actions) if (a.kind === 'latency' && a.until !== undefined) await Promise.resolve(a.until).catch(() => undefined)
     for (const a of actions) {
       if (a.kind === 'reset') {

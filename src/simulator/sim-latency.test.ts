@@ -28,3 +28,29 @@ test('latency jitter: each call waits a whole number of ms within latency ± jit
 test('without jitter every call waits exactly the latency', async () => {
   assert.deepEqual(await latencies({ seed: 7, latencyMs: 20 }, 5), [20, 20, 20, 20, 20])
 })
+
+test('latencyIncludesWork: a request is handled at once and answered its latency after it arrived, its handling counted in', async () => {
+  // The clock moves 7 ms between the request's arrival and its answer being ready (its handling).
+  const times = [1_000, 1_007]
+  const waited: number[] = []
+  const sim = await startSimulator({ seed: 7, latencyMs: 20, latencyIncludesWork: true, now: () => times.shift() ?? 2_000, sleep: async (ms) => void waited.push(ms) })
+  try {
+    const origin = new URL(sim.url).origin
+    const res = await fetch(`${origin}/volume`)
+    await res.arrayBuffer()
+    assert.equal(res.status, 300, 'the version list')
+    assert.deepEqual(waited, [13], 'the 20 ms latency less the 7 ms since arrival')
+  } finally {
+    await sim.close()
+  }
+  // A request a fault holds is handled the default way: the whole latency first.
+  const held: number[] = []
+  const other = await startSimulator({ seed: 7, latencyMs: 20, latencyIncludesWork: true, now: () => 0, sleep: async (ms) => void held.push(ms) })
+  try {
+    other.faults.hold('GET /volume', Promise.resolve())
+    await (await fetch(`${new URL(other.url).origin}/volume`)).arrayBuffer()
+    assert.deepEqual(held, [20])
+  } finally {
+    await other.close()
+  }
+})

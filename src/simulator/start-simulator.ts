@@ -30,6 +30,14 @@ export interface SimulatorOptions {
   readonly realLatency?: boolean
   /** Overrides how latency is waited for. */
   readonly sleep?: (ms: number) => Promise<void>
+  /**
+   * The latency includes the simulator's own work (PipelineDeps.latencyIncludesWork): a request is
+   * answered its latency after it arrived, not its latency plus the time to build the answer (a
+   * page of 1,000 volumes takes milliseconds). Benchmarks set it; default false.
+   */
+  readonly latencyIncludesWork?: boolean
+  /** The clock latencyIncludesWork measures a request's time with (default performance.now). */
+  readonly now?: () => number
   /** Cinder osapi_max_limit / Nova max_limit. Default 1000. */
   readonly pageSize?: number
   /** Default 4 hours, as Keystone. */
@@ -109,6 +117,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     latencyMs: latencyOf(opts.latencyMs ?? 0, opts.latencyJitterMs ?? 0, seed),
     sleep,
     count: (k) => counts.set(k, (counts.get(k) ?? 0) + 1),
+    ...(opts.latencyIncludesWork === true && { latencyIncludesWork: true }),
+    ...(opts.now && { now: opts.now }),
   })
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
