@@ -18,7 +18,8 @@
  *
  *   node --import tsx bench/protection-api.bench.ts [--quick] [--rounds N] [--only sqlite|postgres] [--workers 1,2] [--rate 15000]
  *   (default: 1M backups, 3 rounds of 10 s + 10 s per store and per worker count, `snapwarden api
- *   --workers 1` then `--workers 2`; --quick: 100k backups, one round of 3 s + 3 s)
+ *   --workers 1` then `--workers 2 --accept primary`, as suits long-lived keep-alive connections;
+ *   --quick: 100k backups, one round of 3 s + 3 s)
  *
  * PostgreSQL: PG_URL, else scripts/start-postgres.sh starts the throwaway test cluster.
  */
@@ -192,7 +193,10 @@ async function measure(
   rows: number,
   o: { readonly seconds: number; readonly rounds: number; readonly dir: string; readonly workers: number; readonly rate: number },
 ): Promise<Round[]> {
-  const api = await startApiProcess(['--log-level', 'warn', 'api', '--db', storeUrl, '--bind-address', '127.0.0.1:0', '--workers', String(o.workers)], {
+  // 64 long-lived keep-alive connections opened together: the primary hands them to the workers in
+  // turn (--accept primary); the default (each worker accepts) may share them unevenly, up to 64:0.
+  const accept = o.workers > 1 ? ['--accept', 'primary'] : []
+  const api = await startApiProcess(['--log-level', 'warn', 'api', '--db', storeUrl, '--bind-address', '127.0.0.1:0', '--workers', String(o.workers), ...accept], {
     dir: o.dir,
     timeoutMs: 600_000,
   })
@@ -280,7 +284,7 @@ async function main(): Promise<number> {
       const t = performance.now()
       await seedSqlite(path, rows)
       process.stdout.write(`(seeded SQLite with ${rows.toLocaleString('en-US')} backups in ${((performance.now() - t) / 1000).toFixed(1)} s)\n`)
-      for (const w of workerCounts) results.push([`SQLite, ${w} API process${w > 1 ? 'es' : ''}`, await measure(`SQLite, api --workers ${w}`, `sqlite:${path}`, rows, opts(w))])
+      for (const w of workerCounts) results.push([`SQLite, ${w} API process${w > 1 ? 'es' : ''}`, await measure(`SQLite, api --workers ${w}${w > 1 ? ' --accept primary' : ''}`, `sqlite:${path}`, rows, opts(w))])
     }
     if (values.only !== 'sqlite') {
       const admin = pgUrl()
@@ -289,7 +293,7 @@ async function main(): Promise<number> {
       process.stdout.write(`(seeded PostgreSQL with ${rows.toLocaleString('en-US')} backups in ${((performance.now() - t) / 1000).toFixed(1)} s)\n`)
       try {
         for (const w of workerCounts) {
-          results.push([`PostgreSQL, ${w} API process${w > 1 ? 'es' : ''}`, await measure(`PostgreSQL, api --workers ${w}`, url, rows, opts(w))])
+          results.push([`PostgreSQL, ${w} API process${w > 1 ? 'es' : ''}`, await measure(`PostgreSQL, api --workers ${w}${w > 1 ? ' --accept primary' : ''}`, url, rows, opts(w))])
         }
       } finally {
         await dropPostgres(admin)

@@ -1,6 +1,6 @@
 /**
  * `snapwarden api --workers N`: N processes serve the protection API on one listener (node:cluster;
- * the workers accept connections from the shared listening socket themselves, see ACCEPT_POLICY).
+ * the workers accept connections themselves, or the primary hands each to one: AcceptMode).
  * Every worker runs this same command line and
  * serves the API as a single process would (its own store reader, its own log lines); the primary
  * only starts, replaces and stops them. A worker that dies is replaced (at most MAX_REPLACEMENTS
@@ -15,16 +15,19 @@ export const STOP_MESSAGE = 'snapwarden-protection-stop'
 const MAX_REPLACEMENTS = 3
 
 /**
- * The workers accept from the shared listening socket (SCHED_NONE), instead of the primary accepting
- * each connection and passing it to a worker over IPC (node:cluster's default, round-robin).
- * oslo.policy opens a new connection for every check, and the hand-over cost more than the check:
- * measured with a new connection per check (2 cores, shared machine), round-robin took 290–360 µs
- * of CPU per check over the three processes and served 2.8k–5.0k checks per second, fewer than one
- * process (5.5k, 122 µs); the workers accepting themselves took 124–139 µs and served 6.7k–7.6k.
- * The kernel gives a new connection to whichever worker accepts first, so long-lived keep-alive
- * connections opened at once can be shared unevenly (64 of them: 2:1).
+ * Who accepts connections (`--accept`):
+ * - `workers` (the default; node:cluster's SCHED_NONE): each worker accepts from the shared
+ *   listening socket. oslo.policy opens a new connection for every check, and handing each over
+ *   costs more than the check: with a new connection per check (2 cores, shared machine) the
+ *   primary handing them over took 290–430 µs of CPU per check over the processes and served fewer
+ *   checks per second than one process (122–140 µs); the workers accepting took 124–157 µs.
+ *   The kernel gives a connection to whichever worker accepts first, so long-lived connections
+ *   opened together can be shared unevenly: 64 opened at once went 14:50 to 64:0.
+ * - `primary` (node:cluster's default, round-robin): the primary accepts each connection and hands
+ *   it to the next worker over IPC: long-lived keep-alive connections are spread evenly.
  */
-const ACCEPT_POLICY = cluster.SCHED_NONE
+export const ACCEPT_MODES = ['workers', 'primary'] as const
+export type AcceptMode = (typeof ACCEPT_MODES)[number]
 
 export interface ProtectionCluster {
   /** `http://host:port` (or https) once every worker serves. */
@@ -50,7 +53,12 @@ export function leaveCluster(): void {
   if (cluster.worker?.isConnected()) cluster.worker.disconnect()
 }
 
-export async function startProtectionCluster(o: { readonly workers: number; readonly scheme: 'http' | 'https'; readonly logger: Logger }): Promise<ProtectionCluster> {
+export async function startProtectionCluster(o: {
+  readonly workers: number
+  readonly accept: AcceptMode
+  readonly scheme: 'http' | 'https'
+  readonly logger: Logger
+}): Promise<ProtectionCluster> {
   const log = o.logger.child({ component: 'protection-api' })
   let stopping = false
   let replacements = 0
@@ -58,7 +66,7 @@ export async function startProtectionCluster(o: { readonly workers: number; read
   const failed = new Promise<Error>((resolve) => (fail = resolve))
   const live = new Set<Worker>()
   // Read by node:cluster when it forks the first worker.
-  cluster.schedulingPolicy = ACCEPT_POLICY
+  cluster.schedulingPolicy = o.accept === 'workers' ? cluster.SCHED_NONE : cluster.SCHED_RR
 
   const fork = (): Promise<{ address: string; port: number }> =>
     new Promise((resolve, reject) => {
@@ -111,6 +119,6 @@ export async function startProtectionCluster(o: { readonly workers: number; read
     throw err
   }
   const host = first.address.includes(':') ? `[${first.address}]` : first.address
-  log.info({ workers: o.workers }, 'protection API workers serving')
+  log.info({ workers: o.workers, accept: o.accept }, 'protection API workers serving')
   return { address: `${o.scheme}://${host}:${first.port}`, failed, close: stopAll }
 }

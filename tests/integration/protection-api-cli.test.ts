@@ -25,6 +25,8 @@ test('bad options and unusable TLS files exit 1 naming the option and file', asy
     { args: ['api', '--workers', '0'], stderr: /--workers "0": accepted: a whole number from 1 to 16/ },
     { args: ['api', '--workers', 'two'], stderr: /--workers "two": accepted: a whole number from 1 to 16/ },
     { args: ['api', '--workers', '17'], stderr: /--workers "17": accepted/ },
+    { args: ['api', '--workers', '2', '--accept', 'kernel'], stderr: /--accept "kernel": accepted: workers or primary/ },
+    { args: ['api', '--accept', 'primary'], stderr: /--accept primary needs --workers 2 or more/ },
     {
       // A worker that cannot start says why; the primary then stops and names it.
       args: ['api', '--db', db, '--workers', '2', '--tls-cert', notPem, '--tls-key', notPem],
@@ -117,19 +119,22 @@ test('api --workers 2: after its workers died 4 times the API stops them all and
   for (const pid of survivors) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} is gone`)
 })
 
-test('api --workers 2: the workers accept connections from the shared listening socket themselves (the primary hands none over)', { timeout: 120_000 }, async (t) => {
-  const { dir, path } = await migratedStoreFile(t)
-  const api = await startApiProcess(['api', '--db', `sqlite:${path}`, '--bind-address', '127.0.0.1:0', '--workers', '2'], { dir })
-  t.after(() => api.stop())
-  const inode = listeningSocketInode(api.port)
-  const workers = childrenOf(api.pid)
-  assert.equal(workers.length, 2)
-  // node:cluster's default (round-robin) keeps the listening socket in the primary alone and passes
-  // each accepted connection to a worker over IPC; with the workers accepting, each holds it.
-  for (const pid of workers) assert.ok(socketInodes(pid).has(inode), `worker ${pid} holds the listening socket ${inode}`)
-  const res = await fetch(`${api.url}/v1/backup?backup_id=f0000000-0000-4000-8000-0000000000cc`, { method: 'POST', headers: { connection: 'close' } })
-  assert.deepEqual([res.status, await res.text()], [200, 'True'])
-})
+for (const accept of ['workers', 'primary'] as const) {
+  test(`api --workers 2 --accept ${accept}: ${accept === 'workers' ? 'each worker accepts from the shared listening socket (the default)' : 'the primary alone accepts and hands connections to the workers'}`, { timeout: 120_000 }, async (t) => {
+    const { dir, path } = await migratedStoreFile(t)
+    const args = ['api', '--db', `sqlite:${path}`, '--bind-address', '127.0.0.1:0', '--workers', '2', ...(accept === 'primary' ? ['--accept', 'primary'] : [])]
+    const api = await startApiProcess(args, { dir })
+    t.after(() => api.stop())
+    const inode = listeningSocketInode(api.port)
+    const workers = childrenOf(api.pid)
+    assert.equal(workers.length, 2)
+    // node:cluster's round-robin keeps the listening socket in the primary alone and passes each
+    // accepted connection to a worker over IPC; with the workers accepting, each holds it.
+    for (const pid of workers) assert.equal(socketInodes(pid).has(inode), accept === 'workers', `worker ${pid} holds the listening socket ${inode}`)
+    const res = await fetch(`${api.url}/v1/backup?backup_id=f0000000-0000-4000-8000-0000000000cc`, { method: 'POST', headers: { connection: 'close' } })
+    assert.deepEqual([res.status, await res.text()], [200, 'True'])
+  })
+}
 
 /** The inode of the socket listening on 127.0.0.1:port (Linux /proc/net/tcp, state 0A). */
 function listeningSocketInode(port: number): string {

@@ -8,7 +8,7 @@ import { defineCommand } from '../command.ts'
 import type { CliDeps } from '../deps.ts'
 import { EXIT } from '../exit-codes.ts'
 import { storeUrl } from '../open-store.ts'
-import { isProtectionWorker, leaveCluster, onStopMessage, startProtectionCluster } from '../protection-cluster.ts'
+import { ACCEPT_MODES, isProtectionWorker, leaveCluster, onStopMessage, startProtectionCluster, type AcceptMode } from '../protection-cluster.ts'
 import { startProtectionServer, type ProtectionTlsFiles } from '../protection-server.ts'
 
 interface Options {
@@ -19,6 +19,7 @@ interface Options {
   readonly tlsKey?: string
   readonly tlsClientCa?: string
   readonly workers?: number
+  readonly accept?: AcceptMode
 }
 
 /** Most worker processes `--workers` accepts. */
@@ -34,7 +35,11 @@ export const apiCommand = defineCommand<Options>({
       .option('--tls-cert <file>', 'PEM server certificate: serve HTTPS (default config protection.tls.cert_file)')
       .option('--tls-key <file>', 'PEM private key of --tls-cert (default config protection.tls.key_file)')
       .option('--tls-client-ca <file>', 'PEM CA: require client certificates it signed (default config protection.tls.client_ca_file)')
-      .option('--workers <n>', `processes serving the API on the same listener (node:cluster), 1 to ${MAX_WORKERS} (default 1)`),
+      .option('--workers <n>', `processes serving the API on the same listener (node:cluster), 1 to ${MAX_WORKERS} (default 1)`)
+      .option(
+        '--accept <mode>',
+        'with --workers: who accepts connections: workers (each from the shared socket; for a new connection per check, as oslo.policy makes) or primary (hands them to the workers in turn; for long-lived keep-alive connections) (default workers)',
+      ),
   parseOptions(raw) {
     let host: string | undefined
     let port: number | undefined
@@ -59,6 +64,12 @@ export const apiCommand = defineCommand<Options>({
         throw new UserError(`--workers "${String(raw.workers)}": accepted: a whole number from 1 to ${MAX_WORKERS}`)
       }
       ;(opts as { workers?: number }).workers = n
+    }
+    if (raw.accept !== undefined) {
+      const mode = ACCEPT_MODES.find((m) => m === raw.accept)
+      if (mode === undefined) throw new UserError(`--accept "${String(raw.accept)}": accepted: ${ACCEPT_MODES.join(' or ')}`)
+      if ((opts.workers ?? 1) < 2) throw new UserError(`--accept ${mode} needs --workers 2 or more (one process accepts its own connections)`)
+      ;(opts as { accept?: AcceptMode }).accept = mode
     }
     if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
       throw new UserError(`--tls-cert and --tls-key go together: ${opts.tlsCert === undefined ? '--tls-key' : '--tls-cert'} was given alone`)
@@ -96,7 +107,7 @@ async function serve(opts: Options, deps: CliDeps): Promise<number> {
   const workers = opts.workers ?? 1
   if (workers > 1 && !isProtectionWorker()) {
     // The primary: each worker runs this same command line and serves (the branch below).
-    const pool = await startProtectionCluster({ workers, scheme: tls ? 'https' : 'http', logger: deps.logger })
+    const pool = await startProtectionCluster({ workers, accept: opts.accept ?? 'workers', scheme: tls ? 'https' : 'http', logger: deps.logger })
     process.stderr.write(`snapwarden api: serving /v1/backup?backup_id= and /v1/snapshot?snapshot_id= on ${pool.address} (${workers} workers)\n`)
     return new Promise<number>((resolve) => {
       const off = onShutdown(process, async () => {
