@@ -294,24 +294,8 @@ export class BackupTaskRepo implements BackupTaskStore {
 
   /** Updates an open task only while `owner` holds it; otherwise explains why in a StoreConflictError. */
   async #updateOwned(taskId: string, owner: string, set: Partial<Insertable<BackupTasksTable>>): Promise<BackupTask> {
-    const { sqlite } = this.#ctx
-    if (sqlite) {
-      // As below, on the raw handle (see sqlite-statements.ts); one statement per set of columns.
-      const columns = Object.keys(set) as (keyof typeof set)[]
-      const stmt = statement(sqlite, `update "backup_tasks" set ${setList(columns)} where "id" = ? and "owner" = ? and "state" in ${OPEN_IN} returning *`)
-      const got = stmt.all(...columns.map((c) => set[c] ?? null), taskId, owner) as Selectable<BackupTasksTable>[]
-      if (got[0]) return toBackupTask(got[0])
-      throw await this.#conflict(taskId, owner)
-    }
-    const row = await this.#ctx.db
-      .updateTable('backup_tasks')
-      .set(set)
-      .where('id', '=', taskId)
-      .where('owner', '=', owner)
-      .where('state', 'in', OPEN_TASK_STATES)
-      .returningAll()
-      .executeTakeFirst()
-    if (row) return toBackupTask(row)
+    const row = await this.#ownedUpdate(taskId, owner, set, true)
+    if (row !== undefined && row !== true) return toBackupTask(row)
     throw await this.#conflict(taskId, owner)
   }
 
@@ -321,23 +305,28 @@ export class BackupTaskRepo implements BackupTaskStore {
    * and mapped, thousands of times a cycle).
    */
   async #writeOwned(taskId: string, owner: string, set: Partial<Insertable<BackupTasksTable>>): Promise<void> {
+    if ((await this.#ownedUpdate(taskId, owner, set, false)) === undefined) throw await this.#conflict(taskId, owner)
+  }
+
+  /** The update of an open task `owner` holds: the row as written (`returning`), else true; undefined when no row matched. */
+  async #ownedUpdate(
+    taskId: string,
+    owner: string,
+    set: Partial<Insertable<BackupTasksTable>>,
+    returning: boolean,
+  ): Promise<Selectable<BackupTasksTable> | true | undefined> {
     const { sqlite } = this.#ctx
-    let changed: number
     if (sqlite) {
+      // As below, on the raw handle (see sqlite-statements.ts); one statement per set of columns.
       const columns = Object.keys(set) as (keyof typeof set)[]
-      const stmt = statement(sqlite, `update "backup_tasks" set ${setList(columns)} where "id" = ? and "owner" = ? and "state" in ${OPEN_IN}`)
-      changed = stmt.run(...columns.map((c) => set[c] ?? null), taskId, owner).changes
-    } else {
-      const res = await this.#ctx.db
-        .updateTable('backup_tasks')
-        .set(set)
-        .where('id', '=', taskId)
-        .where('owner', '=', owner)
-        .where('state', 'in', OPEN_TASK_STATES)
-        .executeTakeFirst()
-      changed = Number(res.numUpdatedRows)
+      const stmt = statement(sqlite, `update "backup_tasks" set ${setList(columns)} where "id" = ? and "owner" = ? and "state" in ${OPEN_IN}${returning ? ' returning *' : ''}`)
+      const args = [...columns.map((c) => set[c] ?? null), taskId, owner]
+      if (returning) return (stmt.all(...args) as Selectable<BackupTasksTable>[])[0]
+      return stmt.run(...args).changes > 0 ? true : undefined
     }
-    if (changed === 0) throw await this.#conflict(taskId, owner)
+    const update = this.#ctx.db.updateTable('backup_tasks').set(set).where('id', '=', taskId).where('owner', '=', owner).where('state', 'in', OPEN_TASK_STATES)
+    if (returning) return update.returningAll().executeTakeFirst()
+    return Number((await update.executeTakeFirst()).numUpdatedRows) > 0 ? true : undefined
   }
 
   /** Why `owner` may not change the task (it is gone, finished, someone else's, or its lease ran out). */
