@@ -74,7 +74,7 @@ async function warmUp(sim: Simulator): Promise<void> {
   for (let round = 0; round < WARM_UP_ROUNDS; round++) {
     await Promise.all(
       pages.map(async (path) => {
-        const res = await fetch(`${sim.origin}${path}`, { headers: { 'x-auth-token': token, 'openstack-api-version': path.startsWith('/compute') ? 'compute 2.96' : 'volume 3.70' } })
+        const res = await fetch(`${sim.origin}${path}`, { headers: { 'x-auth-token': token, 'openstack-api-version': path.startsWith('/compute') ? 'compute latest' : 'volume latest' } })
         await res.arrayBuffer()
         if (res.status !== 200) throw new Error(`simulator warm-up: ${path} answered ${res.status}`)
       }),
