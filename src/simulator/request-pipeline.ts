@@ -120,12 +120,8 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
     /** Answer once this much time has passed since arrival (latencyIncludesWork), else at once. */
     let answerAfterMs = 0
     const send = (reply: Reply): void => {
-      const wait = arrived + answerAfterMs - now()
-      if (wait > 0) void deps.sleep(wait).then(() => write(reply))
-      else write(reply)
-    }
-    const write = (reply: Reply): void => {
       if (lostAtOnce) return
+      // The answer is made now (its JSON too: the simulator's work), and written when it is due.
       const h: Record<string, string> = { ...headers, ...reply.headers }
       let payload = ''
       if (reply.body !== undefined) {
@@ -133,8 +129,13 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
         h['content-type'] ??= svcName === 'compute' && reply.status >= 400 ? 'application/json; charset=UTF-8' : 'application/json'
       }
       h['content-length'] = String(Buffer.byteLength(payload))
-      res.writeHead(reply.status, h)
-      res.end(payload)
+      const write = (): void => {
+        res.writeHead(reply.status, h)
+        res.end(payload)
+      }
+      const wait = arrived + answerAfterMs - now()
+      if (wait > 0) void deps.sleep(wait).then(write)
+      else write()
     }
     const fail = (status: number, message: string, extra: Record<string, string> = {}): void => {
       const h = status === 401 ? { 'www-authenticate': `Keystone uri="${origin}/identity/v3"`, ...extra } : extra
