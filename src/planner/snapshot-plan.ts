@@ -352,7 +352,7 @@ function createTemplate(ctx: PlanContext, policy: SnapshotPolicy): CreateTemplat
  * lists a volume twice) are merged first, as one sort would interleave their items.
  */
 function sortItems(buckets: Bucket[]): SnapshotPlanItem[] {
-  const ordered = buckets.sort(bucketOrder)
+  const ordered = sortBuckets(buckets)
   const items: SnapshotPlanItem[] = []
   for (let i = 0; i < ordered.length; i++) {
     const first = ordered[i]!
@@ -376,11 +376,32 @@ function sortItems(buckets: Bucket[]): SnapshotPlanItem[] {
 
 type BucketKeys = Pick<Bucket, 'projectId' | 'group' | 'volumeId'>
 
-/** (project, group, volume) order: one call per comparison (a sort of 10k buckets makes 130k of them). */
-function bucketOrder(a: Bucket, b: Bucket): number {
-  const pa = a.projectId
-  const pb = b.projectId
-  if (pa !== pb) return pa < pb ? -1 : 1
+/**
+ * The buckets by project, group, volume, as a stable sort with that order would leave them: by
+ * project first (a few dozen, sorted once), then each project's buckets by group and volume, so each
+ * of the comparisons (130k for 10k volumes in one sort) compares two keys, not three.
+ */
+function sortBuckets(buckets: Bucket[]): Bucket[] {
+  if (buckets.length < 2) return buckets
+  const byProject = new Map<string, Bucket[]>()
+  for (let i = 0; i < buckets.length; i++) {
+    const b = buckets[i]!
+    const list = byProject.get(b.projectId)
+    if (list) list.push(b)
+    else byProject.set(b.projectId, [b])
+  }
+  if (byProject.size === 1) return buckets.sort(groupVolumeOrder)
+  const projects = [...byProject.keys()].sort() // by UTF-16 code units, as `<` compares strings
+  const ordered: Bucket[] = []
+  for (let p = 0; p < projects.length; p++) {
+    const list = byProject.get(projects[p]!)!.sort(groupVolumeOrder)
+    for (let i = 0; i < list.length; i++) ordered.push(list[i]!)
+  }
+  return ordered
+}
+
+/** Group, then volume: one call per comparison. */
+function groupVolumeOrder(a: Bucket, b: Bucket): number {
   const ga = a.group
   const gb = b.group
   if (ga !== gb) return ga < gb ? -1 : 1
