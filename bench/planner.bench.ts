@@ -8,6 +8,10 @@
  *
  *   node --import tsx bench/planner.bench.ts [--quick]   (runs the compiled bench, dist/bench, as the CLI runs dist/)
  *
+ * The first run is a one-shot command's plan: a fresh process (with the command's node flags) that
+ * has loaded the modules of `snapwarden create-snapshots` and holds the inventory as the CLI's
+ * listing leaves it (Cinder's JSON pages through the CLI's parsers).
+ *
  * The mix (deterministic, seeded): 60 % our daily policy, 10 % SnapSentry's daily keys, 5 % our
  * weekly + daily, 5 % a misspelt key, 2 % opted out, 18 % no policy key at all; every volume carries
  * a few keys that are not ours (Cinder's `readonly`, `attached_mode`, user tags). Policy volumes have
@@ -20,6 +24,10 @@ import { parseArgs } from 'node:util'
 import type { SnapshotRecord, VolumeRef } from '../src/domain/inventory.ts'
 import { createPrng } from '../src/simulator/index.ts'
 import { buildSnapshotPlan } from '../src/planner/snapshot-plan.ts'
+import { toSnapshotRecord, toVolumeRef } from '../src/cloud/map.ts'
+import { parseSnapshot } from '../src/openstack/blockstorage/v3/snapshots/results.ts'
+import { parseVolume } from '../src/openstack/blockstorage/v3/volumes/results.ts'
+import { loadCliModules } from './support/cli-cloud.ts'
 import { relaunchCompiled } from './support/compiled-bench.ts'
 
 export const PLANNER_TARGET_MS = 50
@@ -98,6 +106,53 @@ export function plannerFleet(volumes: number, projects: number, history: boolean
   return { volumes: out, snapshots: snaps, dailyVolumes, weeklyVolumes }
 }
 
+const PAGE = 1000
+const pages = <T>(xs: readonly T[]): T[][] => Array.from({ length: Math.ceil(xs.length / PAGE) }, (_, i) => xs.slice(i * PAGE, (i + 1) * PAGE))
+
+/** The volumes as the CLI holds them after `volumes/detail`: each page's JSON parsed by parseVolume, then toVolumeRef. */
+export function listedVolumes(volumes: readonly VolumeRef[]): VolumeRef[] {
+  const texts = pages(volumes).map((page) =>
+    JSON.stringify({
+      volumes: page.map((v) => ({
+        id: v.id,
+        name: v.name,
+        status: v.status,
+        size: v.sizeGb,
+        'os-vol-tenant-attr:tenant_id': v.projectId,
+        multiattach: v.multiattach,
+        metadata: v.metadata,
+        attachments: v.attachments.map((a, n) => ({ id: `${v.id}-a${n}`, attachment_id: `${v.id}-a${n}`, server_id: a.serverId, volume_id: v.id })),
+        created_at: v.createdAt.toISOString(),
+      })),
+    }),
+  )
+  const out: VolumeRef[] = []
+  for (const text of texts) for (const raw of (JSON.parse(text) as { volumes: unknown[] }).volumes) out.push(toVolumeRef(parseVolume(raw), ''))
+  return out
+}
+
+/** The snapshots as the CLI holds them after `snapshots/detail`: each page's JSON parsed by parseSnapshot, then toSnapshotRecord. */
+export function listedSnapshots(snapshots: readonly SnapshotRecord[]): SnapshotRecord[] {
+  const texts = pages(snapshots).map((page) =>
+    JSON.stringify({
+      snapshots: page.map((s) => ({
+        id: s.id,
+        name: s.name,
+        status: s.status,
+        size: s.sizeGb,
+        volume_id: s.volumeId,
+        'os-extended-snapshot-attributes:project_id': s.projectId,
+        metadata: s.metadata,
+        created_at: s.createdAt.toISOString(),
+        ...(s.updatedAt ? { updated_at: s.updatedAt.toISOString() } : {}),
+      })),
+    }),
+  )
+  const out: SnapshotRecord[] = []
+  for (const text of texts) for (const raw of (JSON.parse(text) as { snapshots: unknown[] }).snapshots) out.push(toSnapshotRecord(parseSnapshot(raw), ''))
+  return out
+}
+
 export interface PlannerBenchResult {
   /** The first plan of the process (cold: nothing compiled yet), as a one-shot CLI run plans: the figure the target is for. */
   readonly firstMs: number
@@ -114,9 +169,10 @@ export function runPlannerBench(fleet: PlannerFleet, runs: number): PlannerBench
   const input = { volumes: fleet.volumes, snapshots: fleet.snapshots, now: NOW, settings: { mode: 'all' as const, stuckAfterMs: 3_600_000 } }
   const runsMs: number[] = []
   const cpuMs: number[] = []
-  // The first run is cold (no JIT, empty memos), as in a one-shot `snapwarden create-snapshots`; the
-  // later runs are warm, as a daemon's cycles are.
-  const cold = { ...input, volumes: structuredClone(fleet.volumes), snapshots: structuredClone(fleet.snapshots) }
+  // The first run is cold (no JIT, empty memos), as in a one-shot `snapwarden create-snapshots`: its
+  // inventory is what the CLI holds after listing (Cinder's JSON, a page at a time, through the CLI's
+  // own parsers); the later runs are warm, as a daemon's cycles are.
+  const cold = { ...input, volumes: listedVolumes(fleet.volumes), snapshots: listedSnapshots(fleet.snapshots) }
   const firstStarted = performance.now()
   const firstCpu = process.cpuUsage()
   let plan = buildSnapshotPlan(cold)
@@ -166,10 +222,12 @@ function report(title: string, fleet: PlannerFleet, result: PlannerBenchResult, 
   ]
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-write': { type: 'boolean' } } })
-  // As the CLI runs: the compiled planner from dist/, no TypeScript loader (bench-main.ts).
+  // As the CLI runs: the compiled planner from dist/, no TypeScript loader, the command's node flags
+  // (compiled-bench.ts), and the modules `snapwarden create-snapshots` loads, loaded before the first plan.
   if (relaunchCompiled(import.meta.url, 'planner')) return
+  await loadCliModules('create-snapshots')
   const volumes = values.quick ? 1000 : 10_000
   const projects = values.quick ? 5 : 50
   const runs = values.quick ? 5 : 11
@@ -185,4 +243,9 @@ function main(): void {
   if (freshResult.failures.length > 0 || weekResult.failures.length > 0) process.exitCode = 1
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main()
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`planner bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.exitCode = 1
+  })
+}
