@@ -275,4 +275,8 @@ test('the precise clock: an idle generator sleeps for the last stretch and wakes
   clock.wakeAt(clock.now() + 0.5, () => (woke = true), () => 1)
   clock.wakeAt(clock.now() + IDLE_SLEEP_MAX_MS + 50, () => (woke = true), () => 0)
   assert.equal(woke, false)
+  // What a wake-up after a sleep arms goes to a timer: sleeps do not nest (however often a wake-up re-arms).
+  let nested = 0
+  clock.wakeAt(clock.now() + 0.2, () => clock.wakeAt(clock.now() + 0.2, () => nested++, () => 0), () => 0)
+  assert.equal(nested, 0)
 })

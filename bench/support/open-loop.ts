@@ -56,22 +56,24 @@ export const IDLE_SLEEP_MAX_MS = 2
  */
 export function preciseClock(): LoadClock {
   const cell = new Int32Array(new SharedArrayBuffer(4))
-  let sleeping = false
+  /** True while a wake-up after a sleep runs: what it arms goes to a timer (no nested sleeps). */
+  let waking = false
   const wakeAt = (at: number, wake: () => void, inFlight: () => number): void => {
     const now = performance.now()
-    if (inFlight() > 0 || sleeping) return timerClock.wakeAt(at, wake, inFlight)
+    if (inFlight() > 0 || waking) return timerClock.wakeAt(at, wake, inFlight)
     if (at - now > IDLE_SLEEP_MAX_MS) {
       // Back in time for the precise part: a timer comes up to about 1.5 ms late.
       setTimeout(() => wakeAt(at, wake, inFlight), Math.max(0, at - now - IDLE_SLEEP_MAX_MS)).unref()
       return
     }
-    if (at > now) {
-      // Nothing is in flight: blocking this thread until `at` delays no answer. cell[0] stays 0 (nobody notifies).
-      sleeping = true
-      Atomics.wait(cell, 0, 0, at - now)
-      sleeping = false
+    // Nothing is in flight: blocking this thread until `at` delays no answer. cell[0] stays 0 (nobody notifies).
+    if (at > now) Atomics.wait(cell, 0, 0, at - now)
+    waking = true
+    try {
+      wake()
+    } finally {
+      waking = false
     }
-    wake()
   }
   return { now: () => performance.now(), wakeAt }
 }
