@@ -19,6 +19,7 @@
  */
 import { Temporal } from 'temporal-polyfill'
 import type { Schedule, ScheduleWindow } from '../domain/policy.ts'
+import { utcWindowAt } from './schedule-utc.ts'
 
 type Wall = Temporal.PlainDateTime
 
@@ -104,10 +105,15 @@ export function windowAt(schedule: Schedule, now: Date): ScheduleWindow {
   const key = `${scheduleKey(schedule)}|${now.getTime()}`
   const hit = WINDOW_CACHE.get(key)
   if (hit) return hit
-  const window = toWindow(schedule, startContaining(schedule, now))
+  const window = (schedule.timezone === 'UTC' ? utcWindowAt(schedule, now) : undefined) ?? windowAtByTemporal(schedule, now)
   if (WINDOW_CACHE.size >= WINDOW_CACHE_MAX) WINDOW_CACHE.clear()
   WINDOW_CACHE.set(key, window)
   return window
+}
+
+/** windowAt without its memo and without the UTC shortcut (schedule-utc.ts): the reference it is checked against. */
+export function windowAtByTemporal(schedule: Schedule, now: Date): ScheduleWindow {
+  return toWindow(schedule, startContaining(schedule, now))
 }
 
 const WINDOW_CACHE = new Map<string, ScheduleWindow>()

@@ -81,8 +81,12 @@ export function expiryOf(policy: SnapshotPolicy, windowStart: Date): Date | unde
   const key = `${policy.schedule.timezone}|${days}|${windowStart.getTime()}`
   let ms = EXPIRY_CACHE.get(key)
   if (ms === undefined) {
-    const z = Temporal.Instant.fromEpochMilliseconds(windowStart.getTime()).toZonedDateTimeISO(policy.schedule.timezone)
-    ms = z.add({ days }).epochMilliseconds
+    if (policy.schedule.timezone === 'UTC') {
+      ms = windowStart.getTime() + days * 86_400_000 // a calendar day in UTC is 24 hours (no Temporal: see schedule-utc.ts)
+    } else {
+      const z = Temporal.Instant.fromEpochMilliseconds(windowStart.getTime()).toZonedDateTimeISO(policy.schedule.timezone)
+      ms = z.add({ days }).epochMilliseconds
+    }
     remember(EXPIRY_CACHE, key, ms)
   }
   return new Date(ms)
@@ -98,12 +102,18 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   cache.set(key, value)
 }
 
+const UTC_FOUR_DIGIT_YEARS_END = Date.UTC(10_000, 0, 1)
+
 /** The expiry as a wall-clock reading in the policy's zone, to the second (SnapSentry's `-user-tz` mark). */
 function localExpiry(expiry: Date, timezone: string): string {
   const key = `${timezone}|${expiry.getTime()}`
   let local = LOCAL_EXPIRY_CACHE.get(key)
   if (local === undefined) {
-    local = Temporal.Instant.fromEpochMilliseconds(expiry.getTime()).toZonedDateTimeISO(timezone).toString({ timeZoneName: 'never', smallestUnit: 'second' })
+    const ms = expiry.getTime()
+    local =
+      timezone === 'UTC' && ms >= 0 && ms < UTC_FOUR_DIGIT_YEARS_END
+        ? `${expiry.toISOString().slice(0, 19)}+00:00` // Temporal's reading in UTC, without Temporal (see schedule-utc.ts)
+        : Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(timezone).toString({ timeZoneName: 'never', smallestUnit: 'second' })
     remember(LOCAL_EXPIRY_CACHE, key, local)
   }
   return local
