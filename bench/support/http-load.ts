@@ -153,6 +153,29 @@ export function readBuffer(): Buffer {
   return Buffer.allocUnsafe(64 * 1024)
 }
 
+/**
+ * A keep-alive connection to `host:port` whose bytes go through `shared` (net's onread: no buffer
+ * per read) to `reader`; a malformed answer is handed to `onError`.
+ */
+export function connectReading(o: { readonly host: string; readonly port: number }, shared: Buffer, reader: ResponseReader, onError: (err: Error) => void): Socket {
+  return connect({
+    host: o.host,
+    port: o.port,
+    noDelay: true,
+    onread: {
+      buffer: shared,
+      callback: (nread) => {
+        try {
+          reader.feed(shared, 0, nread)
+        } catch (err) {
+          onError(err instanceof Error ? err : new Error(String(err)))
+        }
+        return true
+      },
+    },
+  })
+}
+
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let latencies = new Float64Array(1 << 16)
   let count = 0
@@ -175,22 +198,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         answers.check(pending!, status, buf, bodyStart, bodyEnd)
         send()
       })
-      const socket: Socket = connect({
-        host: o.host,
-        port: o.port,
-        noDelay: true,
-        onread: {
-          buffer: shared,
-          callback: (nread, buf) => {
-            try {
-              reader.feed(buf, 0, nread)
-            } catch (err) {
-              socket.destroy()
-              reject(err instanceof Error ? err : new Error(String(err)))
-            }
-            return true
-          },
-        },
+      const socket: Socket = connectReading(o, shared, reader, (err) => {
+        socket.destroy()
+        reject(err)
       })
       const send = () => {
         if (performance.now() >= deadline) {

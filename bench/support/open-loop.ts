@@ -16,8 +16,8 @@
  * from the first due time to the last answer (never over less than durationMs): it reaches the
  * offered rate only when the server kept up.
  */
-import { connect, type Socket } from 'node:net'
-import { AnswerCheck, quantile, readBuffer, ResponseReader, type LoadRequest } from './http-load.ts'
+import type { Socket } from 'node:net'
+import { AnswerCheck, connectReading, quantile, readBuffer, ResponseReader, type LoadRequest } from './http-load.ts'
 
 /** The generator's time: `now()` in ms (performance.now() by default), and one-shot wake-ups. */
 export interface LoadClock {
@@ -178,22 +178,7 @@ async function run(o: OpenLoadOptions, clock: LoadClock): Promise<OpenLoadResult
       (_, index) =>
         new Promise<Conn>((resolve, reject) => {
           const reader = new ResponseReader((status, buf, bodyStart, bodyEnd) => onAnswer(conn, status, buf, bodyStart, bodyEnd))
-          const socket = connect({
-            host: o.host,
-            port: o.port,
-            noDelay: true,
-            onread: {
-              buffer: shared,
-              callback: (nread, buf) => {
-                try {
-                  reader.feed(buf, 0, nread)
-                } catch (err) {
-                  fail(err instanceof Error ? err : new Error(String(err)))
-                }
-                return true
-              },
-            },
-          })
+          const socket = connectReading(o, shared, reader, (err) => fail(err))
           const conn: Conn = {
             socket,
             reader,
