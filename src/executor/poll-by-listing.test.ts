@@ -213,6 +213,22 @@ describe('ListingPoller', () => {
     await assert.rejects(a, (e: unknown) => e instanceof CancelledError)
   })
 
+  it("a round starts every item's beforeRound at once: one still at work does not hold back the others'", async () => {
+    const { status, listings, until } = setup()
+    const started: string[] = []
+    let release: () => void = () => {}
+    const held = new Promise<void>((r) => (release = r))
+    for (const id of ['a', 'b', 'c']) status.set(id, 'available')
+    const waits = ['a', 'b', 'c'].map((id) => until(id, 'available', { beforeRound: async () => { started.push(id); await held } }))
+    // Bounded: the first round is due after the fake clock's first interval.
+    for (let i = 0; i < 1000 && started.length < 3; i++) await new Promise((r) => setImmediate(r))
+    assert.deepEqual(started, ['a', 'b', 'c'], 'all three started while the first is still at work')
+    assert.equal(listings.length, 0, 'the round lists once every beforeRound is done')
+    release()
+    assert.deepEqual((await Promise.all(waits)).map((r) => r?.status), ['available', 'available', 'available'])
+    assert.equal(listings.length, 1)
+  })
+
   it('an item no longer listed ends the wait with undefined', async () => {
     const { until } = setup()
     assert.equal(await until('gone', 'available'), undefined)

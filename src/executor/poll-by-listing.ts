@@ -228,14 +228,15 @@ export class ListingPoller<T> {
   async #round(): Promise<void> {
     const { clock, list } = this.#opts
     const batch = [...this.#watchers]
+    // Every item's beforeRound at once, not one after another: a round over thousands of items
+    // waited for each one's (mostly nothing to do) in turn before it listed.
+    const before = await Promise.allSettled(batch.map((w) => w.opts.beforeRound?.()))
     const looking: Watcher<T>[] = []
-    for (const w of batch) {
-      try {
-        await w.opts.beforeRound?.()
-        looking.push(w)
-      } catch (err) {
-        this.#end(w, () => w.reject(err))
-      }
+    for (let i = 0; i < batch.length; i++) {
+      const w = batch[i]!
+      const done = before[i]!
+      if (done.status === 'fulfilled') looking.push(w)
+      else this.#end(w, () => w.reject(done.reason))
     }
     if (looking.length === 0) return
     this.#rounds++
