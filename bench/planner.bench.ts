@@ -224,8 +224,8 @@ function report(title: string, fleet: PlannerFleet, result: PlannerBenchResult, 
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-write': { type: 'boolean' } } })
-  // As the CLI runs: the compiled planner from dist/, no TypeScript loader, the command's node flags
-  // (compiled-bench.ts), and the modules `snapwarden create-snapshots` loads, loaded before the first plan.
+  // As the CLI runs: the compiled planner from dist/, no TypeScript loader (compiled-bench.ts), and
+  // the modules `snapwarden create-snapshots` loads, loaded before the first plan.
   if (relaunchCompiled(import.meta.url, 'planner')) return
   await loadCliModules('create-snapshots')
   const volumes = values.quick ? 1000 : 10_000

@@ -1,16 +1,7 @@
-#!/bin/sh
-':' //; exec node --max-semi-space-size=8 "$0" "$@"
+#!/usr/bin/env node
 // Entry point: runs the compiled CLI in dist/ (`npm run build`; `npm ci` and `npm install` build it
 // through the `prepare` script). No TypeScript loader at run time. It refuses to run a dist/ that is
 // missing or older than a source file (a checkout edited since its last build), naming the file.
-//
-// The two lines above are read by sh and by node alike. Run as a command (`npx snapwarden`, the
-// linked bin, `./bin/snapwarden.mjs`), sh runs the second line: it replaces itself (exec, no second
-// process) with node given V8 flags, which a `#!/usr/bin/env node` line cannot pass (and
-// `env -S` is missing from BusyBox, so Alpine). To node the second line is a string and a comment.
-// The flag: a young generation of 2 × 8 MiB instead of V8's 2 × 16 MiB, so a 10k-volume cycle
-// peaks at about 25 MiB less RSS for the same CPU (BENCHMARKS.md). `node bin/snapwarden.mjs` runs
-// without it.
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 

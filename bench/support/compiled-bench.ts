@@ -3,14 +3,13 @@
  * dist/): a bench file started as TypeScript through tsx builds the CLI when dist/ is older than
  * src/ (scripts/build.mjs, what `npm ci` runs), compiles the benchmarks (tsconfig.bench.json: the
  * bench files into dist/bench, importing the CLI's modules in dist/src) and runs the compiled file
- * in a child process with the same arguments and environment and the node flags the installed
- * command runs with (installedNodeFlags: read from bin/snapwarden.mjs), waiting for it and taking its
- * exit code. The launcher's own memory is not measured: the child is the client.
+ * in a child process with the same arguments and environment, waiting for it and taking its exit
+ * code. The launcher's own memory is not measured: the child is the client.
  *
  * BENCH_TS=1 runs the TypeScript in place instead (to compare; its figures include tsx).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
@@ -72,21 +71,7 @@ export function relaunchCompiled(moduleUrl: string, name: string): boolean {
     process.exitCode = 1
     return true
   }
-  const r = spawnSync(process.execPath, [...installedNodeFlags(), compiled, ...process.argv.slice(2)], { stdio: 'inherit' })
+  const r = spawnSync(process.execPath, [compiled, ...process.argv.slice(2)], { stdio: 'inherit' })
   process.exitCode = r.status ?? 1
   return true
-}
-
-/** The launcher's line that re-runs it under node with V8 flags (bin/snapwarden.mjs, line 2). */
-const LAUNCH_LINE = /^':' \/\/; exec node (.*) "\$0" "\$@"$/m
-
-/**
- * The node flags the installed command runs with, read from its launcher (bin/snapwarden.mjs), so
- * that a compiled benchmark's process runs as the command does. Throws when the launcher has no such
- * line: a benchmark must not silently run otherwise than the command.
- */
-export function installedNodeFlags(launcher: string = readFileSync(`${ROOT}bin/snapwarden.mjs`, 'utf8')): string[] {
-  const m = LAUNCH_LINE.exec(launcher)
-  if (!m) throw new Error(`bench: bin/snapwarden.mjs has no line \`':' //; exec node <flags> "$0" "$@"\`: the node flags the command runs with are unknown`)
-  return m[1]!.split(/\s+/).filter((f) => f !== '')
 }
