@@ -20,6 +20,7 @@ import type { Connection } from '../openstack/connection.ts'
 import { isHttpStatus, isTransient, retryAfterMs } from '../openstack/core/errors.ts'
 import * as projects from '../openstack/identity/v3/projects/index.ts'
 import * as users from '../openstack/identity/v3/users/index.ts'
+import { listRecentBackupsIn } from './recent-backups.ts'
 import { toBackupRecord, toCreatedSnapshotRecord, toServerRef, toSnapshotRecord, toVolumeRef } from './map.ts'
 
 const ADMIN_ROLES = new Set(['admin'])
@@ -254,30 +255,9 @@ export class OpenStackCloud implements Cloud {
     }
   }
 
+  /** One poll round over backups in flight: see listRecentBackupsIn (a long round reads its pages in parallel segments). */
   async listRecentBackups(query: RecentBackupsQuery, signal?: AbortSignal, onPage?: (records: readonly BackupRecord[]) => void): Promise<BackupRecord[]> {
-    const out: BackupRecord[] = []
-    const wanted = new Set(query.ids)
-    const since = query.createdSince.getTime()
-    for (const { client, holder, opts } of await this.#listingsFor(query.projectIds, signal)) {
-      // Cinder lists newest first (created_at desc): stop at the first older backup or when all were seen.
-      let done = false
-      for await (const page of backups.listPages(client, opts, signal)) {
-        const records: BackupRecord[] = []
-        for (const b of page) {
-          if (b.createdAt.getTime() < since || wanted.size === 0) {
-            done = true
-            break
-          }
-          records.push(toBackupRecord(b, holder))
-          wanted.delete(b.id)
-        }
-        out.push(...records)
-        onPage?.(records)
-        if (done || wanted.size === 0) break
-      }
-      if (wanted.size === 0) break
-    }
-    return out
+    return listRecentBackupsIn(await this.#listingsFor(query.projectIds, signal), query, signal, onPage)
   }
 
   async listBackupsByStatus(query: BackupsByStatusQuery, signal?: AbortSignal): Promise<BackupRecord[]> {

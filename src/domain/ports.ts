@@ -54,7 +54,11 @@ export interface FindBackupsQuery {
 export interface RecentBackupsQuery {
   /** The projects the watched backups were created for (CreateBackupRequest.projectId). */
   readonly projectIds: readonly string[]
-  /** The watched ids: the listing (newest first) stops paging once it has seen all of them. */
+  /**
+   * The watched ids, oldest first as they were made (a round over more than a page reads its pages
+   * in parallel, from markers among them; another order costs pages, never a backup). The listing
+   * (newest first) stops paging once it has seen all of them.
+   */
   readonly ids: readonly string[]
   /** Nor does it page past backups created before this instant. */
   readonly createdSince: Date
