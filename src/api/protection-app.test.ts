@@ -130,11 +130,14 @@ test('a check in flight when close() is called is answered, with its connection 
   let received = ''
   socket.setEncoding('latin1').on('data', (d: string) => (received += d))
   const ended = new Promise<void>((resolve) => socket.on('end', resolve))
-  // The request's head and half its body: the server is reading it when close() is called.
-  const head = `POST /v1/backup?backup_id=${UNKNOWN} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${payload.length}\r\n\r\n`
-  const arrived = new Promise<void>((resolve) => server.server.once('request', () => resolve()))
+  // The request's head and half its body: the server is reading it when close() is called (its
+  // `100 Continue` says it has read the head).
+  const head = `POST /v1/backup?backup_id=${UNKNOWN} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\nContent-Length: ${payload.length}\r\n\r\n`
+  const arrived = new Promise<void>((resolve) => socket.on('data', () => received.includes('\r\n\r\n') && resolve()))
   socket.write(head + payload.slice(0, 100))
   await arrived
+  assert.match(received, /^HTTP\/1\.1 100 Continue\r\n\r\n$/)
+  received = ''
   const closed = server.close()
   socket.write(payload.slice(100))
   // Without `connection: close` the keep-alive connection would hold close() for its 72 s timeout.

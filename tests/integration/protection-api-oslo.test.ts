@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { IncomingMessage } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
@@ -91,9 +90,8 @@ describe('over HTTP (in-process API)', () => {
 
   before(async () => {
     reader = openTrackedBackupReader(storeUrl)
-    app = buildProtectionApp({ lookup: reader })
-    // A second listener only observes what reached the server (the API's own handler answers).
-    app.server.on('request', (request: IncomingMessage) => void seen.push({ contentType: request.headers['content-type'], url: request.url ?? '' }))
+    // The observer only records what reached the server (the API's own handler answers).
+    app = buildProtectionApp({ lookup: reader, onHead: (head) => void seen.push({ contentType: head.contentType, url: head.target }) })
     const address = await app.listen({ host: '127.0.0.1', port: 0 })
     base = address.replace(/^http:/, 'http:')
   })
