@@ -58,6 +58,16 @@ export interface BackupTask {
 }
 
 /** A task to plan; `id` is generated when absent. */
+/** One task to close (BackupTaskStore.finishTasks), with its backup's new status when it has one. */
+export interface FinishTaskEntry {
+  readonly taskId: string
+  readonly owner: string
+  readonly outcome: TaskOutcome
+  readonly now: Date
+  readonly error?: ErrorInfo | undefined
+  readonly backup?: { readonly backupId: string; readonly status: string; readonly completedAt?: Date | undefined } | undefined
+}
+
 export interface NewBackupTask {
   readonly id?: string
   readonly cycleId: string
@@ -148,6 +158,12 @@ export interface BackupTaskStore {
   releaseTask(taskId: string, owner: string): Promise<BackupTask>
   /** Closes an open task held by `owner`; the lease is cleared. */
   finishTask(taskId: string, owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<void>
+  /**
+   * finishTask for many tasks in one transaction, each with its backup's status first when given
+   * (updateBackupStatus): all of them are written, or (a crash) none. Per entry, in order:
+   * undefined when finished, else the STORE_CONFLICT error finishTask would have thrown for it.
+   */
+  finishTasks(entries: readonly FinishTaskEntry[]): Promise<(Error | undefined)[]>
   /** Cancels an open task whoever holds it (operator action, volume gone); false if not open. */
   cancelTask(taskId: string, now: Date, error?: ErrorInfo): Promise<boolean>
   getTask(taskId: string): Promise<BackupTask | undefined>

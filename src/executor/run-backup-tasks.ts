@@ -1,12 +1,13 @@
 import type { BackupRecord } from '../domain/inventory.ts'
 import type { CreateBackupRequest } from '../domain/ports.ts'
-import type { BackupCatalog, BackupKind, BackupTask, BackupTaskStore, TaskOutcome } from '../domain/store-port.ts'
+import type { BackupCatalog, BackupKind, BackupTask, BackupTaskStore, FinishTaskEntry, TaskOutcome } from '../domain/store-port.ts'
 import { toErrorInfo, type ErrorInfo } from '../domain/errors.ts'
 import { CancelledError, ResourceFailedError, WaitTimeoutError, messageOf } from './errors.ts'
 import { ItemRun, errorCodeIs, type ExecutorDeps } from './item-run.ts'
 import { Pool } from './pool.ts'
 import { DEFAULT_RETRY, type RetrySettings } from './retry.ts'
 import { recentBackupsPoller, type ListingPoller, type PollSchedule } from './poll-by-listing.ts'
+import { TaskFinisher } from './task-finisher.ts'
 import { WaitingLeases } from './waiting-leases.ts'
 
 export interface BackupRunDeps extends ExecutorDeps {
@@ -79,11 +80,12 @@ export interface BackupTaskRun {
   readonly result: Promise<BackupTaskResult>
 }
 
-/** What tasks started together share: the pool of requests in flight, the waiting leases, one listing poller. */
+/** What tasks started together share: the pool of requests in flight, the waiting leases, one listing poller, the batched finishes. */
 export interface BackupRunShared {
   readonly pool: Pool
   readonly waiting: WaitingLeases
   readonly poller: ListingPoller<BackupRecord>
+  readonly finisher: TaskFinisher
 }
 
 export function backupRunShared(deps: BackupRunDeps, options: BackupRunOptions): BackupRunShared {
@@ -92,6 +94,7 @@ export function backupRunShared(deps: BackupRunDeps, options: BackupRunOptions):
     pool: options.pool ?? new Pool({ global: 10, perProject: 4 }),
     waiting: options.waitingLeases ?? new WaitingLeases({ store: deps.store, clock: deps.clock, leaseMs, logger: deps.logger }),
     poller: options.poller ?? recentBackupsPoller(deps, scheduleOf(options)),
+    finisher: new TaskFinisher(deps.store),
   }
 }
 
@@ -216,8 +219,9 @@ function taskRun(
   const result = (outcome: BackupTaskOutcome, error?: ErrorInfo): BackupTaskResult => ({
     taskId: task.id, volumeId: task.volumeId, serverId: task.serverId, projectId: task.projectId, outcome, steps: run.steps, kind, ...(backupId && { backupId }), ...(error && { error }),
   })
-  const finish = async (outcome: TaskOutcome, error?: ErrorInfo): Promise<BackupTaskResult> => {
-    await store.finishTask(task.id, owner, outcome, clock.now(), error)
+  /** Closes the task (with its backup's new status, when given) in the shared finisher's next batch. */
+  const finish = async (outcome: TaskOutcome, error?: ErrorInfo, backup?: FinishTaskEntry['backup']): Promise<BackupTaskResult> => {
+    await shared.finisher.finish({ taskId: task.id, owner, outcome, now: clock.now(), error, backup })
     deps.metrics.inc('snapwarden_backup_tasks_total', { outcome })
     return result(outcome, error)
   }
@@ -266,14 +270,12 @@ function taskRun(
       if (backupId !== undefined) {
         const last = await lastLook(deps, backupId)
         if (last?.status === 'available') {
-          await store.updateBackupStatus(backupId, 'available', clock.now())
           run.step(`available: ${backupId} (seen while stopping)`)
-          return finish('succeeded')
+          return finish('succeeded', undefined, { backupId, status: 'available', completedAt: clock.now() })
         }
         if (last?.status === 'error') {
-          await store.updateBackupStatus(backupId, 'error')
           run.step(`error: ${backupId} (seen while stopping)`)
-          return finish('failed', { code: 'OS_RESOURCE_FAILED', message: `backup ${backupId} went to status error` })
+          return finish('failed', { code: 'OS_RESOURCE_FAILED', message: `backup ${backupId} went to status error` }, { backupId, status: 'error' })
         }
       }
       // A backup still running is left in flight for the next cycle's listing (a task without a deadline is released).
@@ -281,9 +283,9 @@ function taskRun(
       else if (backupId !== undefined || !sent) await releaseQuietly(deps, task, owner)
       throw err instanceof CancelledError ? err : new CancelledError('backup run', options.signal?.reason)
     }
-    if (err instanceof ResourceFailedError && backupId) await store.updateBackupStatus(backupId, err.status ?? 'error')
     const f = run.fail('backup', err)
-    return finish(errorCodeIs(err, 'OS_OVER_LIMIT', 413) ? 'over_quota' : 'failed', f.error)
+    const status = err instanceof ResourceFailedError && backupId ? { backupId, status: err.status ?? 'error' } : undefined
+    return finish(errorCodeIs(err, 'OS_OVER_LIMIT', 413) ? 'over_quota' : 'failed', f.error, status)
   }
 
   const send = async (): Promise<SentBackup | BackupTaskResult> => {
@@ -366,9 +368,8 @@ function taskRun(
         if (cancelled) await store.markBackupDeleted(id, clock.now())
         return finish(cancelled ? 'cancelled' : 'failed', toErrorInfo(err))
       }
-      await store.updateBackupStatus(id, 'available', clock.now())
       run.step(`available: ${id}`)
-      return finish('succeeded')
+      return finish('succeeded', undefined, { backupId: id, status: 'available', completedAt: clock.now() })
     } catch (err) {
       return failed(err)
     }

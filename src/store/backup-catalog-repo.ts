@@ -1,7 +1,9 @@
-import { sql } from 'kysely'
+import type SqliteDatabase from 'better-sqlite3'
+import { sql, type Kysely } from 'kysely'
 import type { BackupCatalog, BackupListQuery, TrackedBackup } from '../domain/store-port.ts'
 import { toBackupRow, toTrackedBackup } from './row-mappers.ts'
 import { statement } from './sqlite-statements.ts'
+import type { Database } from './schema.ts'
 import type { StoreContext } from './store-context.ts'
 
 /** The `backups` table: Cinder backups Snapwarden created, kept (closed) after deletion. */
@@ -34,24 +36,10 @@ export class BackupCatalogRepo implements BackupCatalog {
   }
 
   async updateBackupStatus(backupId: string, status: string, completedAt?: Date): Promise<boolean> {
-    const { sqlite } = this.#ctx
-    if (sqlite) {
-      // As below, on the raw handle (see sqlite-statements.ts).
-      const done = completedAt
-        ? statement(sqlite, `update "backups" set "status" = ?, "completed_at" = coalesce("completed_at", ?) where "backup_id" = ?`).run(status, completedAt.getTime(), backupId)
-        : statement(sqlite, `update "backups" set "status" = ? where "backup_id" = ?`).run(status, backupId)
-      return done.changes > 0
-    }
-    const res = await this.#ctx.db
-      .updateTable('backups')
-      .set((eb) => ({
-        status,
-        // The first completion time recorded wins.
-        ...(completedAt ? { completed_at: eb.fn.coalesce('completed_at', eb.val(completedAt.getTime())) } : {}),
-      }))
-      .where('backup_id', '=', backupId)
-      .executeTakeFirst()
-    return Number(res.numUpdatedRows) > 0
+    const { sqlite, db } = this.#ctx
+    // As below, on the raw handle (see sqlite-statements.ts).
+    if (sqlite) return sqliteUpdateBackupStatus(sqlite, backupId, status, completedAt)
+    return updateBackupStatusIn(db, backupId, status, completedAt)
   }
 
   async listBackups(query: BackupListQuery = {}): Promise<TrackedBackup[]> {
@@ -86,4 +74,26 @@ export class BackupCatalogRepo implements BackupCatalog {
       .executeTakeFirst()
     return row !== undefined
   }
+}
+
+/** A tracked backup's status (and first completion time), on SQLite's raw handle; false when not tracked. */
+export function sqliteUpdateBackupStatus(sqlite: SqliteDatabase.Database, backupId: string, status: string, completedAt?: Date): boolean {
+  const done = completedAt
+    ? statement(sqlite, `update "backups" set "status" = ?, "completed_at" = coalesce("completed_at", ?) where "backup_id" = ?`).run(status, completedAt.getTime(), backupId)
+    : statement(sqlite, `update "backups" set "status" = ? where "backup_id" = ?`).run(status, backupId)
+  return done.changes > 0
+}
+
+/** The same through Kysely (PostgreSQL, or within a transaction). */
+export async function updateBackupStatusIn(db: Kysely<Database>, backupId: string, status: string, completedAt?: Date): Promise<boolean> {
+  const res = await db
+    .updateTable('backups')
+    .set((eb) => ({
+      status,
+      // The first completion time recorded wins.
+      ...(completedAt ? { completed_at: eb.fn.coalesce('completed_at', eb.val(completedAt.getTime())) } : {}),
+    }))
+    .where('backup_id', '=', backupId)
+    .executeTakeFirst()
+  return Number(res.numUpdatedRows) > 0
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type SqliteDatabase from 'better-sqlite3'
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely'
 import type { ErrorInfo } from '../domain/errors.ts'
 import {
@@ -7,12 +8,14 @@ import {
   type BackupTask,
   type BackupTaskStore,
   type ClaimOptions,
+  type FinishTaskEntry,
   type NewBackupTask,
   type PlanTasksOptions,
   type PlanTasksResult,
   type TaskOutcome,
 } from '../domain/store-port.ts'
 import { StoreConflictError } from './errors.ts'
+import { sqliteUpdateBackupStatus, updateBackupStatusIn } from './backup-catalog-repo.ts'
 import { toBackupTask } from './row-mappers.ts'
 import { inList, setList, statement } from './sqlite-statements.ts'
 import type { BackupTasksTable, Database } from './schema.ts'
@@ -238,6 +241,39 @@ export class BackupTaskRepo implements BackupTaskStore {
     await this.#writeOwned(taskId, owner, { state: outcome, finished_at: now.getTime(), lease_expires_at: null, ...errorColumns(error) })
   }
 
+  async finishTasks(entries: readonly FinishTaskEntry[]): Promise<(Error | undefined)[]> {
+    for (const e of entries) if (!TASK_OUTCOMES.includes(e.outcome)) throw new TypeError(`not a task outcome: ${String(e.outcome)}`)
+    if (entries.length === 0) return []
+    const { db, dialect, sqlite } = this.#ctx
+    const finishing = (e: FinishTaskEntry): Partial<Insertable<BackupTasksTable>> => ({ state: e.outcome, finished_at: e.now.getTime(), lease_expires_at: null, ...errorColumns(e.error) })
+    let finished: boolean[]
+    if (sqlite) {
+      // As in claimTasks: synchronously inside BEGIN IMMEDIATE, on Kysely's one connection.
+      finished = await db.connection().execute(async () =>
+        sqlite
+          .transaction(() =>
+            entries.map((e) => {
+              if (e.backup) sqliteUpdateBackupStatus(sqlite, e.backup.backupId, e.backup.status, e.backup.completedAt)
+              return sqliteOwnedUpdate(sqlite, e.taskId, e.owner, finishing(e), false) !== undefined
+            }),
+          )
+          .immediate(),
+      )
+    } else {
+      if (dialect !== 'postgres') throw new TypeError(`no batch finish for dialect ${dialect}`)
+      finished = await db.transaction().execute(async (trx) => {
+        const out: boolean[] = []
+        for (const e of entries) {
+          if (e.backup) await updateBackupStatusIn(trx, e.backup.backupId, e.backup.status, e.backup.completedAt)
+          const res = await trx.updateTable('backup_tasks').set(finishing(e)).where('id', '=', e.taskId).where('owner', '=', e.owner).where('state', 'in', OPEN_TASK_STATES).executeTakeFirst()
+          out.push(Number(res.numUpdatedRows) > 0)
+        }
+        return out
+      })
+    }
+    return Promise.all(finished.map((ok, i) => (ok ? undefined : this.#conflict(entries[i]!.taskId, entries[i]!.owner))))
+  }
+
   async cancelTask(taskId: string, now: Date, error?: ErrorInfo): Promise<boolean> {
     const res = await this.#ctx.db
       .updateTable('backup_tasks')
@@ -316,14 +352,8 @@ export class BackupTaskRepo implements BackupTaskStore {
     returning: boolean,
   ): Promise<Selectable<BackupTasksTable> | true | undefined> {
     const { sqlite } = this.#ctx
-    if (sqlite) {
-      // As below, on the raw handle (see sqlite-statements.ts); one statement per set of columns.
-      const columns = Object.keys(set) as (keyof typeof set)[]
-      const stmt = statement(sqlite, `update "backup_tasks" set ${setList(columns)} where "id" = ? and "owner" = ? and "state" in ${OPEN_IN}${returning ? ' returning *' : ''}`)
-      const args = [...columns.map((c) => set[c] ?? null), taskId, owner]
-      if (returning) return (stmt.all(...args) as Selectable<BackupTasksTable>[])[0]
-      return stmt.run(...args).changes > 0 ? true : undefined
-    }
+    // As below, on the raw handle (see sqlite-statements.ts).
+    if (sqlite) return sqliteOwnedUpdate(sqlite, taskId, owner, set, returning)
     const update = this.#ctx.db.updateTable('backup_tasks').set(set).where('id', '=', taskId).where('owner', '=', owner).where('state', 'in', OPEN_TASK_STATES)
     if (returning) return update.returningAll().executeTakeFirst()
     return Number((await update.executeTakeFirst()).numUpdatedRows) > 0 ? true : undefined
@@ -341,6 +371,30 @@ export class BackupTaskRepo implements BackupTaskStore {
           : `has a lease that ran out at ${current.leaseExpiresAt?.toISOString() ?? '(none)'}${now ? ` (now ${now.toISOString()})` : ''}`
     return new StoreConflictError(`backup task ${taskId} ${why}; ${owner} may not change it`)
   }
+}
+
+/** The SQL of an owned update per set of columns and RETURNING, built once (column names of our own schema). */
+const OWNED_UPDATE_SQL = new Map<string, string>()
+
+/** #ownedUpdate on SQLite's raw handle, synchronous: the row as written (`returning`), else true; undefined when no row matched. */
+function sqliteOwnedUpdate(
+  sqlite: SqliteDatabase.Database,
+  taskId: string,
+  owner: string,
+  set: Partial<Insertable<BackupTasksTable>>,
+  returning: boolean,
+): Selectable<BackupTasksTable> | true | undefined {
+  const columns = Object.keys(set) as (keyof typeof set)[]
+  const key = `${columns.join(',')}${returning ? ' r' : ''}`
+  let text = OWNED_UPDATE_SQL.get(key)
+  if (text === undefined) {
+    text = `update "backup_tasks" set ${setList(columns)} where "id" = ? and "owner" = ? and "state" in ${OPEN_IN}${returning ? ' returning *' : ''}`
+    OWNED_UPDATE_SQL.set(key, text)
+  }
+  const stmt = statement(sqlite, text)
+  const args = [...columns.map((c) => set[c] ?? null), taskId, owner]
+  if (returning) return (stmt.all(...args) as Selectable<BackupTasksTable>[])[0]
+  return stmt.run(...args).changes > 0 ? true : undefined
 }
 
 /** The columns a planned task is inserted with (toInsertRow's). */

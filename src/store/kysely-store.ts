@@ -5,6 +5,7 @@ import type {
   ClaimOptions,
   BackupListQuery,
   BackupTask,
+  FinishTaskEntry,
   MigrationStatus,
   NewBackupTask,
   PlanTasksOptions,
@@ -102,6 +103,9 @@ export class KyselyStore implements Store {
   }
   finishTask(taskId: string, owner: string, outcome: TaskOutcome, now: Date, error?: ErrorInfo): Promise<void> {
     return this.#guard(() => this.#tasks.finishTask(taskId, owner, outcome, now, error))
+  }
+  finishTasks(entries: readonly FinishTaskEntry[]): Promise<(Error | undefined)[]> {
+    return this.#guard(() => this.#tasks.finishTasks(entries))
   }
   cancelTask(taskId: string, now: Date, error?: ErrorInfo): Promise<boolean> {
     return this.#guard(() => this.#tasks.cancelTask(taskId, now, error))

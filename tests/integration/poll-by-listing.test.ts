@@ -82,6 +82,39 @@ describe('polling by listing', () => {
     }
   })
 
+  test('the backups one listing round settles are finished in one store transaction (finishTasks), not in two writes each', () =>
+    withBackups(async (b) => {
+      const { volumes } = addProtectedServer(b.sim, b.projectId, 'batch', { volumes: 6 })
+      const config = backupConfig({ backup_workers: 6 })
+      await recordPlannedTasks(b.deps(config))
+      const writes: string[] = []
+      const store = new Proxy(b.store, {
+        get(target, prop, receiver) {
+          const v = Reflect.get(target, prop, receiver) as unknown
+          if (typeof v !== 'function') return v
+          if (prop === 'finishTasks' || prop === 'finishTask' || prop === 'updateBackupStatus') {
+            return (...args: unknown[]) => {
+              writes.push(prop === 'finishTasks' ? `finishTasks ${(args[0] as unknown[]).length}` : String(prop))
+              return (v as (...a: unknown[]) => unknown).apply(target, args)
+            }
+          }
+          return v.bind(target)
+        },
+      })
+      const results = await executeClaimed(b.deps(config, { store }), 'swtest-J-batch')
+      assert.deepEqual(results.map((r) => r.outcome), Array(6).fill('succeeded'))
+      // Settle 0: each round sees its backups available and finishes them together (three at a
+      // time here: a project's creates go three at a time, half of backup_workers).
+      assert.ok(writes.every((w) => w.startsWith('finishTasks ')), writes.join(', '))
+      assert.equal(writes.reduce((n, w) => n + Number(w.split(' ')[1]), 0), 6)
+      assert.ok(writes.length <= 2, writes.join(', '))
+      for (const v of volumes) {
+        const [backup] = simBackupsOf(b.sim, v.id)
+        assert.equal((await b.store.getBackup(backup!.id))?.status, 'available')
+      }
+      assert.equal((await b.store.openTasks()).length, 0)
+    }, 0))
+
   test('retention waits for a deleting child with one status=deleting listing per round, then deletes its parent', () =>
     withBackups(async (b) => {
       const { volumes } = addProtectedServer(b.sim, b.projectId, 'expire', { volumes: 3, metadata: { __staffeln_retention: '1d' } })

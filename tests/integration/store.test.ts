@@ -310,6 +310,33 @@ for (const dialect of DIALECTS) {
         assert.equal((await store.getTask('t1'))?.state, 'succeeded')
       })
 
+      test('finishTasks closes many tasks in one transaction, each with its backup\'s status; a task no longer held is refused alone, with STORE_CONFLICT', async () => {
+        await store.planTasks([aTask('v1', { id: 't1' }), aTask('v2', { id: 't2' }), aTask('v3', { id: 't3' })])
+        await store.claimTasks('w1', 3, at(0), LEASE_MS)
+        for (const [t, b] of [['t1', 'b1'], ['t2', 'b2'], ['t3', 'b3']] as const) {
+          await store.markStarted(t, 'w1', b, at(1), at(60))
+          await store.recordBackup({ backupId: b, volumeId: t, projectId: 'p1', kind: 'full', status: 'creating', createdAt: at(1), taskId: t })
+        }
+        const results = await store.finishTasks([
+          { taskId: 't1', owner: 'w1', outcome: 'succeeded', now: at(5), backup: { backupId: 'b1', status: 'available', completedAt: at(5) } },
+          // Held by w1, not w2: refused, and the others are still written.
+          { taskId: 't2', owner: 'w2', outcome: 'succeeded', now: at(5), backup: { backupId: 'b2', status: 'available', completedAt: at(5) } },
+          { taskId: 't3', owner: 'w1', outcome: 'failed', now: at(6), error: { code: 'OS_RESOURCE_FAILED', message: 'backup b3 went to status error' }, backup: { backupId: 'b3', status: 'error' } },
+        ])
+        assert.equal(results[0], undefined)
+        assert.match(String((results[1] as { code?: string } | undefined)?.code), /STORE_CONFLICT/)
+        assert.equal(results[2], undefined)
+        const [t1, t2, t3] = await Promise.all(['t1', 't2', 't3'].map((id) => store.getTask(id)))
+        assert.deepEqual([t1?.state, t1?.finishedAt, t1?.leaseExpiresAt], ['succeeded', at(5), undefined])
+        assert.equal(t2?.state, 'started')
+        assert.deepEqual([t3?.state, t3?.errorCode], ['failed', 'OS_RESOURCE_FAILED'])
+        const [b1, b3] = await Promise.all([store.getBackup('b1'), store.getBackup('b3')])
+        assert.deepEqual([b1?.status, b1?.completedAt, b3?.status], ['available', at(5), 'error'])
+        assert.deepEqual(await store.finishTasks([]), [])
+        await assert.rejects(store.finishTasks([{ taskId: 't2', owner: 'w1', outcome: 'bogus' as 'failed', now: at(7) }]), TypeError)
+        assert.equal((await store.getTask('t2'))?.state, 'started', 'nothing written when an entry is invalid')
+      })
+
       test('a task left in flight is skipped by claimers until its deadline, then taken over; a listing settles it whoever sent it, unless a claimer holds it', async () => {
         await store.planTasks([aTask('v1', { id: 't1' }), aTask('v2', { id: 't2' })])
         await store.claimTasks('w1', 2, at(0), LEASE_MS)

@@ -64,6 +64,15 @@ export function createFakeBackupStore(tasks: readonly BackupTask[]): FakeBackupS
       log.push(`finish ${taskId} ${outcome}`)
       update(taskId, { state: outcome, finishedAt: now, ...(error && { errorCode: error.code, errorMessage: error.message }) })
     },
+    async finishTasks(entries) {
+      const out: (Error | undefined)[] = []
+      for (const e of entries) {
+        if (e.backup) await this.updateBackupStatus(e.backup.backupId, e.backup.status, e.backup.completedAt)
+        await this.finishTask(e.taskId, e.owner, e.outcome, e.now, e.error)
+        out.push(undefined)
+      }
+      return out
+    },
     async recordBackup(b) {
       if (tracked.has(b.backupId)) return false
       tracked.set(b.backupId, b)
