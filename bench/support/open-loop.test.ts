@@ -140,6 +140,19 @@ test('a server stall counts for every request due during it (coordinated omissio
   assert.equal(r.achievedPerSecond, 1000)
 })
 
+test('a run-in goes first at the same rate on the same connections; its requests are checked but not in the figures', async () => {
+  // 1000 requests/s over 4 connections: 5 ms of run-in (requests 0..4), then 20 measured (5..24).
+  // Request 0 is answered 3 ms late: a run-in request, so no figure shows it.
+  const clock = setUp((n) => (n === 0 ? 3 : undefined))
+  const r = await runOpenLoad({ ...LOOPBACK, port, connections: 4, ratePerSecond: 1000, runInMs: 5, durationMs: 20, requests: REQUESTS, clock })
+  assert.deepEqual([r.scheduled, r.answered, r.unsent, r.unanswered, r.wrong], [20, 20, 0, 0, 0])
+  assert.deepEqual([...r.latencyBySeq], Array.from({ length: 20 }, () => 0))
+  assert.deepEqual([r.maxMs, r.waitedForConnection, r.achievedPerSecond], [0, 0, 1000])
+  // Without the run-in the same stall is measured.
+  const cold = await runOpenLoad({ ...LOOPBACK, port, connections: 4, ratePerSecond: 1000, durationMs: 20, requests: REQUESTS, clock: setUp((n) => (n === 0 ? 3 : undefined)) })
+  assert.equal(cold.maxMs, 3)
+})
+
 test('one slow answer delays the requests queued behind it on its connection, and they count the wait', async () => {
   // As above, but only request 10 (due at 10 ms, on connection 2) is answered late, at 30 ms.
   const clock = setUp((n) => (n === 10 ? 30 : undefined))

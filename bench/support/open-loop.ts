@@ -84,8 +84,14 @@ export interface OpenLoadOptions {
   readonly connections: number
   /** Total rate at which requests are due, per second. */
   readonly ratePerSecond: number
-  /** How long requests are due: ratePerSecond × durationMs / 1000 requests in all. */
+  /** How long requests are due and measured: ratePerSecond × durationMs / 1000 requests. */
   readonly durationMs: number
+  /**
+   * A run-in before the measured requests, at the same rate on the same connections (default 0):
+   * its requests are sent and their answers checked (wrong, unanswered and unsent ones count as
+   * faults) but they are not in the figures, which describe the steady rate, not its first moments.
+   */
+  readonly runInMs?: number
   /** How long after durationMs the run waits for the last answers (default: durationMs, at least 2 s). */
   readonly drainMs?: number
   /** Requests are taken round-robin from here (per connection, starting at different offsets). */
@@ -96,13 +102,14 @@ export interface OpenLoadOptions {
 
 export interface OpenLoadResult {
   readonly offeredPerSecond: number
-  /** Requests due in the run. */
+  /** Requests due in the measured part of the run (after the run-in). */
   readonly scheduled: number
   readonly answered: number
-  /** Due but never sent before the drain deadline (their connection stayed busy). */
+  /** Due but never sent before the drain deadline (their connection stayed busy); run-in included. */
   readonly unsent: number
-  /** Sent but not answered before the drain deadline. */
+  /** Sent but not answered before the drain deadline; run-in included. */
   readonly unanswered: number
+  /** Run-in included. */
   readonly wrong: number
   /** Non-200 responses. */
   readonly errors: number
@@ -124,7 +131,7 @@ export interface OpenLoadResult {
   /** Requests whose connection was still busy with an earlier one when they were due. */
   readonly waitedForConnection: number
   readonly elapsedMs: number
-  /** Per request, by sequence number: latency from the due time, and from the actual send (NaN: never sent). */
+  /** Per measured request (after the run-in), by sequence number: latency from the due time, and from the actual send (NaN: never sent). */
   readonly latencyBySeq: Float64Array
   readonly serviceBySeq: Float64Array
 }
@@ -152,7 +159,9 @@ export async function runOpenLoad(o: OpenLoadOptions): Promise<OpenLoadResult> {
 
 async function run(o: OpenLoadOptions, clock: LoadClock): Promise<OpenLoadResult> {
   const interval = 1000 / o.ratePerSecond
-  const scheduled = Math.max(1, Math.floor((o.ratePerSecond * o.durationMs) / 1000))
+  const runIn = Math.floor((o.ratePerSecond * (o.runInMs ?? 0)) / 1000)
+  const measured = Math.max(1, Math.floor((o.ratePerSecond * o.durationMs) / 1000))
+  const scheduled = runIn + measured
   const latency = new Float64Array(scheduled).fill(Number.NaN)
   const service = new Float64Array(scheduled).fill(Number.NaN)
   const lag = new Float64Array(scheduled).fill(Number.NaN)
@@ -241,7 +250,7 @@ async function run(o: OpenLoadOptions, clock: LoadClock): Promise<OpenLoadResult
     c.nextSeq += conns.length
     c.inFlight = seq
     inFlight++
-    if (c.freeAt > due) waitedForConnection++
+    if (c.freeAt > due && seq >= runIn) waitedForConnection++
     lag[seq] = now - Math.max(due, c.freeAt)
     c.sentAt = now
     const req = o.requests[c.next]!
@@ -272,7 +281,7 @@ async function run(o: OpenLoadOptions, clock: LoadClock): Promise<OpenLoadResult
 
   t0 = clock.now()
   for (const c of conns) c.freeAt = t0
-  deadline = t0 + o.durationMs + (o.drainMs ?? Math.max(2000, o.durationMs))
+  deadline = t0 + (o.runInMs ?? 0) + o.durationMs + (o.drainMs ?? Math.max(2000, o.durationMs))
   const atDeadline = () => {
     if (finished) return
     if (clock.now() < deadline) return clock.wakeAt(deadline, atDeadline, inFlightNow)
@@ -286,26 +295,33 @@ async function run(o: OpenLoadOptions, clock: LoadClock): Promise<OpenLoadResult
   // What the deadline cut off: unanswered (sent) and unsent requests, latency at least deadline − due.
   let unsent = 0
   let unanswered = 0
+  let answeredMeasured = 0
   for (let seq = 0; seq < scheduled; seq++) {
-    if (!Number.isNaN(latency[seq]!)) continue
+    if (!Number.isNaN(latency[seq]!)) {
+      if (seq >= runIn) answeredMeasured++
+      continue
+    }
     latency[seq] = deadline - (t0 + seq * interval)
     if (sentReq[seq] === undefined) unsent++
     else unanswered++
   }
-  const sorted = latency.slice().sort()
-  const sortedService = service.filter((v) => !Number.isNaN(v)).sort()
-  const sortedLag = lag.filter((v) => !Number.isNaN(v)).sort()
+  const latencyMeasured = latency.subarray(runIn)
+  const serviceMeasured = service.subarray(runIn)
+  const sorted = latencyMeasured.slice().sort()
+  const sortedService = serviceMeasured.filter((v) => !Number.isNaN(v)).sort()
+  const sortedLag = lag.subarray(runIn).filter((v) => !Number.isNaN(v)).sort()
   const end = finished && answered === scheduled ? lastAnswer : deadline
+  const measuredFrom = t0 + runIn * interval
   return {
     offeredPerSecond: o.ratePerSecond,
-    scheduled,
-    answered,
+    scheduled: measured,
+    answered: answeredMeasured,
     unsent,
     unanswered,
     wrong: answers.wrong,
     errors: answers.errors,
     ...(answers.firstWrong !== undefined ? { firstWrong: answers.firstWrong } : {}),
-    achievedPerSecond: (answered * 1000) / Math.max(o.durationMs, end - t0),
+    achievedPerSecond: (answeredMeasured * 1000) / Math.max(o.durationMs, end - measuredFrom),
     p50Ms: quantile(sorted, 0.5),
     p90Ms: quantile(sorted, 0.9),
     p99Ms: quantile(sorted, 0.99),
@@ -316,8 +332,8 @@ async function run(o: OpenLoadOptions, clock: LoadClock): Promise<OpenLoadResult
     lagP99Ms: quantile(sortedLag, 0.99),
     lagMaxMs: sortedLag[sortedLag.length - 1] ?? Number.NaN,
     waitedForConnection,
-    elapsedMs: end - t0,
-    latencyBySeq: latency,
-    serviceBySeq: service,
+    elapsedMs: end - measuredFrom,
+    latencyBySeq: latencyMeasured,
+    serviceBySeq: serviceMeasured,
   }
 }
