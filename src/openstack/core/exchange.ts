@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import { BodyText } from './body-text.ts'
 
 /** One request as undici's dispatcher takes it; `origin` and `path` come from the URL. */
 export interface ExchangeRequest {
@@ -10,15 +11,16 @@ export interface ExchangeRequest {
   readonly signal?: AbortSignal | undefined
 }
 
-/** An answer read to its end: status, headers as undici parsed them, the body as text. */
+/** An answer read to its end: status, headers as undici parsed them, the body as text in decoded parts. */
 export interface ExchangeResponse {
   readonly status: number
   readonly headers: Readonly<Record<string, string | string[] | undefined>>
-  readonly text: string
+  /** The body's text is `parts.join('')` (body-text.ts: one part per chunk; none for an empty body). */
+  readonly parts: readonly string[]
 }
 
 /**
- * Sends one request on `dispatcher` and reads the whole answer as UTF-8 text, through undici's
+ * Sends one request on `dispatcher` and reads the whole answer as UTF-8 text (in parts), through undici's
  * dispatch handler: no response stream, no AbortController and no timer of its own per request
  * (the dispatcher's connect, headers and body timeouts bound a silent endpoint). Rejects with
  * undici's error for a failed exchange, or with the signal's reason when the caller cancels.
@@ -35,7 +37,7 @@ export function exchange(dispatcher: Dispatcher, req: ExchangeRequest): Promise<
     const abortError = (): Error => (cancelled instanceof Error ? cancelled : new Error('request cancelled'))
     let status = 0
     let headers: Record<string, string | string[] | undefined> = {}
-    const chunks: Buffer[] = []
+    const body = new BodyText()
     const onAbort = (): void => {
       cancelled = reasonOf(signal!)
       // Not yet on a connection: undici aborts it as soon as it is (onRequestStart below).
@@ -59,11 +61,11 @@ export function exchange(dispatcher: Dispatcher, req: ExchangeRequest): Promise<
         headers = responseHeaders
       },
       onResponseData(_c, chunk) {
-        chunks.push(chunk)
+        body.push(chunk)
       },
       onResponseEnd() {
-        const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')
-        finish(() => resolve({ status, headers, text }))
+        const parts = body.parts()
+        finish(() => resolve({ status, headers, parts }))
       },
       onResponseError(_c, err) {
         finish(() => reject(err))

@@ -1,6 +1,7 @@
 import { Agent, errors as undiciErrors, ProxyAgent, type Dispatcher } from 'undici'
 import { apiMessageOf, httpErrorFor, NetworkError, TimeoutError } from './errors.ts'
 import { exchange, type ExchangeResponse } from './exchange.ts'
+import { parseJsonParts } from './json-parts.ts'
 import { proxyFor, type ProxySettings } from './proxy-env.ts'
 import { routeTemplate } from './route-template.ts'
 
@@ -174,11 +175,11 @@ export class HttpTransport implements RequestSender {
       report(undefined, 'OS_NETWORK')
       throw new NetworkError(req.method, req.url, code ?? (err instanceof Error ? err.message : String(err)), { cause: err })
     }
-    const text = res.text
     const resHeaders = flattenHeaders(res.headers)
-    const parsed = parseBody(text)
+    const parsed = parseBody(res.parts)
     report(res.status)
     if (!okCodes.includes(res.status)) {
+      const text = res.parts.join('')
       throw httpErrorFor({
         method: req.method,
         url: req.url,
@@ -217,25 +218,27 @@ function flattenHeaders(h: ExchangeResponse['headers']): Record<string, string> 
 
 /**
  * JSON whatever the content type: Cinder 21 answers GET /volumes/{id}/metadata with a JSON body
- * labelled `text/html`.
+ * labelled `text/html`. The body's parts are parsed without joining them (json-parts.ts).
  */
-function parseBody(text: string): unknown {
+function parseBody(parts: readonly string[]): unknown {
   // A character check, not a RegExp: V8 keeps a RegExp's last input alive (RegExp.input), which
-  // here would be the last answer's whole text, up to a listing page.
-  if (!startsLikeJson(text)) return undefined
+  // here would be the last answer's text.
+  if (!startsLikeJson(parts)) return undefined
   try {
-    return JSON.parse(text)
+    return parseJsonParts(parts)
   } catch {
     return undefined
   }
 }
 
 /** The first character that is not JSON whitespace is `{` or `[`. */
-function startsLikeJson(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c === 0x7b || c === 0x5b) return true
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
+function startsLikeJson(parts: readonly string[]): boolean {
+  for (const text of parts) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c === 0x7b || c === 0x5b) return true
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
+    }
   }
   return false
 }

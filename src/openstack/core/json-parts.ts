@@ -1,0 +1,189 @@
+/**
+ * JSON.parse of a body that came as several decoded parts (body-text.ts), without joining them into
+ * one string first. A listing page (`{"snapshots": [...1,000 items...], "snapshots_links": [...]}`)
+ * is about 1 MiB: joined, it is a string of V8's large-object space, outside the young generation,
+ * and 16 pages of a poll round held 7 MiB of them at a 10k-volume cycle's peak. Here each value of
+ * the top-level object is parsed on its own, and each item of a top-level array on its own, from
+ * the parts (an item that straddles two parts is a small concatenation): no string larger than an
+ * item or a part is made.
+ *
+ * The result is JSON.parse's for every input: the scanner only finds where each value ends, and
+ * JSON.parse reads each value (a slice that parses is exactly the value the whole parse would have
+ * read there: JSON values are self-delimiting). Anything the scanner does not expect (a body that is
+ * not an object, a stray character, invalid JSON anywhere) is parsed as the joined text instead, so
+ * an invalid body throws JSON.parse's own SyntaxError.
+ */
+export function parseJsonParts(parts: readonly string[]): unknown {
+  if (parts.length === 1) return JSON.parse(parts[0]!)
+  let value: unknown
+  try {
+    value = new PartsScanner(parts).topObject()
+  } catch {
+    value = FALLBACK
+  }
+  return value === FALLBACK ? JSON.parse(parts.join('')) : value
+}
+
+const FALLBACK = Symbol('fallback')
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const COMMA = 0x2c
+const COLON = 0x3a
+const LBRACE = 0x7b
+const RBRACE = 0x7d
+const LBRACKET = 0x5b
+const RBRACKET = 0x5d
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+}
+
+/** A position in the parts: part `p`, offset `i`. */
+class PartsScanner {
+  readonly #parts: readonly string[]
+  #p = 0
+  #i = 0
+
+  constructor(parts: readonly string[]) {
+    this.#parts = parts
+  }
+
+  /** The body's top-level object, its array values item by item; FALLBACK when it is not one. */
+  topObject(): unknown {
+    if (this.#skipSpace() !== LBRACE) return FALLBACK
+    this.#i++
+    const out: Record<string, unknown> = {}
+    let c = this.#skipSpace()
+    if (c === RBRACE) {
+      this.#i++
+      return this.#atEnd() ? out : FALLBACK
+    }
+    // Bounded: every pass reads one member and moves past it, or ends.
+    for (;;) {
+      if (c !== QUOTE) return FALLBACK
+      const key = this.#parseValue()
+      if (typeof key !== 'string' || this.#skipSpace() !== COLON) return FALLBACK
+      this.#i++
+      const value = this.#skipSpace() === LBRACKET ? this.#array() : this.#parseValue()
+      if (value === FALLBACK) return FALLBACK
+      // As JSON.parse: an own property even for "__proto__".
+      if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true })
+      else out[key] = value
+      c = this.#skipSpace()
+      this.#i++
+      if (c === RBRACE) return this.#atEnd() ? out : FALLBACK
+      if (c !== COMMA) return FALLBACK
+      c = this.#skipSpace()
+    }
+  }
+
+  /** A top-level array, each item parsed on its own (the scanner is at its `[`). */
+  #array(): unknown[] | typeof FALLBACK {
+    this.#i++
+    const items: unknown[] = []
+    let c = this.#skipSpace()
+    if (c === RBRACKET) {
+      this.#i++
+      return items
+    }
+    for (;;) {
+      items.push(this.#parseValue())
+      c = this.#skipSpace()
+      this.#i++
+      if (c === RBRACKET) return items
+      if (c !== COMMA) return FALLBACK
+      this.#skipSpace()
+    }
+  }
+
+  /** The value starting here, read by JSON.parse from its own slice (throws when it is not JSON). */
+  #parseValue(): unknown {
+    const p0 = this.#p
+    const i0 = this.#i
+    this.#scanValue()
+    return JSON.parse(this.#slice(p0, i0))
+  }
+
+  /** Moves past the value starting here: a string, object or array to its end, else up to a delimiter. */
+  #scanValue(): void {
+    const parts = this.#parts
+    const first = this.#peek()
+    if (first === QUOTE || first === LBRACE || first === LBRACKET) {
+      let depth = 0
+      let inString = false
+      let escaped = false
+      for (; this.#p < parts.length; this.#p++, this.#i = 0) {
+        const s = parts[this.#p]!
+        for (let i = this.#i; i < s.length; i++) {
+          const c = s.charCodeAt(i)
+          if (inString) {
+            if (escaped) escaped = false
+            else if (c === BACKSLASH) escaped = true
+            else if (c === QUOTE) {
+              inString = false
+              if (depth === 0) {
+                this.#i = i + 1
+                return
+              }
+            }
+          } else if (c === QUOTE) inString = true
+          else if (c === LBRACE || c === LBRACKET) depth++
+          else if (c === RBRACE || c === RBRACKET) {
+            depth--
+            if (depth <= 0) {
+              this.#i = i + 1
+              return
+            }
+          }
+        }
+      }
+      return
+    }
+    // A number, true, false or null: up to the next delimiter (JSON.parse checks what it is).
+    for (; this.#p < parts.length; this.#p++, this.#i = 0) {
+      const s = parts[this.#p]!
+      for (let i = this.#i; i < s.length; i++) {
+        const c = s.charCodeAt(i)
+        if (c === COMMA || c === RBRACE || c === RBRACKET || isSpace(c)) {
+          this.#i = i
+          return
+        }
+      }
+    }
+  }
+
+  /** The text from (p0, i0) to the current position. */
+  #slice(p0: number, i0: number): string {
+    const parts = this.#parts
+    if (p0 === this.#p) return parts[p0]!.slice(i0, this.#i)
+    let text = parts[p0]!.slice(i0)
+    for (let p = p0 + 1; p < this.#p && p < parts.length; p++) text += parts[p]!
+    if (this.#p < parts.length) text += parts[this.#p]!.slice(0, this.#i)
+    return text
+  }
+
+  /** The character here (-1 at the end), moving over ended parts. */
+  #peek(): number {
+    const parts = this.#parts
+    while (this.#p < parts.length && this.#i >= parts[this.#p]!.length) {
+      this.#p++
+      this.#i = 0
+    }
+    return this.#p < parts.length ? parts[this.#p]!.charCodeAt(this.#i) : -1
+  }
+
+  /** Moves over JSON whitespace; the character then (-1 at the end). */
+  #skipSpace(): number {
+    let c = this.#peek()
+    while (c !== -1 && isSpace(c)) {
+      this.#i++
+      c = this.#peek()
+    }
+    return c
+  }
+
+  #atEnd(): boolean {
+    return this.#skipSpace() === -1
+  }
+}
