@@ -50,8 +50,8 @@ export class SortedIndex<T extends Indexed> {
   private readonly byProject = new Map<string, T[]>()
   /** project → the sum of its resources' `size` (gigabytes), kept as they are added and removed. */
   private readonly sizeByProject = new Map<string, number>()
-  /** field → value → resources with that value, ascending (createdAt, id). */
-  private readonly byField = new Map<string, Map<string, T[]>>()
+  /** field → value → the resources with that value (sorted when listed: see FieldBucket). */
+  private readonly byField = new Map<string, Map<string, FieldBucket<T>>>()
 
   constructor(fields: readonly IndexedField<T>[] = []) {
     for (const f of fields) this.byField.set(f, new Map())
@@ -72,10 +72,7 @@ export class SortedIndex<T extends Indexed> {
     const p = this.byProject.get(t.projectId)
     if (p !== undefined) removeSorted(p, t)
     this.sizeByProject.set(t.projectId, (this.sizeByProject.get(t.projectId) ?? 0) - sizeOf(t))
-    for (const [field, values] of this.byField) {
-      const list = values.get(String((t as Record<string, unknown>)[field]))
-      if (list !== undefined) removeSorted(list, t)
-    }
+    for (const [field, values] of this.byField) values.get(String((t as Record<string, unknown>)[field]))?.delete(t)
   }
 
   get(id: string): T | undefined {
@@ -97,17 +94,17 @@ export class SortedIndex<T extends Indexed> {
   listBy(field: string, value: string): readonly T[] | undefined {
     const values = this.byField.get(field)
     if (values === undefined) return undefined
-    return values.get(value) ?? []
+    return values.get(value)?.sorted() ?? []
   }
 
   get size(): number {
     return this.all.length
   }
 
-  private track(t: T, field: string, values: Map<string, T[]>): void {
+  private track(t: T, field: string, values: Map<string, FieldBucket<T>>): void {
     const own = Object.getOwnPropertyDescriptor(t, field)
     let value = own?.get !== undefined ? own.get.call(t) : (t as Record<string, unknown>)[field]
-    insertSorted(bucket(values, String(value)), t)
+    fieldBucket(values, String(value)).add(t)
     if (own?.get !== undefined) return // already tracked (re-added after a remove)
     const byId = this.byId
     Object.defineProperty(t, field, {
@@ -117,9 +114,8 @@ export class SortedIndex<T extends Indexed> {
       set: (next: unknown) => {
         if (next === value) return
         if (byId.get(t.id) === t) {
-          const from = values.get(String(value))
-          if (from !== undefined) removeSorted(from, t)
-          insertSorted(bucket(values, String(next)), t)
+          values.get(String(value))?.delete(t)
+          fieldBucket(values, String(next)).add(t)
         }
         value = next
       },
@@ -134,6 +130,47 @@ function bucket<T>(map: Map<string, T[]>, key: string): T[] {
     map.set(key, list)
   }
   return list
+}
+
+/**
+ * The resources with one value of an indexed field. A status changes on nearly every call (a
+ * volume goes backing-up and back for each backup), while a listing filtered by it is rare: so a
+ * change costs O(1), and the (createdAt, id) order is made when the bucket is listed after a change.
+ */
+class FieldBucket<T extends Indexed> {
+  readonly #members = new Set<T>()
+  #sorted: T[] | undefined = []
+
+  add(t: T): void {
+    if (this.#members.has(t)) return
+    this.#members.add(t)
+    const s = this.#sorted
+    // Appending the newest keeps the order without a sort (a resource is usually created last).
+    if (s !== undefined && (s.length === 0 || compareIndexed(s[s.length - 1] as T, t) < 0)) s.push(t)
+    else this.#sorted = undefined
+  }
+
+  delete(t: T): void {
+    if (!this.#members.delete(t)) return
+    const s = this.#sorted
+    if (s !== undefined && s[s.length - 1] === t) s.pop()
+    else this.#sorted = undefined
+  }
+
+  /** Ascending (createdAt, id). Do not mutate. */
+  sorted(): readonly T[] {
+    this.#sorted ??= [...this.#members].sort(compareIndexed)
+    return this.#sorted
+  }
+}
+
+function fieldBucket<T extends Indexed>(map: Map<string, FieldBucket<T>>, key: string): FieldBucket<T> {
+  let b = map.get(key)
+  if (b === undefined) {
+    b = new FieldBucket<T>()
+    map.set(key, b)
+  }
+  return b
 }
 
 /** A resource's `size` (gigabytes) when it has one (servers have none). Sizes never change in the simulator. */
