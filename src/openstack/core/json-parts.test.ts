@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { parseJsonParts } from './json-parts.ts'
+import { ItemTakeFailed, parseJsonParts } from './json-parts.ts'
 
 /** Every way of cutting `text` into three parts (two cut points). */
 function* cuts(text: string): Generator<string[]> {
@@ -80,5 +80,47 @@ describe('parseJsonParts', () => {
     assert.deepEqual(got, { snapshots: items, snapshots_links: [] })
     assert.ok(parsed.length > items.length, `${parsed.length} parses`)
     assert.ok(Math.max(...parsed) <= longestItem, `longest string parsed ${Math.max(...parsed)}, longest item ${longestItem}`)
+  })
+})
+
+describe('parseJsonParts with an item taker', () => {
+  const text = '{"snapshots": [{"id": "a", "v": 1}, {"id": "b", "v": 2}, {"id": "c", "v": 3}], "snapshots_links": [{"rel": "next", "href": "h"}]}'
+
+  test('the array of the taker key holds what take returned for each item, in order, whole or in parts', () => {
+    for (const parts of [[text], ...cuts(text)]) {
+      const seen: unknown[] = []
+      const got = parseJsonParts(parts, {
+        key: 'snapshots',
+        take: (raw) => {
+          seen.push(raw)
+          return (raw as { v: number }).v * 10
+        },
+      })
+      assert.deepEqual(got, { snapshots: [10, 20, 30], snapshots_links: [{ rel: 'next', href: 'h' }] }, JSON.stringify(parts))
+      assert.deepEqual(seen, [
+        { id: 'a', v: 1 },
+        { id: 'b', v: 2 },
+        { id: 'c', v: 3 },
+      ])
+    }
+  })
+
+  test("a take that throws is the caller's error (ItemTakeFailed), unless the body is not JSON", () => {
+    const boom = new Error('bad item')
+    const taker = { key: 'snapshots', take: (raw: unknown) => ((raw as { id: string }).id === 'b' ? assert.fail(boom) : raw) }
+    for (const parts of [[text], ...cuts(text)]) {
+      const err = (() => {
+        try {
+          parseJsonParts(parts, taker)
+        } catch (e) {
+          return e
+        }
+        return undefined
+      })()
+      assert.ok(err instanceof ItemTakeFailed, JSON.stringify(parts))
+      assert.equal(err.cause, boom)
+    }
+    const invalid = text.replace('"c"', 'c')
+    for (const parts of [[invalid], ...cuts(invalid)]) assert.throws(() => parseJsonParts(parts, taker), SyntaxError, JSON.stringify(parts))
   })
 })

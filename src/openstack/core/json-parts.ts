@@ -13,15 +13,51 @@
  * not an object, a stray character, invalid JSON anywhere) is parsed as the joined text instead, so
  * an invalid body throws JSON.parse's own SyntaxError.
  */
-export function parseJsonParts(parts: readonly string[]): unknown {
-  if (parts.length === 1) return JSON.parse(parts[0]!)
+export function parseJsonParts(parts: readonly string[], items?: ItemTaker): unknown {
+  if (parts.length === 1) return takeItems(JSON.parse(parts[0]!), items)
   let value: unknown
   try {
-    value = new PartsScanner(parts).topObject()
-  } catch {
+    value = new PartsScanner(parts, items).topObject()
+  } catch (err) {
+    if (err instanceof ItemTakeFailed) throw err
     value = FALLBACK
   }
-  return value === FALLBACK ? JSON.parse(parts.join('')) : value
+  return value === FALLBACK ? takeItems(JSON.parse(parts.join('')), items) : value
+}
+
+/**
+ * What a listing keeps of each item of the answer's top-level array `key`: `take` gets each item as
+ * it is parsed, and the array holds what it returns (the caller's parsed record, or a marker of its
+ * own for an item it leaves out). The raw item is let go at once, not kept with the rest of its
+ * page until the page is read.
+ */
+export interface ItemTaker {
+  readonly key: string
+  readonly take: (raw: unknown) => unknown
+}
+
+/** `take` threw: the caller's error (not a body that is not JSON), in `cause`. */
+export class ItemTakeFailed {
+  readonly cause: unknown
+  constructor(cause: unknown) {
+    this.cause = cause
+  }
+}
+
+function take(items: ItemTaker, raw: unknown): unknown {
+  try {
+    return items.take(raw)
+  } catch (err) {
+    throw new ItemTakeFailed(err)
+  }
+}
+
+/** A body parsed whole: its `key` array's items taken (the same as the parts' parse gives). */
+function takeItems(body: unknown, items: ItemTaker | undefined): unknown {
+  if (items === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) return body
+  const list = (body as Record<string, unknown>)[items.key]
+  if (Array.isArray(list) && Object.hasOwn(body, items.key)) for (let k = 0; k < list.length; k++) list[k] = take(items, list[k])
+  return body
 }
 
 const FALLBACK = Symbol('fallback')
@@ -42,11 +78,14 @@ function isSpace(c: number): boolean {
 /** A position in the parts: part `p`, offset `i`. */
 class PartsScanner {
   readonly #parts: readonly string[]
+  readonly #items: ItemTaker | undefined
+  #takeFailed: ItemTakeFailed | undefined
   #p = 0
   #i = 0
 
-  constructor(parts: readonly string[]) {
+  constructor(parts: readonly string[], items: ItemTaker | undefined) {
     this.#parts = parts
+    this.#items = items
   }
 
   /** The body's top-level object, its array values item by item; FALLBACK when it is not one. */
@@ -65,35 +104,54 @@ class PartsScanner {
       const key = this.#parseValue()
       if (typeof key !== 'string' || this.#skipSpace() !== COLON) return FALLBACK
       this.#i++
-      const value = this.#skipSpace() === LBRACKET ? this.#array() : this.#parseValue()
+      const value = this.#skipSpace() === LBRACKET ? this.#array(key === this.#items?.key ? this.#items : undefined) : this.#parseValue()
       if (value === FALLBACK) return FALLBACK
       // As JSON.parse: an own property even for "__proto__".
       if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true })
       else out[key] = value
       c = this.#skipSpace()
       this.#i++
-      if (c === RBRACE) return this.#atEnd() ? out : FALLBACK
+      if (c === RBRACE) {
+        if (!this.#atEnd()) return FALLBACK
+        if (this.#takeFailed !== undefined) throw this.#takeFailed
+        return out
+      }
       if (c !== COMMA) return FALLBACK
       c = this.#skipSpace()
     }
   }
 
-  /** A top-level array, each item parsed on its own (the scanner is at its `[`). */
-  #array(): unknown[] | typeof FALLBACK {
+  /** A top-level array, each item parsed on its own (and taken, for the taker's key); the scanner is at its `[`. */
+  #array(items: ItemTaker | undefined): unknown[] | typeof FALLBACK {
     this.#i++
-    const items: unknown[] = []
+    const list: unknown[] = []
     let c = this.#skipSpace()
     if (c === RBRACKET) {
       this.#i++
-      return items
+      return list
     }
     for (;;) {
-      items.push(this.#parseValue())
+      const raw = this.#parseValue()
+      list.push(items === undefined ? raw : this.#take(items, raw))
       c = this.#skipSpace()
       this.#i++
-      if (c === RBRACKET) return items
+      if (c === RBRACKET) return list
       if (c !== COMMA) return FALLBACK
       this.#skipSpace()
+    }
+  }
+
+  /**
+   * An item taken; a take that throws is thrown once the whole body was read and found to be JSON
+   * (an invalid body is refused as JSON.parse refuses it, whatever its items).
+   */
+  #take(items: ItemTaker, raw: unknown): unknown {
+    if (this.#takeFailed !== undefined) return undefined
+    try {
+      return take(items, raw)
+    } catch (err) {
+      this.#takeFailed = err as ItemTakeFailed
+      return undefined
     }
   }
 

@@ -57,14 +57,20 @@ export async function* paginatePages<T>(client: ServiceClient, firstUrl: string,
   }
 }
 
+/** What an item left out by `skip` is in a page's array (the array keeps its length). */
+const SKIPPED: unique symbol = Symbol('skipped')
+
 async function readPage<T>(client: ServiceClient, url: string, opts: PageOpts<T>): Promise<Page<T>> {
-  const res = await client.get(url, { okCodes: [200], signal: opts.signal })
+  const { skip, parse } = opts
+  // Each item is parsed (or left out) as the answer is read: only the parsed items are kept, not the
+  // page's raw items beside them until the whole page is read.
+  const take = (raw: unknown): T | typeof SKIPPED => (skip !== undefined && skip(raw) ? SKIPPED : parse(raw))
+  const res = await client.get(url, { okCodes: [200], signal: opts.signal, items: { key: opts.itemsKey, take } })
   const body = (res.body ?? {}) as Record<string, unknown>
   const raw = body[opts.itemsKey]
   const all: unknown[] = Array.isArray(raw) ? raw : []
-  const skip = opts.skip
   const items: T[] = []
-  for (const item of all) if (skip === undefined || !skip(item)) items.push(opts.parse(item))
+  for (const item of all) if (item !== SKIPPED) items.push(item as T)
   const next = nextHref(body[opts.linksKey ?? `${opts.itemsKey}_links`])
   // A page whose items were all skipped is still followed: only an empty page ends the listing.
   return { items, next: next !== undefined && next !== url && all.length > 0 ? next : undefined }

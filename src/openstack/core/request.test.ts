@@ -167,6 +167,36 @@ describe('HttpTransport', () => {
 })
 
 describe('HttpTransport bodies', () => {
+  test("a listing's item reader gets each item of the page; its throw fails the request (counted) with its own error", async () => {
+    const s = await FakeServer.start()
+    const seen: RequestEvent[] = []
+    const t = new HttpTransport({ onRequest: (e) => seen.push(e) })
+    try {
+      const volumes = Array.from({ length: 3000 }, (_, k) => ({ id: `v${k}`, name: `volume ${k} ${'x'.repeat(40)}` }))
+      s.on('GET /volumes', { body: { volumes, volumes_links: [] } })
+      const res = await t.send({ method: 'GET', url: `${s.url}/volumes`, items: { key: 'volumes', take: (raw) => (raw as { id: string }).id } })
+      assert.deepEqual(res.body, { volumes: volumes.map((v) => v.id), volumes_links: [] })
+      const bad = new Error('volume v7: no size')
+      const take = (raw: unknown): unknown => {
+        if ((raw as { id: string }).id === 'v7') throw bad
+        return raw
+      }
+      const err = await t.send({ method: 'GET', url: `${s.url}/volumes`, items: { key: 'volumes', take } }).catch((e: unknown) => e)
+      assert.equal(err, bad)
+      assert.deepEqual(
+        seen.map((e) => e.status),
+        [200, 200],
+      )
+      // An error answer is the typed API error, whatever the reader would say.
+      s.on('GET /gone', { status: 404, body: { itemNotFound: { code: 404, message: 'gone' } } })
+      const notFound = await t.send({ method: 'GET', url: `${s.url}/gone`, items: { key: 'itemNotFound', take } }).catch((e: unknown) => e)
+      assert.equal((notFound as { status?: number }).status, 404)
+    } finally {
+      await t.close()
+      await s.close()
+    }
+  })
+
   test('a JSON body labelled text/html (Cinder volume metadata) is still parsed', async () => {
     const s = await FakeServer.start()
     const t = new HttpTransport()

@@ -1,7 +1,7 @@
 import { Agent, errors as undiciErrors, ProxyAgent, type Dispatcher } from 'undici'
 import { apiMessageOf, httpErrorFor, NetworkError, TimeoutError } from './errors.ts'
 import { exchange, type ExchangeResponse } from './exchange.ts'
-import { parseJsonParts } from './json-parts.ts'
+import { ItemTakeFailed, parseJsonParts, type ItemTaker } from './json-parts.ts'
 import { proxyFor, type ProxySettings } from './proxy-env.ts'
 import { routeTemplate } from './route-template.ts'
 
@@ -20,6 +20,12 @@ export interface HttpRequest {
   readonly service?: string | undefined
   /** The route template (`backups/{id}`, see routeTemplate()), for request counters; set by ServiceClient. */
   readonly route?: string | undefined
+  /**
+   * A listing's reader of each item of the answer's top-level array (json-parts.ts): the body has
+   * what it returns for each item, and the raw items are let go as they are parsed. A throw of
+   * `take` fails the request with that error.
+   */
+  readonly items?: ItemTaker | undefined
 }
 
 export interface HttpResponse {
@@ -176,7 +182,14 @@ export class HttpTransport implements RequestSender {
       throw new NetworkError(req.method, req.url, code ?? (err instanceof Error ? err.message : String(err)), { cause: err })
     }
     const resHeaders = flattenHeaders(res.headers)
-    const parsed = parseBody(res.parts)
+    let parsed: unknown
+    let takeFailed: ItemTakeFailed | undefined
+    try {
+      parsed = parseBody(res.parts, req.items)
+    } catch (err) {
+      if (!(err instanceof ItemTakeFailed)) throw err
+      takeFailed = err
+    }
     report(res.status)
     if (!okCodes.includes(res.status)) {
       const text = res.parts.join('')
@@ -191,6 +204,7 @@ export class HttpTransport implements RequestSender {
         retryAfter: resHeaders['retry-after'],
       })
     }
+    if (takeFailed !== undefined) throw takeFailed.cause
     return { status: res.status, headers: resHeaders, body: parsed }
   }
 
@@ -220,13 +234,15 @@ function flattenHeaders(h: ExchangeResponse['headers']): Record<string, string> 
  * JSON whatever the content type: Cinder 21 answers GET /volumes/{id}/metadata with a JSON body
  * labelled `text/html`. The body's parts are parsed without joining them (json-parts.ts).
  */
-function parseBody(parts: readonly string[]): unknown {
+function parseBody(parts: readonly string[], items: ItemTaker | undefined): unknown {
   // A character check, not a RegExp: V8 keeps a RegExp's last input alive (RegExp.input), which
   // here would be the last answer's text.
   if (!startsLikeJson(parts)) return undefined
   try {
-    return parseJsonParts(parts)
-  } catch {
+    return parseJsonParts(parts, items)
+  } catch (err) {
+    // The listing's own reader failed (thrown by send once the request is counted); not a body that is not JSON.
+    if (err instanceof ItemTakeFailed) throw err
     return undefined
   }
 }

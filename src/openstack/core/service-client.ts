@@ -1,4 +1,5 @@
 import { NoEndpointError } from './errors.ts'
+import type { ItemTaker } from './json-parts.ts'
 import type { HttpMethod, HttpRequest, HttpResponse, RequestSender } from './request.ts'
 import { routeTemplate } from './route-template.ts'
 
@@ -20,6 +21,8 @@ export interface CallOpts {
   readonly okCodes?: readonly number[]
   readonly headers?: Readonly<Record<string, string>>
   readonly signal?: AbortSignal | undefined
+  /** A listing's reader of each item (HttpRequest.items). */
+  readonly items?: ItemTaker | undefined
 }
 
 /**
@@ -113,7 +116,7 @@ export class ServiceClient {
   async request(method: HttpMethod, url: string, json: unknown, opts: CallOpts = {}): Promise<HttpResponse> {
     if (this.#negotiate !== undefined) await this.ready(opts.signal)
     const headers: Record<string, string> = { ...microversionHeaders(this.microversionName, this.microversion), ...opts.headers }
-    const req: HttpRequest = { method, url, headers, json, okCodes: opts.okCodes, signal: opts.signal, service: this.serviceType, route: routeTemplate(url, this.#endpoint) }
+    const req: HttpRequest = { method, url, headers, json, okCodes: opts.okCodes, signal: opts.signal, service: this.serviceType, route: routeTemplate(url, this.#endpoint), items: opts.items }
     return this.sender.send(req)
   }
 }
