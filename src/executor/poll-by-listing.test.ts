@@ -31,7 +31,7 @@ function setup(schedule = { firstMs: 5_000, maxMs: 60_000 }) {
     },
   })
   const item = (id: string): WatchedItem => ({ id, projectId: 'p', since: time.clock.now() })
-  const until = (id: string, target: string, opts: { deadlineMs?: number; signal?: AbortSignal; beforeRound?: () => Promise<void> } = {}) =>
+  const until = (id: string, target: string, opts: { deadlineMs?: number; signal?: AbortSignal; beforeRound?: () => Promise<void> | undefined } = {}) =>
     poller.watch(item(id), {
       done: (r) => r === undefined || r.status === target,
       deadlineMs: opts.deadlineMs ?? time.clock.now().getTime() + 3_600_000,
@@ -226,6 +226,20 @@ describe('ListingPoller', () => {
     assert.equal(listings.length, 0, 'the round lists once every beforeRound is done')
     release()
     assert.deepEqual((await Promise.all(waits)).map((r) => r?.status), ['available', 'available', 'available'])
+    assert.equal(listings.length, 1)
+  })
+
+  it('a beforeRound with nothing to do answers undefined and the round waits on no promise of its own; one that throws at once ends only its wait', async () => {
+    const { status, listings, until } = setup()
+    for (const id of ['a', 'b']) status.set(id, 'available')
+    const a = until('a', 'available', { beforeRound: () => undefined })
+    const b = until('b', 'available', {
+      beforeRound: () => {
+        throw new Error('lease lost at once')
+      },
+    })
+    assert.equal((await a)?.status, 'available')
+    await assert.rejects(b, /lease lost at once/)
     assert.equal(listings.length, 1)
   })
 

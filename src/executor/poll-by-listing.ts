@@ -40,7 +40,7 @@ export interface WatchOptions<T> {
   readonly deadlineMs: number
   readonly signal?: AbortSignal
   /** Called before each round that looks at this item (lease renewal); a throw ends this wait with it. */
-  readonly beforeRound?: () => Promise<void>
+  readonly beforeRound?: () => Promise<void> | undefined
   /** Names the item in messages, e.g. `backup 1234`. */
   readonly what: string
   /** The status waited for, for WaitTimeoutError. */
@@ -229,14 +229,33 @@ export class ListingPoller<T> {
     const { clock, list } = this.#opts
     const batch = [...this.#watchers]
     // Every item's beforeRound at once, not one after another: a round over thousands of items
-    // waited for each one's (mostly nothing to do) in turn before it listed.
-    const before = await Promise.allSettled(batch.map((w) => w.opts.beforeRound?.()))
+    // waited for each one's (mostly nothing to do) in turn before it listed. One with nothing to do
+    // answers undefined: only the work there is is waited for.
+    const waits: Promise<void>[] = []
+    const waitOf: number[] = []
+    const refused = new Map<number, unknown>()
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        const p = batch[i]!.opts.beforeRound?.()
+        if (p !== undefined) {
+          waits.push(p)
+          waitOf.push(i)
+        }
+      } catch (err) {
+        refused.set(i, err)
+      }
+    }
+    if (waits.length > 0) {
+      const settled = await Promise.allSettled(waits)
+      settled.forEach((r, j) => {
+        if (r.status === 'rejected') refused.set(waitOf[j]!, r.reason)
+      })
+    }
     const looking: Watcher<T>[] = []
     for (let i = 0; i < batch.length; i++) {
       const w = batch[i]!
-      const done = before[i]!
-      if (done.status === 'fulfilled') looking.push(w)
-      else this.#end(w, () => w.reject(done.reason))
+      if (!refused.has(i)) looking.push(w)
+      else this.#end(w, () => w.reject(refused.get(i)))
     }
     if (looking.length === 0) return
     this.#rounds++

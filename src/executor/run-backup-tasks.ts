@@ -230,15 +230,20 @@ function taskRun(
   /**
    * Every poll keeps this task's lease and those of the tasks waiting for a slot alive. The task's
    * own lease is renewed once a quarter of it has passed (not at every round: a round right after
-   * the last create must not write every task's row first).
+   * the last create must not write every task's row first). Nothing to renew: undefined, no promise
+   * (a round over thousands of backups waits only for the writes there are).
    */
-  const heartbeat = async (): Promise<void> => {
+  const heartbeat = (): Promise<void> | undefined => {
     const now = clock.now()
-    if (leaseSetAt === undefined || now.getTime() - leaseSetAt >= options.leaseMs / 4) {
-      await store.renewLease(task.id, owner, now, options.leaseMs)
-      leaseSetAt = now.getTime()
-    }
-    await waiting.renew()
+    const renewOwn = leaseSetAt === undefined || now.getTime() - leaseSetAt >= options.leaseMs / 4
+    if (!renewOwn && waiting.empty) return undefined
+    return (async () => {
+      if (renewOwn) {
+        await store.renewLease(task.id, owner, now, options.leaseMs)
+        leaseSetAt = now.getTime()
+      }
+      await waiting.renew()
+    })()
   }
   const name = task.backupName ?? options.nameOf?.(task) ?? `snapwarden-${task.volumeName || task.volumeId}-${task.cycleId}`
   /** The name to record before the first create is sent; undefined once the store holds one. */
@@ -433,7 +438,7 @@ async function createBackup(
 async function cancelBackup(
   run: ItemRun,
   watched: { readonly id: string; readonly projectId: string; readonly since: Date },
-  heartbeat: () => Promise<void>,
+  heartbeat: () => Promise<void> | undefined,
   poller: ListingPoller<BackupRecord>,
 ): Promise<boolean> {
   const { cloud, clock } = run.deps

@@ -29,6 +29,11 @@ export class WaitingLeases {
     return [...this.#waiting.keys()]
   }
 
+  /** No task waits. */
+  get empty(): boolean {
+    return this.#waiting.size === 0
+  }
+
   add(taskId: string, owner: string): void {
     this.#waiting.set(taskId, owner)
   }
