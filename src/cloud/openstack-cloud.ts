@@ -79,6 +79,11 @@ export class OpenStackCloud implements Cloud {
     return (await conn).blockStorage
   }
 
+  prepareProjects(projectIds: readonly string[], signal?: AbortSignal): void {
+    // The same cached connection a create in the project takes; a failure is its create's to report.
+    for (const p of new Set(projectIds)) this.#blockStorageFor(p, signal).catch(() => undefined)
+  }
+
   /** Closes the per-project connections (the main one is closed by its owner). */
   async closeScoped(): Promise<void> {
     const all = [...this.#scoped.values()]

@@ -71,6 +71,9 @@ async function backupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Pro
   })
   if (opts.planOnly || opts.dryRun) return { now, discovery, plan, planned: 0, results: [] }
 
+  // The tokens of the projects that get a backup are fetched while the tasks are recorded, not
+  // by the first create in each project (which would wait a round trip for it).
+  deps.cloud.prepareProjects?.(plan.tasks.map((t) => t.projectId), opts.signal)
   const cycleId = randomUUID()
   const byVolume = new Map(volumes.map((v) => [v.id, v]))
   const byServer = new Map(servers.map((s) => [s.id, s]))

@@ -122,6 +122,12 @@ export interface Cloud {
   findBackups(query: FindBackupsQuery, signal?: AbortSignal): Promise<BackupRecord[]>
   /** Cinder answers a create with the id and name only. */
   createBackup(req: CreateBackupRequest, signal?: AbortSignal): Promise<{ id: string; name: string }>
+  /**
+   * Starts getting, at once and side by side, what a create in each of these projects needs first
+   * (a token scoped to it, per-project tokens), so the first create there does not wait for it.
+   * Never fails: a project whose preparation failed is prepared again by its first create.
+   */
+  prepareProjects?(projectIds: readonly string[], signal?: AbortSignal): void
   getBackup(backupId: string, signal?: AbortSignal): Promise<BackupRecord | undefined>
   /**
    * The newest backups where `projectIds` put them (one `backups/detail` listing, every project at

@@ -31,6 +31,10 @@ import {
   startBackupHarness,
   type BackupHarness,
 } from '../support/backup-sim.ts'
+import { simulatorCloudConfig } from '../../src/cli/demo-simulator.ts'
+import { OpenStackCloud, projectScopedConnector } from '../../src/cloud/openstack-cloud.ts'
+import { connect } from '../../src/openstack/connection.ts'
+import { manualTime } from '../support/sim-cloud.ts'
 import { describeRun, runCli } from '../support/run-cli.ts'
 import { projectIds } from '../support/sim-scenario.ts'
 
@@ -583,6 +587,42 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
     assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), report.results.length, 'a create was sent twice')
     for (const r of report.results) assert.deepEqual(simBackupsOf(b.sim, r.volumeId).map((x) => x.id), [r.backupId], `volume ${r.volumeId}`)
   }
+
+  test('with --all-projects, the tokens of every project that gets a backup are asked for at once, before the first create waits for one', () =>
+    withBackups(async (b) => {
+      const { demo } = projectIds(b.sim)
+      const other = b.sim.state.identity.addProject({ name: 'swtest-J-third' }).id
+      const admin = [...b.sim.state.identity.users.values()].find((u) => u.name === 'admin')!
+      b.sim.state.identity.grant(admin.id, other, 'member')
+      b.sim.state.identity.grant(admin.id, demo, 'member')
+      addProtectedServer(b.sim, demo, 'tok-demo')
+      addProtectedServer(b.sim, other, 'tok-third')
+      // On the simulator's clock, so the admin's own token stays valid while the scoped ones are held.
+      const conn = await connect(simulatorCloudConfig(b.sim, 'admin'), { clock: manualTime(b.h.clock).clock })
+      b.h.conns.push(conn)
+      const cloud = new OpenStackCloud(conn, projectScopedConnector(conn))
+      const TOKENS = 'POST /identity/v3/auth/tokens'
+      const before = callsOf(b.sim, TOKENS)
+      // Every scoped token request is held until the test lets them go; one create at a time.
+      let release: () => void = () => {}
+      const held = new Promise<void>((r) => (release = r))
+      const remove = b.sim.faults.add({ route: TOKENS, action: { kind: 'latency', ms: 0, until: held } })
+      try {
+        const running = runBackupCycle(b.deps(backupConfig({ backup_workers: 1 }), { cloud }), ALL)
+        // Bounded: a few hundred turns of the event loop are plenty for the planning and the requests.
+        for (let i = 0; i < 500 && callsOf(b.sim, TOKENS) - before < 2; i++) await new Promise((r) => setImmediate(r))
+        const askedAtOnce = callsOf(b.sim, TOKENS) - before
+        assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 0, 'no create before its token')
+        release()
+        const report = await running
+        assert.equal(askedAtOnce, 2, 'both projects\' tokens asked for while the first create waits')
+        oneBackupEach(b, report)
+        assert.equal(callsOf(b.sim, TOKENS) - before, 2, 'one token per project, as before')
+      } finally {
+        remove()
+        release()
+      }
+    }))
 
   test("with --all-projects, a lost answer to POST /backups leaves one backup, in the volume's project", () =>
     withBackups(async (b) => {
