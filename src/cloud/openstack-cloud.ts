@@ -24,6 +24,8 @@ import { listRecentBackupsIn } from './recent-backups.ts'
 import { toBackupRecord, toCreatedSnapshotRecord, toServerRef, toSnapshotRecord, toVolumeRef } from './map.ts'
 
 const ADMIN_ROLES = new Set(['admin'])
+/** Projects prepared at once (prepareProjects): fewer than the connections the transport keeps beyond a run's requests in flight. */
+const PREPARE_AT_ONCE = 6
 
 /** Opens a connection scoped to another project (same credentials, other scope). */
 export type ScopedConnector = (projectId: string) => Promise<Connection>
@@ -81,7 +83,13 @@ export class OpenStackCloud implements Cloud {
 
   prepareProjects(projectIds: readonly string[], signal?: AbortSignal): void {
     // The same cached connection a create in the project takes; a failure is its create's to report.
-    for (const p of new Set(projectIds)) this.#blockStorageFor(p, signal).catch(() => undefined)
+    // A few at a time, in the order given: the transport keeps 8 connections beyond the requests in
+    // flight a run allows, so preparing never makes a create wait for a connection.
+    const queue = [...new Set(projectIds)]
+    const next = async (): Promise<void> => {
+      for (let p = queue.shift(); p !== undefined && !signal?.aborted; p = queue.shift()) await this.#blockStorageFor(p, signal).catch(() => undefined)
+    }
+    for (let i = 0; i < PREPARE_AT_ONCE; i++) void next()
   }
 
   /** Closes the per-project connections (the main one is closed by its owner). */

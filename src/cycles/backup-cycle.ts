@@ -71,9 +71,6 @@ async function backupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Pro
   })
   if (opts.planOnly || opts.dryRun) return { now, discovery, plan, planned: 0, results: [] }
 
-  // The tokens of the projects that get a backup are fetched while the tasks are recorded, not
-  // by the first create in each project (which would wait a round trip for it).
-  deps.cloud.prepareProjects?.(plan.tasks.map((t) => t.projectId), opts.signal)
   const cycleId = randomUUID()
   const byVolume = new Map(volumes.map((v) => [v.id, v]))
   const byServer = new Map(servers.map((s) => [s.id, s]))
@@ -88,7 +85,12 @@ async function backupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Pro
     plannedAt: now,
   })
   // Re-checked by the store against tasks another run finished since our listing (overlapping runs).
-  const inserted = await deps.store.planTasks(plan.tasks.map(newTask), { minIntervalMs: c.backup_min_interval * 1000 })
+  // Ids given here, so the order tasks are claimed in (planned_at, then id) is known now: the tokens
+  // of the projects that get a backup are asked for in that order while the tasks are recorded,
+  // not by each project's first create (which would wait a round trip for it).
+  const toPlan = plan.tasks.map((t) => ({ ...newTask(t), id: randomUUID() }))
+  deps.cloud.prepareProjects?.([...toPlan].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((t) => t.projectId), opts.signal)
+  const inserted = await deps.store.planTasks(toPlan, { minIntervalMs: c.backup_min_interval * 1000 })
   if (inserted.skippedVolumeIds.length) {
     deps.logger.info({ volumeIds: inserted.skippedVolumeIds }, 'not planned: another run has an open task for these volumes or backed them up after this plan was made')
   }
