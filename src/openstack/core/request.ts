@@ -1,9 +1,10 @@
-import { Agent, errors as undiciErrors, ProxyAgent, type Dispatcher } from 'undici'
+import type { Agent as UndiciAgent, Dispatcher, ProxyAgent as UndiciProxyAgent } from 'undici'
 import { apiMessageOf, httpErrorFor, NetworkError, TimeoutError } from './errors.ts'
 import { exchange, type ExchangeResponse } from './exchange.ts'
 import { ItemTakeFailed, parseJsonParts, type ItemTaker } from './json-parts.ts'
 import { proxyFor, type ProxySettings } from './proxy-env.ts'
 import { routeTemplate } from './route-template.ts'
+import { Agent, errors as undiciErrors, ProxyAgent } from './undici-parts.ts'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD'
 
@@ -94,8 +95,8 @@ export const DEFAULT_API_TIMEOUT_MS = 60_000
  * proxy the settings name for the URL. Retries nothing.
  */
 export class HttpTransport implements RequestSender {
-  readonly #agent: Agent
-  readonly #proxies = new Map<string, ProxyAgent>()
+  readonly #agent: UndiciAgent
+  readonly #proxies = new Map<string, UndiciProxyAgent>()
   readonly #proxy: ProxySettings | undefined
   readonly #tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean; timeout: number }
   readonly #connections: number

@@ -2,7 +2,7 @@ import { getMetadata as getMetadataAt, mergeMetadata } from '../../../core/metad
 import { compact } from '../../../core/compact.ts'
 import { paginate, paginatePages } from '../../../core/pagination.ts'
 import { withQuery, type ServiceClient } from '../../../core/service-client.ts'
-import { parseSnapshot, volumeIdOf, type Snapshot } from './results.ts'
+import { parseSnapshot, sharingSnapshotParser, volumeIdOf, type Snapshot } from './results.ts'
 import { actionUrl, createUrl, getUrl, listDetailUrl, metadataUrl } from './urls.ts'
 
 export interface ListOpts {
@@ -22,7 +22,7 @@ export interface ListOpts {
 
 /** GET /snapshots/detail, every page. */
 export function list(client: ServiceClient, opts: ListOpts = {}, signal?: AbortSignal): AsyncIterable<Snapshot> {
-  return paginate(client, listUrl(client, opts), { itemsKey: 'snapshots', parse: parseSnapshot, signal })
+  return paginate(client, listUrl(client, opts), { itemsKey: 'snapshots', parse: sharingSnapshotParser(), signal })
 }
 
 /**
@@ -31,7 +31,7 @@ export function list(client: ServiceClient, opts: ListOpts = {}, signal?: AbortS
  */
 export function listPages(client: ServiceClient, opts: ListOpts = {}, signal?: AbortSignal, onlyVolumes?: ReadonlySet<string>): AsyncIterable<Snapshot[]> {
   const skip = onlyVolumes === undefined ? undefined : (raw: unknown): boolean => !onlyVolumes.has(volumeIdOf(raw))
-  return paginatePages(client, listUrl(client, opts), { itemsKey: 'snapshots', parse: parseSnapshot, skip, signal })
+  return paginatePages(client, listUrl(client, opts), { itemsKey: 'snapshots', parse: sharingSnapshotParser(), skip, signal })
 }
 
 function listUrl(client: ServiceClient, opts: ListOpts): string {

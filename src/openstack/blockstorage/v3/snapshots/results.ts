@@ -1,3 +1,4 @@
+import { metadataSharing, stringSharing } from '../../../core/metadata.ts'
 import { parseRequiredWireTime, parseWireTime } from '../../../core/wire-time.ts'
 
 export interface Snapshot {
@@ -41,8 +42,22 @@ export function volumeIdOf(raw: unknown): string {
   return typeof id === 'string' ? id : ''
 }
 
-export function parseSnapshot(raw: unknown): Snapshot {
+/** Shares what consecutive snapshots of a listing repeat (core/metadata.ts); none for one snapshot. */
+export interface SnapshotSharing {
+  readonly metadata: (m: Record<string, string>) => Readonly<Record<string, string>>
+  readonly projectId: (id: string) => string
+}
+
+/** A listing's parser: the snapshots it parses share equal metadata objects and project ids. */
+export function sharingSnapshotParser(): (raw: unknown) => Snapshot {
+  const sharing: SnapshotSharing = { metadata: metadataSharing(), projectId: stringSharing() }
+  return (raw) => parseSnapshot(raw, sharing)
+}
+
+export function parseSnapshot(raw: unknown, sharing?: SnapshotSharing): Snapshot {
   const b = raw as SnapshotBody
+  const projectId = b['os-extended-snapshot-attributes:project_id']
+  const metadata = b.metadata ?? {}
   return {
     id: b.id,
     name: b.name ?? '',
@@ -50,10 +65,10 @@ export function parseSnapshot(raw: unknown): Snapshot {
     status: b.status,
     size: b.size,
     volumeId: b.volume_id,
-    projectId: b['os-extended-snapshot-attributes:project_id'],
+    projectId: sharing !== undefined && typeof projectId === 'string' ? sharing.projectId(projectId) : projectId,
     userId: b.user_id,
     progress: b['os-extended-snapshot-attributes:progress'] ?? undefined,
-    metadata: b.metadata ?? {},
+    metadata: sharing !== undefined ? sharing.metadata(metadata) : metadata,
     groupSnapshotId: b.group_snapshot_id ?? undefined,
     createdAt: parseRequiredWireTime(b.created_at),
     updatedAt: parseWireTime(b.updated_at),

@@ -55,6 +55,40 @@ describe('snapshots', () => {
     assert.equal(calls[0]?.query.get('status'), 'available')
   })
 
+  test("a listing's snapshots share one metadata object (frozen) per run of equal metadata, and keep every field", async () => {
+    const marks = { 'x-snapwarden-window': 'daily-2026-11-22', 'x-snapwarden-policy': 'daily', 'x-snapwarden-managed': 'true' }
+    const snap = (id: string, metadata: Record<string, string>) => ({
+      id,
+      name: `snap-${id}`,
+      description: 'd',
+      status: 'available',
+      size: 1,
+      volume_id: `vol-${id}`,
+      'os-extended-snapshot-attributes:project_id': PROJECT_ID,
+      'os-extended-snapshot-attributes:progress': '100%',
+      metadata,
+      created_at: '2026-11-22T02:00:07.032000',
+      updated_at: null,
+    })
+    fake.server.on(`GET ${base}/snapshots/detail`, {
+      body: { snapshots: [snap('a', { ...marks }), snap('b', { ...marks }), snap('c', { other: 'x' }), snap('d', { ...marks })], snapshots_links: [] },
+    })
+    for (const got of [await collect(snapshots.list(fake.client, { allTenants: true })), (await collect(snapshots.listPages(fake.client, { allTenants: true }))).flat()]) {
+      assert.deepEqual(
+        got.map((s) => [s.id, s.name, s.volumeId, s.projectId, s.status, s.progress, s.createdAt.toISOString(), s.metadata]),
+        [
+          ['a', 'snap-a', 'vol-a', PROJECT_ID, 'available', '100%', '2026-11-22T02:00:07.032Z', marks],
+          ['b', 'snap-b', 'vol-b', PROJECT_ID, 'available', '100%', '2026-11-22T02:00:07.032Z', marks],
+          ['c', 'snap-c', 'vol-c', PROJECT_ID, 'available', '100%', '2026-11-22T02:00:07.032Z', { other: 'x' }],
+          ['d', 'snap-d', 'vol-d', PROJECT_ID, 'available', '100%', '2026-11-22T02:00:07.032Z', marks],
+        ],
+      )
+      assert.equal(got[1]?.metadata, got[0]?.metadata)
+      assert.ok(Object.isFrozen(got[0]?.metadata))
+      assert.notEqual(got[2]?.metadata, got[0]?.metadata)
+    }
+  })
+
   test('forceDelete and resetStatus POST the admin actions', async () => {
     fake.server.on(`POST ${base}/snapshots/s1/action`, { status: 202 })
     await snapshots.forceDelete(fake.client, 's1')
