@@ -25,7 +25,7 @@ import { toBackupRecord, toCreatedSnapshotRecord, toServerRef, toSnapshotRecord,
 
 const ADMIN_ROLES = new Set(['admin'])
 /** Projects prepared at once (prepareProjects): fewer than the connections the transport keeps beyond a run's requests in flight. */
-const PREPARE_AT_ONCE = 6
+const PREPARE_AT_ONCE = 8
 
 /** Opens a connection scoped to another project (same credentials, other scope). */
 export type ScopedConnector = (projectId: string) => Promise<Connection>
