@@ -3,7 +3,8 @@
  * `backups/detail` lists newest first (created_at desc) with `created_at`, for the member and for
  * an admin with `all_tenants=1` (which includes the member's backup); the `status` filter is
  * honoured at the default and the highest microversion (a member at >= 3.33 may use it); a
- * backup being deleted is listed by `status=deleting` until it is gone.
+ * backup being deleted is listed by `status=deleting` until it is gone; a listing may start at a
+ * backup as marker, and an unknown marker is refused.
  */
 import assert from 'node:assert/strict'
 import { Cleanup, createVolume, deleteCinder, type ContractTarget } from './contract-target.ts'
@@ -76,6 +77,42 @@ export function listingCases(t: ContractTarget): Case[] {
           await waitGone(t.poll, member, `/backups/${id}`)
           const gone = (await call(member, 'volume', 'GET', '/backups/detail?status=deleting')).json.backups as Listed[]
           assert.ok(!gone.some((b) => b.id === id))
+        } finally {
+          await cleanup.run()
+        }
+      },
+    },
+    {
+      name: 'backups/detail read from a marker that is a backup (not a next link) lists the backups made before it, newest first (admin, all_tenants); a marker Cinder does not know is refused with 404 (or 400)',
+      run: async () => {
+        // A poll round over more backups than a page reads its pages in parallel, each from one of
+        // the watched backups as marker (src/cloud/recent-backups.ts), and reads page after page
+        // from the newest when a marker is refused.
+        const member = await authenticate(t.member)
+        const admin = await authenticate(t.admin)
+        const cleanup = new Cleanup()
+        try {
+          const made: string[] = []
+          for (const n of ['marker-a', 'marker-b']) {
+            const vol = await createVolume(t, member, cleanup, n)
+            const b = await call(member, 'volume', 'POST', '/backups', { body: { backup: { volume_id: vol, name: `${t.prefix}${n}` } } })
+            assert.equal(b.status, 202, b.text)
+            const id = b.json.backup.id as string
+            made.push(id)
+            cleanup.add(`backup ${id}`, () => deleteCinder(t.poll, member, 'backups', id))
+            await waitStatus(t.poll, member, 'volume', `/backups/${id}`, 'backup', 'available')
+          }
+          const [older, newer] = made as [string, string]
+          for (const mv of ['3.0', '3.70']) {
+            const from = await call(admin, 'volume', 'GET', `/backups/detail?all_tenants=1&marker=${newer}`, { mv })
+            assert.equal(from.status, 200, from.text)
+            const listed = from.json.backups as Listed[]
+            assert.ok(!listed.some((b) => b.id === newer), `at ${mv} the marker itself is not listed`)
+            assert.ok(listed.some((b) => b.id === older), `at ${mv} a backup made before the marker is listed`)
+            assert.ok(newestFirst(listed), `at ${mv} newest first from the marker`)
+            const unknown = await call(admin, 'volume', 'GET', '/backups/detail?all_tenants=1&marker=00000000-0000-4000-8000-000000000000', { mv })
+            assert.ok(unknown.status === 404 || unknown.status === 400, `an unknown marker at ${mv}: ${unknown.status} ${unknown.text}`)
+          }
         } finally {
           await cleanup.run()
         }
