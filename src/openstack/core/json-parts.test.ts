@@ -41,6 +41,8 @@ describe('parseJsonParts', () => {
     assertSameAsJsonParse('{}')
     assertSameAsJsonParse('{"volumes": []}')
     assertSameAsJsonParse('{"x": "𝄞 snäp"}')
+    // Runs of backslashes before a quote: even ends the string, odd escapes the quote.
+    assertSameAsJsonParse(String.raw`{"a": ["x\\", "y\\\"z]", "\\\\"], "b": {"k\"": "}"}}`)
   })
 
   test('duplicate keys and "__proto__" are as JSON.parse has them (an own property, the last value)', () => {

@@ -170,27 +170,47 @@ class PartsScanner {
     if (first === QUOTE || first === LBRACE || first === LBRACKET) {
       let depth = 0
       let inString = false
+      /** The previous character (in an earlier part) was an escaping backslash. */
       let escaped = false
       for (; this.#p < parts.length; this.#p++, this.#i = 0) {
         const s = parts[this.#p]!
-        for (let i = this.#i; i < s.length; i++) {
-          const c = s.charCodeAt(i)
+        let i = this.#i
+        while (i < s.length) {
           if (inString) {
-            if (escaped) escaped = false
-            else if (c === BACKSLASH) escaped = true
-            else if (c === QUOTE) {
+            if (escaped) {
+              escaped = false
+              i++
+              continue
+            }
+            // Most of a page is string content: jump to the next quote; it ends the string unless an
+            // odd run of backslashes is right before it.
+            const q = s.indexOf('"', i)
+            const end = q === -1 ? s.length : q
+            let run = 0
+            while (end - run - 1 >= i && s.charCodeAt(end - run - 1) === BACKSLASH) run++
+            if (q === -1) {
+              escaped = run % 2 === 1
+              i = s.length
+            } else if (run % 2 === 1) {
+              i = q + 1
+            } else {
               inString = false
+              i = q + 1
               if (depth === 0) {
-                this.#i = i + 1
+                this.#i = i
                 return
               }
             }
-          } else if (c === QUOTE) inString = true
+            continue
+          }
+          const c = s.charCodeAt(i)
+          i++
+          if (c === QUOTE) inString = true
           else if (c === LBRACE || c === LBRACKET) depth++
           else if (c === RBRACE || c === RBRACKET) {
             depth--
             if (depth <= 0) {
-              this.#i = i + 1
+              this.#i = i
               return
             }
           }
