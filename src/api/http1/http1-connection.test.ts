@@ -154,6 +154,11 @@ test('a client that ends its side after its request still reads the answer', { t
   c.socket.end('GET /slow-half-close HTTP/1.1\r\n\r\n')
   await c.closed
   assert.deepEqual(parseAnswers(c.got.text), ['200 /slow-half-close'])
+  // Answered at once, and two pipelined (the second from a later turn): all sent before the close.
+  const both = client(t, port)
+  both.socket.end('GET /fast HTTP/1.1\r\n\r\nGET /slow-second HTTP/1.1\r\n\r\n')
+  await both.closed
+  assert.deepEqual(parseAnswers(both.got.text), ['200 /fast', '200 /slow-second'])
 })
 
 test('bytes that are not a request are refused and the connection closed; nothing after them is read', { timeout: 10_000 }, async (t) => {

@@ -293,8 +293,9 @@ export class Http1Connection {
     this.#socket.end(answerBytes(a, { head: false, close: true, keepAliveSeconds: 0 }, Date.now()), () => this.#socket.destroy())
   }
 
+  /** Ends the connection after whatever was written last (an answer still in the socket's buffer is sent). */
   #close(): void {
     this.#phase = 'closed'
-    this.#socket.destroy()
+    this.#socket.end(() => this.#socket.destroy())
   }
 }
