@@ -18,6 +18,7 @@ import { backupInventory, workerId, type BackupCycleDeps, type BackupCycleOption
 import { readWithRetry } from './cloud-reads.ts'
 import { recordedRun } from './run-record.ts'
 import { settleInFlight } from './settle-in-flight.ts'
+import { TaskRecording, type TaskFeed } from './task-recording.ts'
 
 export async function runBackupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Promise<BackupCycleReport> {
   if (opts.planOnly || opts.dryRun) return backupCycle(deps, opts)
@@ -55,6 +56,10 @@ async function backupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Pro
   const { now, scope, servers, volumes, backups, discovery } = await backupInventory(deps, opts)
   for (const p of discovery.problems) deps.logger.warn({ serverId: p.serverId, key: p.key, value: p.value }, p.message)
   const projects = [...new Set(discovery.targets.map((t) => t.projectId))]
+  // The tokens of the projects that will get a backup are asked for while their quotas are read
+  // (not after planning: creates would then wait for them), those with the most volumes first:
+  // their tasks are the likeliest among the first claimed.
+  if (!opts.planOnly && !opts.dryRun) deps.cloud.prepareProjects?.(byTargetCount(discovery.targets), opts.signal)
   const quotas = await Promise.all(projects.map((p) => quotaOrUndefined(deps, p, opts.signal)))
   // Backups an earlier (daemon) cycle left in flight: this listing says how they ended.
   const settled = opts.planOnly || opts.dryRun
@@ -85,25 +90,51 @@ async function backupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Pro
     plannedAt: now,
   })
   // Re-checked by the store against tasks another run finished since our listing (overlapping runs).
-  // Ids given here, so the order tasks are claimed in (planned_at, then id) is known now: the tokens
-  // of the projects that get a backup are asked for in that order while the tasks are recorded,
-  // not by each project's first create (which would wait a round trip for it).
-  const toPlan = plan.tasks.map((t) => ({ ...newTask(t), id: randomUUID() }))
-  deps.cloud.prepareProjects?.([...toPlan].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((t) => t.projectId), opts.signal)
-  const inserted = await deps.store.planTasks(toPlan, { minIntervalMs: c.backup_min_interval * 1000 })
-  if (inserted.skippedVolumeIds.length) {
-    deps.logger.info({ volumeIds: inserted.skippedVolumeIds }, 'not planned: another run has an open task for these volumes or backed them up after this plan was made')
-  }
-  // Over quota is its own result: recorded as a finished task, never sent to Cinder.
+  // Ids given here, in the order tasks are claimed in (planned_at, then id); a token not asked for
+  // yet is asked for in that order.
+  const toPlan = plan.tasks.map((t) => ({ ...newTask(t), id: randomUUID() })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  deps.cloud.prepareProjects?.(toPlan.map((t) => t.projectId), opts.signal)
   const owner = opts.owner ?? workerId()
-  for (const o of plan.overQuota) {
-    await deps.store.recordOverQuota(newTask(o.task), now, { code: 'EXEC_OVER_QUOTA', message: o.message })
-    deps.logger.warn({ volumeId: o.task.volumeId, projectId: o.task.projectId }, o.message)
+  // Recorded a chunk at a time in claim order (task-recording.ts): the workers claim and send the
+  // first chunk's tasks while the others are recorded. A recording that fails stops the workers.
+  const run = new AbortController()
+  const onAbort = (): void => run.abort(opts.signal?.reason)
+  if (opts.signal?.aborted) onAbort()
+  else opts.signal?.addEventListener('abort', onAbort, { once: true })
+  const feed = new TaskRecording()
+  let recordFailure: { readonly err: unknown } | undefined
+  const recording = feed
+    .record(deps.store, toPlan, { minIntervalMs: c.backup_min_interval * 1000 }, { firstChunk: 2 * c.backup_workers, chunk: RECORD_CHUNK, signal: run.signal })
+    .catch((err: unknown) => {
+      recordFailure = { err }
+      run.abort(err)
+    })
+  let results: BackupTaskResult[]
+  try {
+    // Over quota is its own result: recorded as a finished task, never sent to Cinder.
+    for (const o of plan.overQuota) {
+      await deps.store.recordOverQuota(newTask(o.task), now, { code: 'EXEC_OVER_QUOTA', message: o.message })
+      deps.logger.warn({ volumeId: o.task.volumeId, projectId: o.task.projectId }, o.message)
+    }
+    for (const o of plan.overQuota) deps.metrics.inc('snapwarden_backups_over_quota_total', { project: o.task.projectId })
+    results = await executeClaimed(deps, owner, run.signal, { wait: opts.wait ?? true, feed })
+  } catch (err) {
+    run.abort(err)
+    await recording
+    throw recordFailure?.err ?? err
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort)
   }
-  for (const o of plan.overQuota) deps.metrics.inc('snapwarden_backups_over_quota_total', { project: o.task.projectId })
-  const results = await executeClaimed(deps, owner, opts.signal, { wait: opts.wait ?? true })
-  return { now, discovery, plan, planned: inserted.inserted.length, results: [...settled, ...results] }
+  await recording
+  if (recordFailure !== undefined) throw recordFailure.err
+  if (feed.skippedVolumeIds.length) {
+    deps.logger.info({ volumeIds: feed.skippedVolumeIds }, 'not planned: another run has an open task for these volumes or backed them up after this plan was made')
+  }
+  return { now, discovery, plan, planned: feed.inserted.length, results: [...settled, ...results] }
 }
+
+/** Tasks recorded per transaction after the first chunk (a few milliseconds of SQLite each). */
+const RECORD_CHUNK = 256
 
 /**
  * Claims planned tasks (and tasks past their in-flight deadline, or of dead workers) and sends
@@ -126,7 +157,7 @@ export async function executeClaimed(
   deps: BackupCycleDeps,
   owner: string,
   signal?: AbortSignal,
-  opts: { readonly wait?: boolean; readonly plannedOnly?: boolean } = {},
+  opts: { readonly wait?: boolean; readonly plannedOnly?: boolean; readonly feed?: TaskFeed } = {},
 ): Promise<BackupTaskResult[]> {
   const c = deps.config.conductor
   const timeoutMs = c.backup_cycle_timeout * 1000
@@ -173,15 +204,17 @@ export async function executeClaimed(
   const next = async (): Promise<{ readonly task: StoredTask; readonly owner: string } | undefined> => {
     for (let i = 0; i < 1000 && queue.length === 0 && !drained && !stop.signal.aborted; i++) {
       const me = `${owner}/${run}-b${++batch}`
-      claiming ??= deps.store
-        .claimTasks(me, c.backup_workers, deps.clock.now(), leaseMs, { plannedOnly: opts.plannedOnly ?? false })
-        .then((got) => {
-          if (got.length === 0) drained = true
-          queue.push(...got.map((task) => ({ task, owner: me })))
-        })
-        .finally(() => {
-          claiming = undefined
-        })
+      claiming ??= (async () => {
+        // Tasks still being recorded (feed): none claimable now means none yet, not none left.
+        const more = opts.feed?.open === true ? opts.feed.recorded() : undefined
+        const got = await deps.store.claimTasks(me, c.backup_workers, deps.clock.now(), leaseMs, { plannedOnly: opts.plannedOnly ?? false })
+        queue.push(...got.map((task) => ({ task, owner: me })))
+        if (got.length > 0) return
+        if (more === undefined) drained = true
+        else await more
+      })().finally(() => {
+        claiming = undefined
+      })
       await claiming
     }
     return stop.signal.aborted ? undefined : queue.shift()
@@ -236,6 +269,13 @@ export async function executeClaimed(
   const inFlight = results.filter((r) => r.outcome === 'in_flight').length
   if (inFlight) deps.logger.info({ inFlight }, `${inFlight} backup(s) sent, settle next cycle (the next backups/detail listing says how each ended)`)
   return results
+}
+
+/** Projects by how many targets they have, most first. */
+function byTargetCount(targets: readonly { readonly projectId: string }[]): string[] {
+  const count = new Map<string, number>()
+  for (const t of targets) count.set(t.projectId, (count.get(t.projectId) ?? 0) + 1)
+  return [...count].sort((a, b) => b[1] - a[1]).map(([p]) => p)
 }
 
 async function quotaOrUndefined(deps: BackupCycleDeps, projectId: string, signal?: AbortSignal): Promise<BlockStorageQuota | undefined> {

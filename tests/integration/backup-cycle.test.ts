@@ -2,10 +2,12 @@
 // planner, executor and a SQLite store on a temp file. Time is the simulator's ManualClock
 // (sleep advances it), so a 10-minute timeout passes without waiting.
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { executeClaimed, runBackupCycle } from '../../src/cycles/backup-cycle.ts'
 import type { BackupCycleOptions, BackupCycleReport } from '../../src/cycles/backup-inventory.ts'
 import { runRetentionCycle } from '../../src/cycles/retention-cycle.ts'
+import { TaskRecording } from '../../src/cycles/task-recording.ts'
 import { retentionCycleFailures } from '../../src/cycles/cycle-failures.ts'
 import { backupExpireCommand, backupPlanCommand, backupRunCommand } from '../../src/cli/commands/backup.ts'
 import type { CliDeps } from '../../src/cli/deps.ts'
@@ -577,6 +579,19 @@ describe('backup retention against the simulator', () => {
 
 // Issue 7 (Trust): lost answers with --all-projects, leases, worker loops, overlapping runs, a
 // graceful stop, and the store's history.
+/** `target` with its method `name` run through `around` (every other member bound to `target`, private fields included). */
+function told<T extends object>(target: T, name: keyof T & string, around: (call: () => Promise<unknown>, args: unknown[]) => Promise<unknown>): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      const value: unknown = Reflect.get(t, prop, t)
+      if (typeof value !== 'function') return value
+      const fn = value as (...args: unknown[]) => Promise<unknown>
+      if (prop === name) return (...args: unknown[]) => around(() => fn.apply(t, args), args)
+      return fn.bind(t)
+    },
+  })
+}
+
 describe('backup tasks against the simulator: lost answers, leases, overlapping runs and stops', () => {
   const ALL: BackupCycleOptions = { allProjects: true }
 
@@ -622,6 +637,49 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
         remove()
         release()
       }
+    }))
+
+  test('the first create is sent while the later tasks are still being recorded (tasks recorded a chunk at a time), one backup each', () =>
+    withBackups(async (b) => {
+      addProtectedServer(b.sim, b.projectId, 'chunks', { volumes: 5 })
+      const events: string[] = []
+      const deps = b.deps(backupConfig({ backup_workers: 1 }))
+      // The real store and cloud, telling what happens when (a wrapper, not a stand-in).
+      const store = told(deps.store, 'planTasks', async (call, [tasks]) => {
+        events.push(`record ${(tasks as unknown[]).length}`)
+        const r = await call()
+        events.push('recorded')
+        return r
+      })
+      const cloud = told(deps.cloud, 'createBackup', (call) => {
+        events.push('create')
+        return call()
+      })
+      const report = await runBackupCycle({ ...deps, store, cloud }, RUN)
+      assert.deepEqual(events.filter((e) => e.startsWith('record ')), ['record 2', 'record 3'], 'a first chunk of 2 × backup_workers, then the rest')
+      assert.ok(events.indexOf('create') < events.lastIndexOf('recorded'), `a create before the last chunk was recorded: ${events.join(', ')}`)
+      assert.equal(report.planned, 5)
+      assert.ok(report.results.every((r) => r.outcome === 'succeeded'), JSON.stringify(report.results, null, 2))
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 5)
+      for (const r of report.results) assert.deepEqual(simBackupsOf(b.sim, r.volumeId).map((x) => x.id), [r.backupId])
+    }))
+
+  test('workers that find nothing to claim while tasks are still being recorded wait for them instead of ending', () =>
+    withBackups(async (b) => {
+      addProtectedServer(b.sim, b.projectId, 'feed', { volumes: 3 })
+      const deps = b.deps(backupConfig({ backup_workers: 2 }))
+      const report = await runBackupCycle(deps, { ...RUN, planOnly: true })
+      const cycleId = randomUUID()
+      const tasks = report.plan.tasks.map((t) => ({ cycleId, projectId: t.projectId, serverId: t.serverId, serverName: 'feed', volumeId: t.volumeId, volumeName: '', kind: t.kind, plannedAt: report.now }))
+      const feed = new TaskRecording()
+      // Nothing recorded yet when the workers first claim: the first chunk comes a few turns later.
+      const running = executeClaimed(deps, 'swtest-J-feed', undefined, { feed })
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
+      await feed.record(deps.store, tasks, {}, { firstChunk: 1, chunk: 1 })
+      const results = await running
+      assert.equal(results.length, 3, JSON.stringify(results, null, 2))
+      assert.ok(results.every((r) => r.outcome === 'succeeded'))
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 3)
     }))
 
   test("with --all-projects, a lost answer to POST /backups leaves one backup, in the volume's project", () =>
