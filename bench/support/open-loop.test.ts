@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { after, before, test } from 'node:test'
 import { AnswerCheck, ResponseReader, type LoadRequest } from './http-load.ts'
-import { IDLE_SLEEP_MAX_MS, preciseClock, runOpenLoad, type LoadClock } from './open-loop.ts'
+import { IDLE_SLEEP_MAX_MS, IN_FLIGHT_SLEEP_MAX_MS, preciseClock, runOpenLoad, type LoadClock } from './open-loop.ts'
 
 /**
  * Virtual time for the generator and the test server: time moves only when no request is on its
@@ -283,13 +283,39 @@ test('the precise clock: an idle generator sleeps for the last stretch and wakes
   let wokeAt: number | undefined
   clock.wakeAt(at, () => (wokeAt = clock.now()), () => 0)
   assert.ok(wokeAt !== undefined && wokeAt >= at, `woke at ${wokeAt}, due ${at}`)
-  // In flight, or due later than IDLE_SLEEP_MAX_MS: a timer (it calls later; this test ends before it does, unref'd).
+  // In flight and due later than IN_FLIGHT_SLEEP_MAX_MS, or idle and due later than IDLE_SLEEP_MAX_MS: a timer (it calls later; this test ends before it does, unref'd).
   let woke = false
-  clock.wakeAt(clock.now() + 0.5, () => (woke = true), () => 1)
+  clock.wakeAt(clock.now() + IN_FLIGHT_SLEEP_MAX_MS + 0.2, () => (woke = true), () => 1)
   clock.wakeAt(clock.now() + IDLE_SLEEP_MAX_MS + 50, () => (woke = true), () => 0)
   assert.equal(woke, false)
   // What a wake-up after a sleep arms goes to a timer: sleeps do not nest (however often a wake-up re-arms).
   let nested = 0
   clock.wakeAt(clock.now() + 0.2, () => clock.wakeAt(clock.now() + 0.2, () => nested++, () => 0), () => 0)
   assert.equal(nested, 0)
+})
+
+test('the precise clock, in flight: a request due within IN_FLIGHT_SLEEP_MAX_MS waits one turn of the event loop (answers are read), then sleeps to its time, not a timer', async () => {
+  const clock = preciseClock()
+  const at = clock.now() + IN_FLIGHT_SLEEP_MAX_MS / 2
+  const order: string[] = []
+  let wokeAt: number | undefined
+  const woke = new Promise<void>((resolve) =>
+    clock.wakeAt(
+      at,
+      () => {
+        wokeAt = clock.now()
+        order.push('wake')
+        resolve()
+      },
+      () => 1,
+    ),
+  )
+  // Not at once: the answers on their way are read first (the poll phase comes before the wake-up).
+  assert.equal(order.length, 0)
+  // An immediate queued after it runs after it: the wake-up is the clock's immediate, not a timer
+  // (a timer comes after the immediates of this turn: 1 ms at the least).
+  const after = new Promise<void>((resolve) => setImmediate(() => (order.push('after'), resolve())))
+  await Promise.all([woke, after])
+  assert.deepEqual(order, ['wake', 'after'])
+  assert.ok(wokeAt !== undefined && wokeAt >= at, `woke at ${wokeAt}, due ${at}`)
 })
