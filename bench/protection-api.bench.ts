@@ -14,6 +14,10 @@
  *    steady rate (the step from saturation to the rate on 64 new connections is not what Cinder
  *    does).
  *
+ * Each open-loop round also says where its answers over 5 ms were (bench/support/latency-tail.ts):
+ * in how many 100 ms windows of the round, and how many of them the worst 3 windows hold — spread
+ * over the round (the API queues at that rate) or bunched in a few stretches (a stall).
+ *
  * The target (SQLite, ≥ 15,000 req/s with p99 ≤ 5 ms) is met in a round when the saturation
  * throughput is ≥ 15,000 req/s, the open-loop run at 15,000 req/s achieved that rate (≥ 99 %: the
  * last answers come after the schedule ends) with every request answered, and its p99 is ≤ 5 ms.
@@ -38,6 +42,7 @@ import { openStore } from '../src/store/index.ts'
 import { createStoreSchema, dropStoreSchema } from '../tests/support/pg-schema.ts'
 import { startApiProcess } from '../tests/support/protection-api-process.ts'
 import { runLoad, type LoadRequest, type LoadResult } from './support/http-load.ts'
+import { describeTail, latencyTail } from './support/latency-tail.ts'
 import { runOpenLoad, type OpenLoadResult } from './support/open-loop.ts'
 
 const CONNECTIONS = 64
@@ -250,6 +255,7 @@ async function measure(
           `${r.unsent + r.unanswered > 0 ? `; ${fmt(r.unsent)} never sent, ${fmt(r.unanswered)} unanswered at the deadline` : ''}); ` +
           `latency from the due time p50 / p90 / p99 / p99.9 ${r.p50Ms.toFixed(2)} / ${r.p90Ms.toFixed(2)} / ${r.p99Ms.toFixed(2)} / ${r.p999Ms.toFixed(2)} ms (max ${r.maxMs.toFixed(1)}); ` +
           `from the send p50 / p99 ${r.serviceP50Ms.toFixed(2)} / ${r.serviceP99Ms.toFixed(2)} ms; ` +
+          `${describeTail(latencyTail(r.latencyBySeq, r.offeredPerSecond, { overMs: TARGET_P99_MS }), r.scheduled)}; ` +
           `${fmt(r.waitedForConnection)} waited for their connection; generator lateness p99 / max ${r.lagP99Ms.toFixed(2)} / ${r.lagMaxMs.toFixed(1)} ms` +
           `${r.lagP99Ms > 1 ? ' (the generator fell behind its schedule: counted in the latency)' : ''}; ` +
           `CPU per request: API ${open.apiUs.toFixed(0)} µs, load generator ${open.generatorUs.toFixed(0)} µs; ` +
