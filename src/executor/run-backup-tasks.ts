@@ -105,9 +105,11 @@ export function backupRunShared(deps: BackupRunDeps, options: BackupRunOptions):
  * deletable, else force-delete), or (`wait: false`, the daemon) leave it in flight for the next
  * cycle's listing. Every backup created is recorded before anything else, so none is left untracked.
  *
- * A pool slot is held only while a create is being sent and recorded (requests in flight); the wait
- * holds none. Once every create was sent, the poller looks at once (lookNow), so a fast cloud is
- * seen settled by one listing.
+ * A pool slot is held only while a create is being sent (the lease check right before it, the
+ * request, its retries): backup_workers bounds requests in flight. Recording the answer (the task
+ * started, the backup tracked) follows once the slot is free, so the next create goes out while it
+ * is written; the wait holds no slot either. Once every create was sent and recorded, the poller
+ * looks at once (lookNow), so a fast cloud is seen settled by one listing.
  *
  * Leases: a task's lease is renewed while it waits for a pool slot and while its backup is
  * followed, and a create is only sent after the store confirmed, at that moment, that this owner
@@ -139,9 +141,10 @@ export function startBackupTask(t: BackupTask, deps: BackupRunDeps, options: Bac
     shared.waiting.add(t.id, options.owner)
     try {
       const task = taskRun(t, deps, { ...options, leaseMs }, shared)
-      // The slot is held while the create is sent and recorded: backup_workers bounds requests in
-      // flight, not backups running in Cinder (its backup service queues and bounds those).
-      const step = await shared.pool.run(
+      // The slot is held while the create is sent: backup_workers bounds requests in flight, not
+      // backups running in Cinder (its backup service queues and bounds those). Its answer is
+      // recorded after the slot is freed: before anything else this task does, as before.
+      const answered = await shared.pool.run(
         t.projectId,
         () => {
           running = true
@@ -150,6 +153,7 @@ export function startBackupTask(t: BackupTask, deps: BackupRunDeps, options: Bac
         },
         { signal: options.signal },
       )
+      const step = 'outcome' in answered ? answered : await task.record(answered)
       markSent()
       return 'outcome' in step ? step : await task.follow(step)
     } catch (err) {
@@ -190,13 +194,25 @@ interface SentBackup {
   readonly createdHere: boolean
 }
 
-/** One task's two steps: send (create, record; in a pool slot) and follow (wait, or leave in flight). */
+/** What a create's answer left to record: the backup (and whether this run made it or found it by name). */
+interface AnsweredCreate {
+  readonly backupId: string
+  /** This run's create (or a backup adopted by its name); undefined for a started task it claimed. */
+  readonly created: Started | undefined
+  readonly startedAt: Date
+}
+
+/** One task's three steps: send (the create; in a pool slot), record (its answer, before anything else), follow (wait, or leave in flight). */
 function taskRun(
   task: BackupTask,
   deps: BackupRunDeps,
   options: BackupRunOptions & { readonly leaseMs: number },
   shared: BackupRunShared,
-): { send(): Promise<SentBackup | BackupTaskResult>; follow(sent: SentBackup): Promise<BackupTaskResult> } {
+): {
+  send(): Promise<AnsweredCreate | BackupTaskResult>
+  record(answered: AnsweredCreate): Promise<SentBackup | BackupTaskResult>
+  follow(sent: SentBackup): Promise<BackupTaskResult>
+} {
   const { store, cloud, clock } = deps
   const { waiting, poller } = shared
   const settings = {
@@ -293,29 +309,35 @@ function taskRun(
     return finish(errorCodeIs(err, 'OS_OVER_LIMIT', 413) ? 'over_quota' : 'failed', f.error, status)
   }
 
-  const send = async (): Promise<SentBackup | BackupTaskResult> => {
+  const send = async (): Promise<AnsweredCreate | BackupTaskResult> => {
     try {
-      let startedAt = task.startedAt ?? clock.now()
-      let created: Started | undefined
-      if (backupId === undefined) {
-        // Only a re-claimed task (its worker died or gave it up) can have sent a create whose answer was lost.
-        let backup: Started | undefined = task.backupName && task.attempts > 1 ? await findByName(run, task, name) : undefined
-        if (backup) run.step(`adopted ${backup.id}: found by the name recorded before a lost answer`)
-        else {
-          // The name is recorded with the lease check right before the create is sent (guard).
-          const made = await createBackup(run, task, name, guard, options.describe?.(task))
-          backup = made.backup
-          kind = made.kind
-        }
-        backupId = backup.id
-        sent = false
-        startedAt = clock.now()
-        deadline = new Date(startedAt.getTime() + options.backupTimeoutMs)
-        await store.markStarted(task.id, owner, backup.id, startedAt, deadline)
-        started = true
-        created = backup
+      if (backupId !== undefined) return { backupId, created: undefined, startedAt: task.startedAt ?? clock.now() }
+      // Only a re-claimed task (its worker died or gave it up) can have sent a create whose answer was lost.
+      let backup: Started | undefined = task.backupName && task.attempts > 1 ? await findByName(run, task, name) : undefined
+      if (backup) run.step(`adopted ${backup.id}: found by the name recorded before a lost answer`)
+      else {
+        // The name is recorded with the lease check right before the create is sent (guard).
+        const made = await createBackup(run, task, name, guard, options.describe?.(task))
+        backup = made.backup
+        kind = made.kind
       }
-      const id = backupId
+      backupId = backup.id
+      sent = false
+      return { backupId: backup.id, created: backup, startedAt: clock.now() }
+    } catch (err) {
+      return failed(err)
+    }
+  }
+
+  const record = async (a: AnsweredCreate): Promise<SentBackup | BackupTaskResult> => {
+    try {
+      const { created, startedAt } = a
+      const id = a.backupId
+      if (created !== undefined) {
+        deadline = new Date(startedAt.getTime() + options.backupTimeoutMs)
+        await store.markStarted(task.id, owner, id, startedAt, deadline)
+        started = true
+      }
       // Tracked before it is followed; re-recording a resumed task's backup is a no-op (false).
       await store.recordBackup({
         backupId: id, volumeId: task.volumeId, serverId: task.serverId, projectId: task.projectId, kind, taskId: task.id,
@@ -379,7 +401,7 @@ function taskRun(
       return failed(err)
     }
   }
-  return { send, follow }
+  return { send, record, follow }
 }
 
 /** One status read on stop, without the aborted signal or retries; undefined when it cannot be had. */

@@ -768,13 +768,16 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
       const config = backupConfig({ backup_workers: 2, backup_cycle_timeout: '5min' }) // one slot per project; lease 10 min
       await recordPlannedTasks(b.deps(config))
       b.sim.faults.stick('backup', 'creating')
+      // The first create is refused once (503): its worker holds the project's one slot through the
+      // retry's back-off, and the other task waits for that slot meanwhile.
+      b.sim.faults.add({ route: BACKUP_ROUTES.create, action: { kind: 'status', status: 503 }, times: 1 })
       const rival = await b.openSecondStore()
       let rivalClaimed: string[] | undefined
       const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
         signal?.throwIfAborted()
         if (rivalClaimed !== undefined) return b.h.clock.advance(ms)
-        // The daemon is paused for 11 minutes (a stalled VM): every lease it holds runs out, and
-        // another daemon takes both tasks over.
+        // The daemon is paused for 11 minutes (a stalled VM) in that back-off: every lease it holds
+        // runs out, and another daemon takes both tasks over.
         b.h.clock.advance(ms + 11 * MINUTE)
         rivalClaimed = (await rival.claimTasks('swtest-J-rival', 10, new Date(b.h.clock.now()), 10 * MINUTE)).map((t) => t.id)
       }
@@ -783,8 +786,40 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
 
       assert.equal(rivalClaimed?.length, 2, 'both leases ran out during the pause')
       assert.deepEqual(results, [], 'both tasks are the rival daemon\'s now')
-      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 1, 'only the backup sent before the pause; the waiting task was not sent')
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 1, 'only the create refused before the pause: neither the retry nor the task that waited for the slot was sent')
       assert.deepEqual((await b.store.openTasks()).map((t) => t.owner), ['swtest-J-rival', 'swtest-J-rival'])
+    }))
+
+  test('a slot is freed once the create is answered: the next create goes out while the answer is recorded', () =>
+    withBackups(async (b) => {
+      addProtectedServer(b.sim, b.projectId, 'freed', { volumes: 2 })
+      const config = backupConfig({ backup_workers: 2 }) // one slot per project
+      await recordPlannedTasks(b.deps(config))
+      // The first task's markStarted (the answer's record) is held until the test lets it go.
+      let release: () => void = () => {}
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      let heldStarts = 0
+      const store = new Proxy(b.store, {
+        get(target, prop, receiver) {
+          const v = Reflect.get(target, prop, receiver) as unknown
+          if (typeof v !== 'function') return v
+          const call = (args: unknown[]) => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+          if (prop !== 'markStarted') return (...args: unknown[]) => call(args)
+          return async (...args: unknown[]) => {
+            if (++heldStarts === 1) await gate
+            return call(args)
+          }
+        },
+      })
+      const job = executeClaimed(b.deps(config, { store }), 'swtest-J-daemon')
+      // Bounded: a few hundred turns of the event loop are plenty for two creates.
+      for (let i = 0; i < 500 && callsOf(b.sim, BACKUP_ROUTES.create) < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+      assert.equal(callsOf(b.sim, BACKUP_ROUTES.create), 2, 'the second create waited for the first answer to be recorded')
+      release()
+
+      const results = await job
+      assert.deepEqual(results.map((r) => r.outcome), ['succeeded', 'succeeded'])
+      assert.equal((await b.store.listBackups()).length, 2, "both backups are tracked")
     }))
 
   test("one worker loop's store error stops the other loops, and the job ends only when all have stopped", () =>
