@@ -90,10 +90,9 @@ async function backupCycle(deps: BackupCycleDeps, opts: BackupCycleOptions): Pro
     plannedAt: now,
   })
   // Re-checked by the store against tasks another run finished since our listing (overlapping runs).
-  // Ids given here, in the order tasks are claimed in (planned_at, then id); a token not asked for
-  // yet is asked for in that order.
+  // Ids given here, recorded in the order tasks are claimed in (planned_at, then id). Their
+  // projects' tokens were asked for above, with the quotas.
   const toPlan = plan.tasks.map((t) => ({ ...newTask(t), id: randomUUID() })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  deps.cloud.prepareProjects?.(toPlan.map((t) => t.projectId), opts.signal)
   const owner = opts.owner ?? workerId()
   // Recorded a chunk at a time in claim order (task-recording.ts): the workers claim and send the
   // first chunk's tasks while the others are recorded. A recording that fails stops the workers.
