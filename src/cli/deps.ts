@@ -1,6 +1,5 @@
 /** Builds the concrete objects a command needs, lazily: logger, clock, config, cloud, store. */
 import { homedir } from 'node:os'
-import { setTimeout as delay } from 'node:timers/promises'
 import type { Clock, Random, Sleep } from '../domain/clock.ts'
 import type { Logger } from '../domain/logger.ts'
 import type { Metrics } from '../domain/metrics.ts'
@@ -8,6 +7,7 @@ import { noopMetrics } from '../domain/metrics.ts'
 import type { Cloud } from '../domain/ports.ts'
 import type { Config } from '../config/schema.ts'
 import { loadConfig } from '../config/load.ts'
+import { watchAbort } from '../openstack/core/abort-watch.ts'
 import { buildLogger } from './logger.ts'
 import { stdoutOut, type Out } from './output.ts'
 import { chooseCloud, connectionsFor, openCloud, type CloudChoice, type OpenedCloud } from './open-cloud.ts'
@@ -50,9 +50,24 @@ export interface CliDeps {
 
 export const systemClock: Clock = { now: () => new Date() }
 
-export const realSleep: Sleep = async (ms, signal) => {
-  await delay(ms, undefined, signal ? { signal } : {})
-}
+/**
+ * A timer; an abort rejects with the signal's reason. All sleeps on one signal (a cycle's tasks in
+ * retry back-off together) share one listener on it (abort-watch.ts), so no listener warning.
+ */
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const timer = setTimeout(() => {
+      stop?.()
+      resolve()
+    }, ms)
+    const stop =
+      signal &&
+      watchAbort(signal, () => {
+        clearTimeout(timer)
+        reject(signal.reason)
+      })
+  })
 
 /** The streams whose terminal-ness matters (tests pass their own). */
 export interface Terminal {

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import { watchAbort } from './abort-watch.ts'
 import { BodyText } from './body-text.ts'
 
 /** One request as undici's dispatcher takes it; `origin` and `path` come from the URL. */
@@ -47,10 +48,11 @@ export function exchange(dispatcher: Dispatcher, req: ExchangeRequest): Promise<
     const finish = (settle: () => void): void => {
       if (settled) return
       settled = true
-      signal?.removeEventListener('abort', onAbort)
+      unwatch?.()
       settle()
     }
-    signal?.addEventListener('abort', onAbort, { once: true })
+    // One listener on the caller's signal for all its requests (abort-watch.ts).
+    const unwatch = signal && watchAbort(signal, onAbort)
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
         controller = c

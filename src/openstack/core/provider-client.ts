@@ -1,4 +1,5 @@
 import * as tokens from '../identity/v3/tokens/index.ts'
+import { watchAbort } from './abort-watch.ts'
 import { UnauthorizedError } from './errors.ts'
 import type { HttpRequest, HttpResponse, RequestSender } from './request.ts'
 import { retryPolicy, retryTransient, type RetryPolicy } from './retry-policy.ts'
@@ -120,8 +121,7 @@ function raceSignal<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<
   if (signal === undefined) return p
   if (signal.aborted) return Promise.reject(signal.reason)
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    const unwatch = watchAbort(signal, () => reject(signal.reason))
+    p.then(resolve, reject).finally(unwatch)
   })
 }

@@ -154,6 +154,31 @@ describe('HttpTransport', () => {
     }
   })
 
+  test('24 requests in flight on one signal print no listener warning, and its abort cancels every one', async () => {
+    const hanging = createServer(() => {})
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r))
+    const many = new HttpTransport({ connections: 24, timeoutMs: 30_000 })
+    const warnings: Error[] = []
+    const onWarning = (w: Error): void => void warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hang`
+      const ac = new AbortController()
+      const sent = Array.from({ length: 24 }, () => many.send({ method: 'GET', url, signal: ac.signal }).catch((e: unknown) => e))
+      // Node emits its warning on the next tick of the listener that passed the limit.
+      await new Promise((r) => setImmediate(r))
+      ac.abort(new Error('cycle stopped'))
+      for (const err of await Promise.all(sent)) assert.match(String(err), /cycle stopped/)
+      await new Promise((r) => setImmediate(r))
+      assert.deepEqual(warnings.map((w) => w.name), [])
+    } finally {
+      process.off('warning', onWarning)
+      await many.close()
+      hanging.closeAllConnections()
+      await new Promise<void>((r) => hanging.close(() => r()))
+    }
+  })
+
   test('onRequest reports method, url and status of every request', async () => {
     events.length = 0
     server.on('GET /count', { body: { a: 1 } })
