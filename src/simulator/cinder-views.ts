@@ -3,7 +3,22 @@ import type { SimBackup, SimSnapshot, SimVolume } from './sim-types.ts'
 
 /** Cinder's zone-less timestamps: `2024-01-01T00:00:00.000000`. */
 export function cinderTime(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString().slice(0, 19) + '.000000'
+  return ms === null ? null : isoSeconds(ms) + '.000000'
+}
+
+/** Each timestamp is shown again at every listing round: its text is made once (a few µs each, thousands per page). */
+const isoMemo = new Map<number, string>()
+const ISO_MEMO_MAX = 200_000
+
+/** `2024-01-01T00:00:00` of a time in ms (UTC, seconds). */
+export function isoSeconds(ms: number): string {
+  let text = isoMemo.get(ms)
+  if (text === undefined) {
+    if (isoMemo.size >= ISO_MEMO_MAX) isoMemo.clear()
+    text = new Date(ms).toISOString().slice(0, 19)
+    isoMemo.set(ms, text)
+  }
+  return text
 }
 
 export function volumeBase(ctx: SimContext): string {

@@ -1,5 +1,6 @@
 import { atLeast, badRequest, bodyObject, forbidden, json, notFound, stringMap, type Route, type SimContext } from './sim-http.ts'
 import { isTruthy } from './cinder-listing.ts'
+import { isoSeconds } from './cinder-views.ts'
 import { lowerBound } from './sorted-index.ts'
 import type { SimServer } from './sim-types.ts'
 
@@ -22,7 +23,7 @@ function versionDoc(origin: string): Record<string, unknown> {
   }
 }
 
-const novaTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19) + 'Z'
+const novaTime = (ms: number): string => isoSeconds(ms) + 'Z'
 
 function serverLinks(ctx: SimContext, id: string): unknown[] {
   return [
@@ -56,7 +57,7 @@ function serverView(ctx: SimContext, s: SimServer): Record<string, unknown> {
     'OS-EXT-AZ:availability_zone': 'nova',
     config_drive: '',
     key_name: null,
-    'OS-SRV-USG:launched_at': new Date(s.createdAt).toISOString().slice(0, 19) + '.000000',
+    'OS-SRV-USG:launched_at': isoSeconds(s.createdAt) + '.000000',
     'OS-SRV-USG:terminated_at': null,
     'OS-EXT-STS:task_state': null,
     'OS-EXT-STS:vm_state': s.status === 'ACTIVE' ? 'active' : s.status.toLowerCase(),
