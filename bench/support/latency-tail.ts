@@ -40,8 +40,9 @@ export function latencyTail(latencyBySeq: ArrayLike<number>, ratePerSecond: numb
 export function describeTail(t: LatencyTail, measured: number): string {
   if (t.over === 0) return `no answer over ${t.overMs} ms`
   const share = ((100 * t.over) / Math.max(1, measured)).toFixed(2)
-  return (
-    `${t.over.toLocaleString('en-US')} answers over ${t.overMs} ms (${share} %), in ${t.windowsWithOver} of ${t.windows} windows of ${t.windowMs} ms; ` +
-    `the worst ${Math.min(t.worst, t.windowsWithOver)} hold ${Math.round(100 * t.worstShare)} %`
-  )
+  const where = `in ${t.windowsWithOver} of ${t.windows} windows of ${t.windowMs} ms`
+  const answers = `${t.over.toLocaleString('en-US')} ${t.over === 1 ? 'answer' : 'answers'} over ${t.overMs} ms (${share} %)`
+  // All in as few windows as are named: the share says nothing more.
+  if (t.windowsWithOver <= t.worst) return `${answers}, ${where}`
+  return `${answers}, ${where}; the worst ${t.worst} hold ${Math.round(100 * t.worstShare)} %`
 }
