@@ -799,17 +799,9 @@ describe('backup tasks against the simulator: lost answers, leases, overlapping 
       let release: () => void = () => {}
       const gate = new Promise<void>((resolve) => (release = resolve))
       let heldStarts = 0
-      const store = new Proxy(b.store, {
-        get(target, prop, receiver) {
-          const v = Reflect.get(target, prop, receiver) as unknown
-          if (typeof v !== 'function') return v
-          const call = (args: unknown[]) => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-          if (prop !== 'markStarted') return (...args: unknown[]) => call(args)
-          return async (...args: unknown[]) => {
-            if (++heldStarts === 1) await gate
-            return call(args)
-          }
-        },
+      const store = told(b.store, 'markStarted', async (call) => {
+        if (++heldStarts === 1) await gate
+        return call()
       })
       const job = executeClaimed(b.deps(config, { store }), 'swtest-J-daemon')
       // Bounded: a few hundred turns of the event loop are plenty for two creates.
